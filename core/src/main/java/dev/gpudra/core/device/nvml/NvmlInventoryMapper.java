@@ -1,0 +1,242 @@
+package dev.gpudra.core.device.nvml;
+
+import dev.gpudra.core.device.DeviceFault;
+import dev.gpudra.core.device.Gpu;
+import dev.gpudra.core.device.MigCounters;
+import dev.gpudra.core.device.MigDevice;
+import dev.gpudra.core.device.MigMode;
+import dev.gpudra.core.device.MigPlacement;
+import dev.gpudra.core.device.MigProfile;
+import dev.gpudra.core.device.NodeInventory;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Turns NVML's raw answers into the device model. Pure: the same input always gives the same
+ * inventory, and nothing here touches the library.
+ *
+ * <p>Names follow what the NVIDIA DRA driver publishes (brand and architecture strings, profile
+ * names), so selectors written for it keep working.
+ */
+public final class NvmlInventoryMapper {
+
+  private static final long MIB = 1024L * 1024L;
+
+  /** NVML's bus id: 8-hex-digit (or 4) domain, then bus, device and function. */
+  private static final Pattern BUS_ID =
+      Pattern.compile("([0-9a-fA-F]{4,8}):([0-9a-fA-F]{2}):([0-9a-fA-F]{2})\\.([0-7])");
+
+  private static final Pattern MIG_NAME_PREFIX = Pattern.compile("^MIG(\\s+|$)");
+
+  private NvmlInventoryMapper() {}
+
+  /**
+   * Maps a whole node.
+   *
+   * @param driverVersion {@code nvmlSystemGetDriverVersion}
+   * @param cudaDriverVersion {@code nvmlSystemGetCudaDriverVersion_v2}, e.g. 12040
+   * @param gpus the GPUs that answered
+   * @param faults the GPUs that did not
+   */
+  public static NodeInventory toInventory(
+      String driverVersion, int cudaDriverVersion, List<RawGpu> gpus, List<DeviceFault> faults) {
+    List<Gpu> mapped =
+        gpus.stream()
+            .sorted(Comparator.comparingInt(RawGpu::index))
+            .map(NvmlInventoryMapper::toGpu)
+            .toList();
+    List<DeviceFault> sortedFaults =
+        faults.stream().sorted(Comparator.comparingInt(DeviceFault::index)).toList();
+    return new NodeInventory(
+        driverVersion.trim(), cudaVersion(cudaDriverVersion), mapped, sortedFaults);
+  }
+
+  /** Maps one GPU, its MIG profiles and its MIG devices. */
+  public static Gpu toGpu(RawGpu raw) {
+    List<MigProfile> profiles =
+        raw.profiles().stream()
+            .sorted(Comparator.comparingInt(RawGpuInstanceProfile::profileIndex))
+            .map(NvmlInventoryMapper::toProfile)
+            .toList();
+    List<MigDevice> migDevices =
+        raw.migDevices().stream()
+            .sorted(
+                Comparator.comparingInt(RawMigDevice::gpuInstanceId)
+                    .thenComparingInt(RawMigDevice::computeInstanceId))
+            .map(device -> toMigDevice(raw, profiles, device))
+            .toList();
+    MigMode migMode =
+        raw.migCapable()
+            ? new MigMode(true, raw.migCurrent() == 1, raw.migPending() == 1)
+            : MigMode.NOT_CAPABLE;
+    return new Gpu(
+        raw.index(),
+        raw.minor(),
+        raw.uuid().trim(),
+        raw.name().trim(),
+        brandName(raw.brand()),
+        architectureName(raw.architecture()),
+        raw.computeCapabilityMajor() + "." + raw.computeCapabilityMinor(),
+        raw.memoryTotalBytes(),
+        pciBusId(raw.busId()),
+        migMode,
+        profiles,
+        migDevices);
+  }
+
+  /** Maps one GPU-instance profile. */
+  public static MigProfile toProfile(RawGpuInstanceProfile raw) {
+    List<MigPlacement> placements =
+        raw.placements().stream().map(p -> new MigPlacement(p.start(), p.size())).toList();
+    return new MigProfile(
+        raw.profileIndex(),
+        raw.id(),
+        profileName(raw.name()),
+        raw.sliceCount(),
+        raw.memorySizeMiB() * MIB,
+        counters(raw, memorySlices(placements, raw.sliceCount())),
+        raw.instanceCount(),
+        placements);
+  }
+
+  private static MigDevice toMigDevice(RawGpu parent, List<MigProfile> profiles, RawMigDevice raw) {
+    MigProfile profile =
+        profiles.stream()
+            .filter(p -> p.id() == raw.gpuInstanceProfileId())
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "GPU "
+                            + parent.index()
+                            + ": MIG device "
+                            + raw.uuid()
+                            + " has GPU-instance profile id "
+                            + raw.gpuInstanceProfileId()
+                            + ", which the GPU does not list"));
+    MigPlacement placement = new MigPlacement(raw.placement().start(), raw.placement().size());
+    MigCounters base = profile.resources();
+    MigCounters resources =
+        new MigCounters(
+            placement.size(),
+            base.multiprocessors(),
+            base.copyEngines(),
+            base.decoders(),
+            base.encoders(),
+            base.jpegEngines(),
+            base.ofaEngines());
+    return new MigDevice(
+        raw.uuid().trim(),
+        parent.uuid().trim(),
+        parent.minor(),
+        profile.name(),
+        profile.id(),
+        raw.gpuInstanceId(),
+        raw.computeInstanceId(),
+        placement,
+        raw.memoryTotalBytes(),
+        resources);
+  }
+
+  private static MigCounters counters(RawGpuInstanceProfile raw, int memorySlices) {
+    return new MigCounters(
+        memorySlices,
+        raw.multiprocessorCount(),
+        raw.copyEngineCount(),
+        raw.decoderCount(),
+        raw.encoderCount(),
+        raw.jpegCount(),
+        raw.ofaCount());
+  }
+
+  /**
+   * Memory slices an instance of the profile takes: the placement size, which can exceed the
+   * compute slice count (a 7g instance spans all 8 memory slices of an A100).
+   */
+  private static int memorySlices(List<MigPlacement> placements, int sliceCount) {
+    return placements.stream().mapToInt(MigPlacement::size).max().orElse(sliceCount);
+  }
+
+  /**
+   * The canonical profile name: NVML's name without its {@code "MIG "} prefix. Names are not
+   * derived from slices and memory because NVIDIA's rounding differs per product (an A100's 80896
+   * MiB instance is "7g.80gb"); every driver that offers the versioned profile query names its
+   * profiles, so a missing name is an error.
+   */
+  public static String profileName(String nvmlName) {
+    String name =
+        nvmlName == null ? "" : MIG_NAME_PREFIX.matcher(nvmlName.trim()).replaceFirst("").trim();
+    if (name.isEmpty()) {
+      throw new IllegalArgumentException("NVML reported a GPU-instance profile without a name");
+    }
+    return name;
+  }
+
+  /** CUDA driver version 12040 becomes {@code 12.4}. */
+  public static String cudaVersion(int version) {
+    if (version <= 0) {
+      throw new IllegalArgumentException("CUDA driver version must be > 0, got " + version);
+    }
+    return (version / 1000) + "." + ((version % 1000) / 10);
+  }
+
+  /**
+   * NVML's bus id ({@code 00000000:07:00.0}) in the form of Kubernetes' standard {@code
+   * resource.kubernetes.io/pciBusID} attribute: lower case, 4-digit domain ({@code 0000:07:00.0}).
+   */
+  public static String pciBusId(String nvmlBusId) {
+    Matcher m = BUS_ID.matcher(nvmlBusId.trim());
+    if (!m.matches()) {
+      throw new IllegalArgumentException("not a PCI bus id: '" + nvmlBusId + "'");
+    }
+    String domain = m.group(1);
+    String domain4 = domain.substring(domain.length() - 4);
+    if (domain.length() > 4 && Long.parseLong(domain.substring(0, domain.length() - 4), 16) != 0) {
+      throw new IllegalArgumentException("PCI domain does not fit 16 bits: '" + nvmlBusId + "'");
+    }
+    return (domain4 + ":" + m.group(2) + ":" + m.group(3) + "." + m.group(4))
+        .toLowerCase(Locale.ROOT);
+  }
+
+  /** {@code nvmlBrandType_t} as the strings the NVIDIA DRA driver publishes. */
+  public static String brandName(int brand) {
+    return switch (brand) {
+      case 1 -> "Quadro";
+      case 2 -> "Tesla";
+      case 3 -> "NVS";
+      case 4 -> "Grid";
+      case 5 -> "GeForce";
+      case 6 -> "Titan";
+      case 7 -> "NvidiaVApps";
+      case 8 -> "NvidiaVPC";
+      case 9 -> "NvidiaVCS";
+      case 10 -> "NvidiaVWS";
+      case 11 -> "NvidiaCloudGaming";
+      case 12 -> "QuadroRTX";
+      case 13 -> "NvidiaRTX";
+      case 14 -> "Nvidia";
+      case 15 -> "GeForceRTX";
+      case 16 -> "TitanRTX";
+      default -> "Unknown";
+    };
+  }
+
+  /** {@code nvmlDeviceArchitecture_t} as a name. */
+  public static String architectureName(int architecture) {
+    return switch (architecture) {
+      case 2 -> "Kepler";
+      case 3 -> "Maxwell";
+      case 4 -> "Pascal";
+      case 5 -> "Volta";
+      case 6 -> "Turing";
+      case 7 -> "Ampere";
+      case 8 -> "Ada Lovelace";
+      case 9 -> "Hopper";
+      case 10 -> "Blackwell";
+      default -> "Unknown";
+    };
+  }
+}
