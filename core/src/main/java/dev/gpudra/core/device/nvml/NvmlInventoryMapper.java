@@ -1,13 +1,11 @@
 package dev.gpudra.core.device.nvml;
 
-import dev.gpudra.core.device.DeviceFault;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigCounters;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
-import dev.gpudra.core.device.NodeInventory;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -32,27 +30,6 @@ public final class NvmlInventoryMapper {
   private static final Pattern MIG_NAME_PREFIX = Pattern.compile("^MIG(\\s+|$)");
 
   private NvmlInventoryMapper() {}
-
-  /**
-   * Maps a whole node.
-   *
-   * @param driverVersion {@code nvmlSystemGetDriverVersion}
-   * @param cudaDriverVersion {@code nvmlSystemGetCudaDriverVersion_v2}, e.g. 12040
-   * @param gpus the GPUs that answered
-   * @param faults the GPUs that did not
-   */
-  public static NodeInventory toInventory(
-      String driverVersion, int cudaDriverVersion, List<RawGpu> gpus, List<DeviceFault> faults) {
-    List<Gpu> mapped =
-        gpus.stream()
-            .sorted(Comparator.comparingInt(RawGpu::index))
-            .map(NvmlInventoryMapper::toGpu)
-            .toList();
-    List<DeviceFault> sortedFaults =
-        faults.stream().sorted(Comparator.comparingInt(DeviceFault::index)).toList();
-    return new NodeInventory(
-        driverVersion.trim(), cudaVersion(cudaDriverVersion), mapped, sortedFaults);
-  }
 
   /** Maps one GPU, its MIG profiles and its MIG devices. */
   public static Gpu toGpu(RawGpu raw) {

@@ -3,14 +3,12 @@ package dev.gpudra.core.device.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gpudra.core.device.DeviceFault;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigCounters;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
-import dev.gpudra.core.device.NodeInventory;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -201,23 +199,6 @@ class NvmlInventoryMapperTest {
     assertThat(gpu.brand()).isEqualTo("Nvidia");
     assertThat(gpu.architecture()).isEqualTo("Ada Lovelace");
     assertThat(gpu.cudaComputeCapability()).isEqualTo("8.9");
-  }
-
-  @Test
-  void inventoryIsOrderedByIndexWithVersionsNormalised() {
-    RawGpu second = a100InMigMode();
-    NodeInventory inventory =
-        NvmlInventoryMapper.toInventory(
-            "550.54.15 ",
-            12040,
-            List.of(second),
-            List.of(
-                new DeviceFault(7, "nvmlDeviceGetUUID", "GPU is lost"),
-                new DeviceFault(1, "nvmlDeviceGetName", "GPU is lost")));
-
-    assertThat(inventory.driverVersion()).isEqualTo("550.54.15");
-    assertThat(inventory.cudaDriverVersion()).isEqualTo("12.4");
-    assertThat(inventory.faults()).extracting(DeviceFault::index).containsExactly(1, 7);
   }
 
   @ParameterizedTest

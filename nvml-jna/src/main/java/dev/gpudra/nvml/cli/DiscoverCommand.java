@@ -1,0 +1,70 @@
+package dev.gpudra.nvml.cli;
+
+import dev.gpudra.core.device.DeviceFault;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.nvml.NvmlDeviceDiscovery;
+import dev.gpudra.nvml.NvmlException;
+import dev.gpudra.nvml.NvmlLibraryLoader;
+import dev.gpudra.nvml.NvmlLibraryNotFoundException;
+import dev.gpudra.nvml.NvmlSession;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+
+/** {@code gpudra-nvml discover}: prints the node's inventory as JSON on standard output. */
+@Command(
+    name = "discover",
+    mixinStandardHelpOptions = true,
+    description = "Print this node's GPUs, MIG profiles and MIG devices as JSON.")
+final class DiscoverCommand implements Callable<Integer> {
+
+  @Spec CommandSpec spec;
+
+  @Option(
+      names = "--driver-root",
+      defaultValue = "${env:" + NvmlLibraryLoader.DRIVER_ROOT_ENV + ":-/}",
+      description = "Root the NVIDIA driver is installed under (env ${DEFAULT-VALUE}).")
+  Path driverRoot;
+
+  @Option(
+      names = "--library",
+      defaultValue = "${env:" + NvmlLibraryLoader.LIBRARY_ENV + "}",
+      description = "Path of libnvidia-ml.so.1; overrides --driver-root.")
+  Path library;
+
+  @Override
+  public Integer call() {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    NodeInventory inventory;
+    try {
+      NvmlLibraryLoader loader = new NvmlLibraryLoader(driverRoot, Optional.ofNullable(library));
+      try (NvmlSession session = NvmlSession.open(loader.load())) {
+        inventory = NvmlDeviceDiscovery.discover(session);
+      }
+    } catch (NvmlLibraryNotFoundException e) {
+      err.println("gpudra-nvml: " + e.getMessage());
+      return NvmlCli.EXIT_LIBRARY_NOT_FOUND;
+    } catch (NvmlException e) {
+      err.println("gpudra-nvml: " + e.getMessage());
+      return NvmlCli.EXIT_NVML_FAILED;
+    }
+    JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+    out.println(json.writeValueAsString(inventory));
+    out.flush();
+    for (DeviceFault fault : inventory.faults()) {
+      err.printf(
+          "gpudra-nvml: GPU %d could not be read: %s: %s%n",
+          fault.index(), fault.function(), fault.error());
+    }
+    err.flush();
+    return inventory.faults().isEmpty() ? 0 : NvmlCli.EXIT_SOME_GPUS_FAILED;
+  }
+}
