@@ -11,8 +11,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Discovery against the real NVML of a GPU node. Skipped (not passed) where no NVIDIA driver is
- * installed or NVML does not initialise; point {@code GPUDRA_DRIVER_ROOT} at a containerised
- * driver if needed. Never changes the GPU's settings.
+ * installed or NVML does not initialise; point {@code GPUDRA_DRIVER_ROOT} at a containerised driver
+ * if needed. Never changes the GPU's settings.
  */
 @Tag("gpu")
 class NvmlRealGpuIT {
