@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,6 +37,7 @@ public final class SlicePublishLoop implements AutoCloseable {
   private final AtomicReference<List<ResourceSliceSpec>> desired = new AtomicReference<>();
   private ScheduledFuture<?> scheduled; // guarded by this
   private SharedIndexInformer<ResourceSlice> informer;
+  private final AtomicLong failedPasses = new AtomicLong();
 
   public SlicePublishLoop(
       ResourceSlicePublisher publisher,
@@ -101,11 +103,15 @@ public final class SlicePublishLoop implements AutoCloseable {
   }
 
   private void runOnce() {
+    synchronized (this) {
+      scheduled = null; // this pass is running: the next trigger must schedule a new one
+    }
     try {
       publisher.publish(desired.get());
       backoff.reset();
       trigger(resync);
     } catch (KubernetesClientException e) {
+      failedPasses.incrementAndGet();
       Duration delay = backoff.nextDelay();
       LOG.warn(
           "Publishing ResourceSlices failed (HTTP {}): {}; retrying in {}",
@@ -114,10 +120,16 @@ public final class SlicePublishLoop implements AutoCloseable {
           delay);
       trigger(delay);
     } catch (RuntimeException e) {
+      failedPasses.incrementAndGet();
       Duration delay = backoff.nextDelay();
       LOG.error("Publishing ResourceSlices failed unexpectedly; retrying in {}", delay, e);
       trigger(delay);
     }
+  }
+
+  /** Publishing passes that failed and were retried (for health and metrics). */
+  public long failedPasses() {
+    return failedPasses.get();
   }
 
   private static String name(ResourceSlice slice) {

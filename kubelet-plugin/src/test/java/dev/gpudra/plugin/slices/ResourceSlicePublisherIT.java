@@ -14,7 +14,9 @@ import dev.gpudra.core.slice.SliceMappingOptions;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
@@ -214,5 +216,38 @@ class ResourceSlicePublisherIT {
                           .allMatch(s -> s.getSpec().getPool().getGeneration() == 2L));
       assertThat(publisher.publish(desired).writes()).as("the pool is complete again").isZero();
     }
+  }
+
+  @Test
+  void loopRetriesAfterApiErrors() {
+    int failures = 3;
+    server
+        .expect()
+        .post()
+        .withPath("/apis/resource.k8s.io/v1/resourceslices")
+        .andReturn(500, "{\"kind\":\"Status\",\"code\":500,\"message\":\"etcd unavailable\"}")
+        .times(failures);
+    // The client's own retries are off so that the failures reach the loop.
+    try (KubernetesClient noRetries =
+            new KubernetesClientBuilder()
+                .withConfig(
+                    new ConfigBuilder(client.getConfiguration())
+                        .withRequestRetryBackoffLimit(0)
+                        .build())
+                .build();
+        SlicePublishLoop loop =
+            new SlicePublishLoop(
+                new ResourceSlicePublisher(noRetries, DRIVER, NODE),
+                noRetries,
+                NODE,
+                Duration.ofMinutes(10),
+                new Backoff(Duration.ofMillis(20), Duration.ofMillis(200)))) {
+      List<ResourceSliceSpec> desired = slicesFor(1, false);
+      loop.publish(desired);
+
+      await().atMost(Duration.ofSeconds(10)).until(() -> published().size() == desired.size());
+      assertThat(loop.failedPasses()).isEqualTo(failures);
+    }
+    assertThat(published().getFirst().getSpec().getDevices()).hasSize(1);
   }
 }
