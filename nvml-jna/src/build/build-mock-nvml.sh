@@ -42,7 +42,7 @@ ln -sfn libnvidia-ml.so.1 "$out/libnvidia-ml.so"
 
 # Built-in profiles: the directory mirrors the sources exactly.
 rm -f "$out"/profiles/*.profile
-cp "$mock_dir"/profiles/*.profile "$out/profiles/"
+cp -p "$mock_dir"/profiles/*.profile "$out/profiles/"
 
 # Every symbol the JNA binding may bind must be exported under its exact (versioned) name.
 required=(
