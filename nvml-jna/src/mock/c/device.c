@@ -85,6 +85,26 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_
   return rc;
 }
 
+/* Accepts both NVML forms ("00000000:07:00.0" and "0000:07:00.0"), in either case. */
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *pciBusId, nvmlDevice_t *device) {
+  MOCK_ENTER();
+  if (pciBusId == NULL || device == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  unsigned domain, bus, slot, function;
+  int used = 0;
+  if (sscanf(pciBusId, "%8x:%2x:%2x.%1x%n", &domain, &bus, &slot, &function, &used) != 4 || pciBusId[used] != '\0')
+    return NVML_ERROR_INVALID_ARGUMENT;
+  const mock_node *n = mock_g_node;
+  for (unsigned g = 0; g < n->gpu_count; g++) {
+    const mock_gpu *gpu = &n->gpus[g];
+    if (gpu->pci_domain == domain && gpu->pci_bus == bus && gpu->pci_device == slot && function == 0) {
+      if ((int)g == n->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+      *device = mock_gpu_handle(g);
+      return NVML_SUCCESS;
+    }
+  }
+  return NVML_ERROR_NOT_FOUND;
+}
+
 MOCK_EXPORT nvmlReturn_t nvmlDeviceGetIndex(nvmlDevice_t device, unsigned int *index) {
   MOCK_ENTER();
   nvmlReturn_t rc = mock_check_device(device);

@@ -223,6 +223,11 @@ static void check_node(const node *n) {
     snprintf(legacy, sizeof legacy, "%04X:%02X:%02X.0", pci.domain, pci.bus, pci.device);
     CHECK_STR(pci.busId, bus_id);
     CHECK_STR(pci.busIdLegacy, legacy);
+    nvmlDevice_t by_bus;
+    CHECK_RC(nvmlDeviceGetHandleByPciBusId_v2(pci.busId, &by_bus), NVML_SUCCESS);
+    CHECK(by_bus == dev, "%s: handle by PCI bus id differs", where);
+    CHECK_RC(nvmlDeviceGetHandleByPciBusId_v2(pci.busIdLegacy, &by_bus), NVML_SUCCESS);
+    CHECK(by_bus == dev, "%s: handle by legacy PCI bus id differs", where);
     CHECK((pci.pciDeviceId & 0xffff) == 0x10de, "%s: PCI vendor of %08x", where, pci.pciDeviceId);
     CHECK_RC(nvmlDeviceGetMinorNumber(dev, &minors[i]), NVML_SUCCESS);
     for (unsigned j = 0; j < i; j++) {
