@@ -1,10 +1,13 @@
 package dev.gpudra.nvml.mock;
 
+import com.sun.jna.Library;
+import com.sun.jna.Native;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -32,6 +35,17 @@ public final class MockNvml {
    */
   public static final List<String> BUILT_IN_PROFILES =
       List.of("a100-8x", "h100-8x", "l4-1x", "mixed");
+
+  /** The C library's environment, which the mock library reads (System.getenv() is a copy). */
+  private interface LibC extends Library {
+    LibC INSTANCE = Native.load("c", LibC.class);
+
+    int setenv(String name, String value, int overwrite);
+
+    int unsetenv(String name);
+
+    String getenv(String name);
+  }
 
   private MockNvml() {}
 
@@ -88,5 +102,33 @@ public final class MockNvml {
         state.toString(),
         "LD_LIBRARY_PATH",
         libraryDir().toString());
+  }
+
+  /**
+   * Sets the mock's variables from {@code env} in this process's C environment, so that the next
+   * first {@code nvmlInit} through JNA in this JVM serves that profile. Other keys (such as {@code
+   * LD_LIBRARY_PATH}, which only matters at process start) are ignored. Call it while no NVML
+   * session is open: {@code setenv} is not safe against a concurrent {@code getenv}.
+   */
+  public static void applyToThisProcess(Map<String, String> env) {
+    clearFromThisProcess();
+    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV)) {
+      String value = env.get(key);
+      if (value != null && LibC.INSTANCE.setenv(key, value, 1) != 0) {
+        throw new IllegalStateException("setenv(" + key + ") failed");
+      }
+    }
+  }
+
+  /** Removes the mock's variables from this process's C environment. */
+  public static void clearFromThisProcess() {
+    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV)) {
+      LibC.INSTANCE.unsetenv(key);
+    }
+  }
+
+  /** A variable as the mock library sees it in this process. */
+  public static Optional<String> nativeEnv(String name) {
+    return Optional.ofNullable(LibC.INSTANCE.getenv(name));
   }
 }

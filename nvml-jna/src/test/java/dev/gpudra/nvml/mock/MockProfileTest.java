@@ -246,4 +246,19 @@ class MockProfileTest {
     assertThat(new Placement(0, 4).overlaps(new Placement(4, 4))).isFalse();
     assertThat(new Placement(0, 4).overlaps(new Placement(3, 1))).isTrue();
   }
+
+  @Test
+  void applyToThisProcessSetsWhatTheLibraryReadsAtItsNextInit(@TempDir Path dir) {
+    Map<String, String> env = MockNvml.env("l4-1x", dir);
+    try {
+      MockNvml.applyToThisProcess(env);
+
+      assertThat(MockNvml.nativeEnv(MockNvml.PROFILE_ENV)).contains("l4-1x");
+      assertThat(MockNvml.nativeEnv(MockNvml.STATE_ENV)).contains(env.get(MockNvml.STATE_ENV));
+      assertThat(MockNvml.nativeEnv(MockNvml.FAIL_INIT_ENV)).isEmpty();
+    } finally {
+      MockNvml.clearFromThisProcess();
+    }
+    assertThat(MockNvml.nativeEnv(MockNvml.PROFILE_ENV)).isEmpty();
+  }
 }
