@@ -72,7 +72,7 @@ fi
 test_sources=("$mock_dir"/c/test/*.c "$mock_dir"/c/test/*.h)
 if ! newer_than "$test_dir/selftest" "${test_sources[@]}" "$out/libnvidia-ml.so.1"; then
   "$cc" -std=gnu11 -O1 -g -Wall -Wextra -Werror -I"$include_dir" -o "$test_dir/selftest" "$mock_dir"/c/test/*.c \
-    -L"$out" -l:libnvidia-ml.so.1 -Wl,-rpath,"$out"
+    -L"$out" -l:libnvidia-ml.so.1 -Wl,-rpath,"$out" -lpthread
 fi
 if ! newer_than "$test_dir/passed" "$test_dir/selftest" "$out/libnvidia-ml.so.1" "$out"/profiles/*.profile; then
   echo "[mock-nvml] self-test of $(echo "$exported" | wc -l) exported NVML functions"

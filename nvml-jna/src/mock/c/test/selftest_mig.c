@@ -1,5 +1,6 @@
 /* MIG instance life cycle on the a100-8x profile: placement rules, ids, compute instances, MIG
    devices, destruction order, and one shared state across processes (including a creation race). */
+#include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -141,12 +142,73 @@ static void check_shared_state(nvmlDevice_t dev) {
   report("MIG state shared across processes under flock: visibility, a 4-process race, persistence\n");
 }
 
+typedef struct {
+  nvmlDevice_t dev;
+  int created, unexpected;
+} churn;
+
+/* Creates and destroys 1g.10gb instances in a loop; only INSUFFICIENT_RESOURCES may refuse. */
+static void *churn_instances(void *arg) {
+  churn *c = arg;
+  for (int i = 0; i < 25; i++) {
+    nvmlGpuInstance_t gi;
+    nvmlReturn_t rc = nvmlDeviceCreateGpuInstance(c->dev, PROFILE_1G_10GB, &gi);
+    if (rc == NVML_SUCCESS) {
+      c->created++;
+      if (nvmlGpuInstanceDestroy(gi) != NVML_SUCCESS) c->unexpected++;
+    } else if (rc != NVML_ERROR_INSUFFICIENT_RESOURCES) {
+      c->unexpected++;
+    }
+  }
+  return NULL;
+}
+
+static void check_threads(nvmlDevice_t dev) {
+  pthread_t threads[6];
+  churn work[6];
+  for (int i = 0; i < 6; i++) {
+    work[i] = (churn){dev, 0, 0};
+    pthread_create(&threads[i], NULL, churn_instances, &work[i]);
+  }
+  int created = 0, unexpected = 0;
+  for (int i = 0; i < 6; i++) {
+    pthread_join(threads[i], NULL);
+    created += work[i].created;
+    unexpected += work[i].unexpected;
+  }
+  CHECK(unexpected == 0 && created > 0, "6 threads: %d created, %d unexpected results", created, unexpected);
+  CHECK(remaining(dev, PROFILE_1G_10GB) == 3, "no instance leaked by the threads");
+  report("6 threads creating and destroying instances concurrently leave a consistent state\n");
+}
+
+static void check_damaged_state(void) {
+  const char *state = getenv("GPUDRA_MOCK_NVML_STATE");
+  FILE *f = fopen(state, "w");
+  fputs("gpudra-mock-nvml-state 1\ngi 0 1 banana\n", f);
+  fclose(f);
+  nvmlDevice_t dev;
+  unsigned count;
+  CHECK_RC(nvmlDeviceGetHandleByIndex_v2(0, &dev), NVML_SUCCESS);
+  fflush(stderr);
+  FILE *saved = stderr;
+  stderr = fopen("/dev/null", "w");
+  nvmlReturn_t rc = nvmlDeviceGetGpuInstanceRemainingCapacity(dev, PROFILE_1G_10GB, &count);
+  fclose(stderr);
+  stderr = saved;
+  CHECK_RC(rc, NVML_ERROR_UNKNOWN);
+  unlink(state);
+  CHECK(remaining(dev, PROFILE_1G_10GB) == 0, "a deleted state file is seeded again from the profile");
+  report("a damaged state file fails MIG calls with NVML_ERROR_UNKNOWN; deleting it resets the node\n");
+}
+
 void check_mig_lifecycle(void) {
   CHECK_RC(use_profile("a100-8x"), NVML_SUCCESS);
   nvmlDevice_t dev;
   CHECK_RC(nvmlDeviceGetHandleByIndex_v2(2, &dev), NVML_SUCCESS);
   check_placement_rules(dev);
   check_shared_state(dev);
+  check_threads(dev);
+  check_damaged_state();
   nvmlDevice_t full;
   CHECK_RC(nvmlDeviceGetHandleByIndex_v2(0, &full), NVML_SUCCESS);
   CHECK(remaining(full, PROFILE_1G_10GB) == 0, "GPU 0 is fully partitioned");
