@@ -240,3 +240,21 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetMinorNumber(nvmlDevice_t device, unsigned 
   *minorNumber = mock_gpu_of(device)->minor;
   return NVML_SUCCESS;
 }
+
+/* MIG devices only: their compute instance's share of the GPU instance (engines are shared). Full
+   GPUs answer NOT_SUPPORTED, since a profile does not describe their SM count. */
+MOCK_EXPORT nvmlReturn_t nvmlDeviceGetAttributes_v2(nvmlDevice_t device, nvmlDeviceAttributes_t *attributes) {
+  MOCK_ENTER();
+  nvmlReturn_t rc = mock_check_device(device);
+  if (rc != NVML_SUCCESS) return rc;
+  if (attributes == NULL) return NVML_ERROR_INVALID_ARGUMENT;
+  if (!device->is_mig) return NVML_ERROR_NOT_SUPPORTED;
+  mig_view view;
+  if ((rc = view_mig(device, &view)) != NVML_SUCCESS) return rc;
+  *attributes = (nvmlDeviceAttributes_t){view.ci_profile.multiprocessorCount, view.ci_profile.sharedCopyEngineCount,
+                                         view.ci_profile.sharedDecoderCount,  view.ci_profile.sharedEncoderCount,
+                                         view.ci_profile.sharedJpegCount,     view.ci_profile.sharedOfaCount,
+                                         view.gi_profile->slices,             view.ci_profile.sliceCount,
+                                         view.gi_profile->memory_mib};
+  return NVML_SUCCESS;
+}

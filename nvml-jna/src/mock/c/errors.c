@@ -55,13 +55,6 @@ MOCK_EXPORT const char *nvmlErrorString(nvmlReturn_t result) {
   return "Unknown Error";
 }
 
-const char *mock_error_name(nvmlReturn_t code) {
-  for (size_t i = 0; i < ERROR_COUNT; i++) {
-    if (ERRORS[i].code == code) return ERRORS[i].name;
-  }
-  return "NVML_ERROR_UNKNOWN";
-}
-
 /* Accepts "NVML_ERROR_GPU_IS_LOST", "ERROR_GPU_IS_LOST" or "GPU_IS_LOST", in any case. */
 int mock_error_from_name(const char *name, nvmlReturn_t *code) {
   const char *bare = name;

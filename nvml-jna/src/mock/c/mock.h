@@ -136,7 +136,6 @@ struct nvmlComputeInstance_st {
 };
 
 /* errors.c */
-const char *mock_error_name(nvmlReturn_t code);
 int mock_error_from_name(const char *name, nvmlReturn_t *code);
 
 /* profile_parse.c: 0 on success; on failure *msg holds "file:line: field: reason". */

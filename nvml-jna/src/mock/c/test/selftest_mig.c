@@ -91,6 +91,13 @@ static void check_placement_rules(nvmlDevice_t dev) {
   CHECK_RC(nvmlDeviceGetName(mig, name, sizeof name), NVML_SUCCESS);
   CHECK_STR(name, "NVIDIA A100-SXM4-80GB MIG 3g.40gb");
   CHECK_RC(nvmlDeviceGetUUID(mig, uuid, sizeof uuid), NVML_SUCCESS);
+  nvmlDeviceAttributes_t attributes;
+  CHECK_RC(nvmlDeviceGetAttributes_v2(mig, &attributes), NVML_SUCCESS);
+  CHECK(attributes.multiprocessorCount == 42 && attributes.gpuInstanceSliceCount == 3 &&
+            attributes.computeInstanceSliceCount == 3 && attributes.memorySizeMB == 40192 &&
+            attributes.sharedDecoderCount == 2,
+        "MIG device attributes");
+  CHECK_RC(nvmlDeviceGetAttributes_v2(dev, &attributes), NVML_ERROR_NOT_SUPPORTED);
 
   /* Destruction: compute instances first. */
   CHECK_RC(nvmlGpuInstanceDestroy(gi), NVML_ERROR_IN_USE);
