@@ -1,0 +1,12 @@
+# 1x NVIDIA L4 (Ada, no MIG), as in a G2 cloud VM.
+include catalog
+driver-version 550.54.15
+nvml-version 12.550.54.15
+cuda-driver-version 12040
+
+gpu 0
+  model l4
+  uuid GPU-6b9abd17-a36e-e731-024f-aaf2a9361de9
+  pci-bus-id 00000000:00:03.0
+  minor 0
+end
