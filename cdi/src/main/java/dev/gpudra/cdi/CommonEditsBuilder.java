@@ -7,6 +7,7 @@ import dev.gpudra.cdi.spec.Hook;
 import dev.gpudra.cdi.spec.HookName;
 import dev.gpudra.cdi.spec.Mount;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -54,12 +55,25 @@ public final class CommonEditsBuilder {
   private static final int MODESET_MINOR = 254;
 
   private final String hookPath;
+  private final Set<DriverHook> enabledHooks;
 
   /**
    * @param hookPath absolute path of {@code nvidia-cdi-hook} on the host
+   * @param enabledHooks the hook commands to emit
+   */
+  public CommonEditsBuilder(String hookPath, Set<DriverHook> enabledHooks) {
+    this.hookPath = ContainerPaths.requireAbsolute(hookPath, "hook path");
+    this.enabledHooks =
+        enabledHooks.isEmpty() ? EnumSet.noneOf(DriverHook.class) : EnumSet.copyOf(enabledHooks);
+  }
+
+  /**
+   * Emits every hook.
+   *
+   * @param hookPath absolute path of {@code nvidia-cdi-hook} on the host
    */
   public CommonEditsBuilder(String hookPath) {
-    this.hookPath = ContainerPaths.requireAbsolute(hookPath, "hook path");
+    this(hookPath, EnumSet.allOf(DriverHook.class));
   }
 
   /** The common edits for a node whose driver files and majors are given. */
@@ -104,11 +118,15 @@ public final class CommonEditsBuilder {
         }
       }
     }
-    if (!links.isEmpty()) {
-      hooks.add(hook("create-symlinks", links));
+    if (!links.isEmpty() && enabledHooks.contains(DriverHook.CREATE_SYMLINKS)) {
+      hooks.add(hook(DriverHook.CREATE_SYMLINKS, links));
     }
-    hooks.add(
-        hook("enable-cuda-compat", List.of("--host-driver-version=" + files.driverVersion())));
+    if (enabledHooks.contains(DriverHook.ENABLE_CUDA_COMPAT)) {
+      hooks.add(
+          hook(
+              DriverHook.ENABLE_CUDA_COMPAT,
+              List.of("--host-driver-version=" + files.driverVersion())));
+    }
     Set<String> folders = new LinkedHashSet<>();
     files.libraries().forEach(l -> folders.add(parent(l)));
     List<String> folderArgs = new ArrayList<>();
@@ -116,14 +134,16 @@ public final class CommonEditsBuilder {
       folderArgs.add("--folder");
       folderArgs.add(folder);
     }
-    hooks.add(hook("update-ldcache", folderArgs));
+    if (enabledHooks.contains(DriverHook.UPDATE_LDCACHE)) {
+      hooks.add(hook(DriverHook.UPDATE_LDCACHE, folderArgs));
+    }
     return hooks;
   }
 
-  private Hook hook(String command, List<String> args) {
+  private Hook hook(DriverHook command, List<String> args) {
     List<String> argv = new ArrayList<>();
     argv.add(hookPath.substring(hookPath.lastIndexOf('/') + 1));
-    argv.add(command);
+    argv.add(command.command());
     argv.addAll(args);
     return new Hook(HookName.CREATE_CONTAINER, hookPath, argv, List.of(), null);
   }

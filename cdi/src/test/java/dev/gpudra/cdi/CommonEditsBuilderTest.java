@@ -9,6 +9,7 @@ import dev.gpudra.cdi.spec.DeviceNode;
 import dev.gpudra.cdi.spec.Hook;
 import dev.gpudra.cdi.spec.HookName;
 import dev.gpudra.cdi.spec.Mount;
+import java.util.EnumSet;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -98,6 +99,29 @@ class CommonEditsBuilderTest {
     assertThat(edits.hooks().get(2).args())
         .containsExactly(
             "nvidia-cdi-hook", "update-ldcache", "--folder", "/usr/lib/x86_64-linux-gnu");
+  }
+
+  @Test
+  void leavesOutHooksTheNodesToolkitLacks() {
+    ContainerEdits edits =
+        new CommonEditsBuilder(
+                CommonEditsBuilder.DEFAULT_HOOK_PATH,
+                EnumSet.of(DriverHook.CREATE_SYMLINKS, DriverHook.UPDATE_LDCACHE))
+            .build(Fixtures.nodeFiles(), Fixtures.MAJORS);
+
+    assertThat(edits.hooks())
+        .extracting(h -> h.args().get(1))
+        .containsExactly("create-symlinks", "update-ldcache");
+  }
+
+  @Test
+  void aNodeWithoutDriverLibrariesGetsNoHooks() {
+    DriverFiles f = Fixtures.nodeFiles();
+    DriverFiles noLibs =
+        new DriverFiles(
+            "/", f.driverVersion(), List.of(), f.binaries(), f.firmware(), f.ipcSockets(), false);
+
+    assertThat(builder.build(noLibs, Fixtures.MAJORS).hooks()).isEmpty();
   }
 
   @Test

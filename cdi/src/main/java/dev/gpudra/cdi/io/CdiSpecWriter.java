@@ -147,8 +147,7 @@ public final class CdiSpecWriter {
    * symbolic links and temporary files are ignored.
    */
   public List<String> listClaimUids() {
-    List<String> uids = new ArrayList<>(new TreeSet<>(scan(false)));
-    return List.copyOf(uids);
+    return List.copyOf(new TreeSet<>(scan(false)));
   }
 
   /**

@@ -164,6 +164,23 @@ class ReferenceCdiValidationIT {
       }
     }
     assertThat(devicesById).hasSize(devices);
+    // Independently of our spec: GPU 3's GI 2 / CI 0 are nvidia-cap 3 + 3 * 135 + 2 * 9 and one
+    // more in the driver's numbering, on the node's nvidia-caps major.
+    assertThat(
+            devicesById
+                .get(
+                    "k8s.gpu.gpudra.dev/claim=5a5b5c5d-6e6f-4a4b-8c8d-9e9f0a0b0c0d"
+                        + "-gpu-3-mig-3g40gb-9-4")
+                .get("deviceNodes")
+                .valueStream()
+                .map(ReferenceCdiValidationIT::node)
+                .toList())
+        .contains(
+            "/dev/nvidia3 c 195:3",
+            "/dev/nvidia-caps/nvidia-cap426 c 237:426",
+            "/dev/nvidia-caps/nvidia-cap427 c 237:427",
+            "/dev/nvidiactl c 195:255",
+            "/dev/nvidia-modeset c 195:254");
     System.out.printf(
         "reference CDI (tags.cncf.io/container-device-interface) validated %d specs and %d"
             + " devices: 0 spec errors, every injection as intended%n",
