@@ -99,18 +99,23 @@ public final class CdiSpecWriter {
                 StandardOpenOption.CREATE,
                 StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
+          // Set before the fsync so the mode is as durable as the content. Runtimes may run as
+          // another user; the spec holds no secrets.
+          Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
           ByteBuffer buf = ByteBuffer.wrap(bytes);
           while (buf.hasRemaining()) {
             ch.write(buf);
           }
           ch.force(true);
         }
-        // Runtimes may run as another user; the spec holds no secrets.
-        Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
         Files.move(
             temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       } catch (IOException | RuntimeException e) {
-        Files.deleteIfExists(temp);
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
         throw e;
       }
       syncDirectory();

@@ -53,14 +53,6 @@ public record CdiSpec(
     return new CdiSpec(CdiVersion.minimumFor(kind, copy, edits).text(), kind, copy, edits);
   }
 
-  /** Fully-qualified id of one of this spec's devices: {@code <kind>=<name>}. */
-  public String qualifiedName(String deviceName) {
-    if (devices.stream().noneMatch(d -> d.name().equals(deviceName))) {
-      throw new IllegalArgumentException("no device " + deviceName + " in spec " + kind);
-    }
-    return kind + "=" + deviceName;
-  }
-
   private static void requireValidKind(String kind) {
     int slash = kind == null ? -1 : kind.indexOf('/');
     if (slash < 0

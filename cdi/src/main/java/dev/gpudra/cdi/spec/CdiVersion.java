@@ -1,6 +1,7 @@
 package dev.gpudra.cdi.spec;
 
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * Released versions of the CDI specification, oldest first, and which spec content needs which.
@@ -43,6 +44,9 @@ public enum CdiVersion {
 
   /** Parses a {@code cdiVersion} value; an optional leading {@code v} is accepted. */
   public static CdiVersion parse(String text) {
+    if (text == null) {
+      throw new IllegalArgumentException("cdiVersion is missing");
+    }
     String bare = text.startsWith("v") ? text.substring(1) : text;
     for (CdiVersion v : values()) {
       if (v.text.equals(bare)) {
@@ -52,13 +56,11 @@ public enum CdiVersion {
     throw new IllegalArgumentException("unknown CDI version " + ContainerPaths.quote(text));
   }
 
-  /** The lowest version that can express a spec of this kind with these device and edits. */
+  /** The lowest version that can express a spec of this kind with these devices and edits. */
   public static CdiVersion minimumFor(
       String kind, List<CdiDevice> devices, ContainerEdits specEdits) {
     List<ContainerEdits> allEdits =
-        java.util.stream.Stream.concat(
-                devices.stream().map(CdiDevice::containerEdits),
-                java.util.stream.Stream.of(specEdits))
+        Stream.concat(devices.stream().map(CdiDevice::containerEdits), Stream.of(specEdits))
             .toList();
     if (allEdits.stream().anyMatch(e -> !e.additionalGids().isEmpty())) {
       return V0_7_0;
@@ -69,7 +71,8 @@ public enum CdiVersion {
     }
     boolean digitFirst =
         devices.stream()
-            .anyMatch(d -> !d.name().isEmpty() && Character.isDigit(d.name().charAt(0)));
+            .anyMatch(
+                d -> !d.name().isEmpty() && d.name().charAt(0) >= '0' && d.name().charAt(0) <= '9');
     boolean hostPath =
         allEdits.stream()
             .flatMap(e -> e.deviceNodes().stream())

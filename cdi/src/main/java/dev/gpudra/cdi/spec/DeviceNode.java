@@ -43,6 +43,8 @@ public record DeviceNode(
     Long uid,
     Long gid) {
 
+  private static final long MAX_ID = 0xffff_ffffL;
+
   /** Validates every field as the reference CDI implementation would, and a bit stricter. */
   public DeviceNode {
     ContainerPaths.requireAbsolute(path, "device node path");
@@ -69,8 +71,9 @@ public record DeviceNode(
       throw new IllegalArgumentException(
           "device node " + path + ": permissions must be a subset of \"rwm\": " + permissions);
     }
-    if ((uid != null && uid < 0) || (gid != null && gid < 0)) {
-      throw new IllegalArgumentException("device node " + path + ": negative uid/gid");
+    if ((uid != null && (uid < 0 || uid > MAX_ID)) || (gid != null && (gid < 0 || gid > MAX_ID))) {
+      throw new IllegalArgumentException(
+          "device node " + path + ": uid/gid must be 32-bit unsigned");
     }
   }
 
