@@ -1,0 +1,107 @@
+package dev.gpudra.cdi;
+
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The names this driver uses in CDI, in one place: kind, device names, ids and spec file names.
+ *
+ * <p>Every name is derived from a validated claim UID and a validated DRA device name. Because both
+ * alphabets exclude {@code /}, {@code .} runs and anything else a path could use to climb, a spec
+ * file name can never resolve outside the CDI directory.
+ */
+public final class CdiNames {
+  /** CDI vendor of our specs. */
+  public static final String VENDOR = "k8s.gpu.gpudra.dev";
+
+  /** CDI class of our specs. */
+  public static final String CLASS = "claim";
+
+  /** CDI kind of our specs. */
+  public static final String KIND = VENDOR + "/" + CLASS;
+
+  /** Extension of the spec files we write (runtimes read {@code .json} and {@code .yaml}). */
+  public static final String EXTENSION = ".json";
+
+  private static final String UID =
+      "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
+  private static final Pattern UID_PATTERN = Pattern.compile(UID);
+
+  // RFC 1123 label, which is what the resource.k8s.io API allows for a device name.
+  private static final Pattern DEVICE_NAME_PATTERN =
+      Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+
+  private static final Pattern SPEC_FILE_PATTERN =
+      Pattern.compile(
+          Pattern.quote(VENDOR + "-" + CLASS + "_") + "(" + UID + ")" + Pattern.quote(EXTENSION));
+
+  private CdiNames() {}
+
+  /**
+   * Returns {@code claimUid} when it is a Kubernetes object UID (an RFC 4122 UUID in its 36
+   * character text form), otherwise throws.
+   */
+  public static String requireClaimUid(String claimUid) {
+    if (claimUid == null || !UID_PATTERN.matcher(claimUid).matches()) {
+      throw new IllegalArgumentException(
+          "invalid claim UID "
+              + quote(claimUid)
+              + ": expected a UUID such as "
+              + "0b5e1f0c-5a4d-4f7e-9c1d-2f3a4b5c6d7e");
+    }
+    return claimUid;
+  }
+
+  /** Returns {@code deviceName} when it is a valid DRA device name (RFC 1123 label). */
+  public static String requireDeviceName(String deviceName) {
+    if (deviceName == null || !DEVICE_NAME_PATTERN.matcher(deviceName).matches()) {
+      throw new IllegalArgumentException(
+          "invalid device name "
+              + quote(deviceName)
+              + ": expected a DNS label (lowercase letters, digits, '-', at most 63)");
+    }
+    return deviceName;
+  }
+
+  /** CDI device name of a claim's device: {@code <claimUID>-<deviceName>}. */
+  public static String cdiDeviceName(String claimUid, String deviceName) {
+    return requireClaimUid(claimUid) + "-" + requireDeviceName(deviceName);
+  }
+
+  /** Fully-qualified CDI id returned to the kubelet: {@code <kind>=<claimUID>-<deviceName>}. */
+  public static String qualifiedId(String claimUid, String deviceName) {
+    return KIND + "=" + cdiDeviceName(claimUid, deviceName);
+  }
+
+  /** File name of a claim's spec: {@code k8s.gpu.gpudra.dev-claim_<claimUID>.json}. */
+  public static String specFileName(String claimUid) {
+    return VENDOR + "-" + CLASS + "_" + requireClaimUid(claimUid) + EXTENSION;
+  }
+
+  /** The claim UID a file name of ours carries, or empty when the name is not one of ours. */
+  public static Optional<String> claimUidOfSpecFile(String fileName) {
+    if (fileName == null) {
+      return Optional.empty();
+    }
+    Matcher m = SPEC_FILE_PATTERN.matcher(fileName);
+    return m.matches() ? Optional.of(m.group(1)) : Optional.empty();
+  }
+
+  static String quote(String s) {
+    if (s == null) {
+      return "null";
+    }
+    StringBuilder b = new StringBuilder("\"");
+    s.codePoints()
+        .forEach(
+            c -> {
+              if (c < 0x20 || c == 0x7f) {
+                b.append(String.format("\\u%04x", c));
+              } else {
+                b.appendCodePoint(c);
+              }
+            });
+    return b.append('"').toString();
+  }
+}

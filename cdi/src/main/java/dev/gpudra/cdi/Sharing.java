@@ -1,0 +1,102 @@
+package dev.gpudra.cdi;
+
+import dev.gpudra.cdi.spec.ContainerPaths;
+
+/**
+ * How a prepared device is shared, as far as the container needs to know.
+ *
+ * <p>The work of sharing (time-slice policy, the MPS control daemon) happens elsewhere; this only
+ * decides what the container's environment and mounts say about it:
+ *
+ * <ul>
+ *   <li>{@link Exclusive}: nothing beyond the strategy name;
+ *   <li>{@link TimeSlicing}: the strategy and interval, informational (the policy is set on the
+ *       GPU, not in the container);
+ *   <li>{@link Mps}: the claim's MPS pipe and shared-memory directories are mounted where CUDA
+ *       looks for them, {@code CUDA_MPS_PIPE_DIRECTORY} points at the pipe directory and, when set,
+ *       {@code CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} caps the client's share of SMs.
+ * </ul>
+ */
+public sealed interface Sharing {
+  /** The strategy name as the opaque config API spells it. */
+  String strategy();
+
+  /** The default: the device belongs to one claim and is not shared inside it. */
+  record Exclusive() implements Sharing {
+    @Override
+    public String strategy() {
+      return "Exclusive";
+    }
+  }
+
+  /**
+   * Time-slicing between the claim's containers.
+   *
+   * @param interval the configured time-slice length
+   */
+  record TimeSlicing(Interval interval) implements Sharing {
+    /** Requires an interval. */
+    public TimeSlicing {
+      if (interval == null) {
+        throw new IllegalArgumentException("time-slicing needs an interval");
+      }
+    }
+
+    @Override
+    public String strategy() {
+      return "TimeSlicing";
+    }
+  }
+
+  /**
+   * CUDA Multi-Process Service through a per-claim control daemon.
+   *
+   * @param hostPipeDirectory the daemon's pipe directory on the host
+   * @param hostShmDirectory the daemon's shared-memory directory on the host, mounted at {@code
+   *     /dev/shm}
+   * @param activeThreadPercentage 1..100, or null to leave the daemon's default
+   */
+  record Mps(String hostPipeDirectory, String hostShmDirectory, Integer activeThreadPercentage)
+      implements Sharing {
+    /** Where the pipe directory appears in the container: CUDA's default location. */
+    public static final String CONTAINER_PIPE_DIRECTORY = "/tmp/nvidia-mps";
+
+    /** Where the shared-memory directory appears in the container. */
+    public static final String CONTAINER_SHM_DIRECTORY = "/dev/shm";
+
+    /** Validates the directories and the percentage. */
+    public Mps {
+      ContainerPaths.requireAbsolute(hostPipeDirectory, "MPS hostPipeDirectory");
+      ContainerPaths.requireAbsolute(hostShmDirectory, "MPS hostShmDirectory");
+      if (activeThreadPercentage != null
+          && (activeThreadPercentage < 1 || activeThreadPercentage > 100)) {
+        throw new IllegalArgumentException(
+            "MPS activeThreadPercentage must be 1..100, got " + activeThreadPercentage);
+      }
+    }
+
+    @Override
+    public String strategy() {
+      return "MPS";
+    }
+  }
+
+  /** Time-slice lengths, named as the opaque config API names them. */
+  enum Interval {
+    DEFAULT("Default"),
+    SHORT("Short"),
+    MEDIUM("Medium"),
+    LONG("Long");
+
+    private final String configName;
+
+    Interval(String configName) {
+      this.configName = configName;
+    }
+
+    /** The name in the config API and in the container environment. */
+    public String configName() {
+      return configName;
+    }
+  }
+}

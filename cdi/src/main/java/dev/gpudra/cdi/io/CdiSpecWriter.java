@@ -1,0 +1,232 @@
+package dev.gpudra.cdi.io;
+
+import dev.gpudra.cdi.CdiNames;
+import dev.gpudra.cdi.ClaimSpec;
+import dev.gpudra.cdi.spec.CdiJson;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.TreeSet;
+
+/**
+ * The one class that writes, deletes and lists our CDI spec files.
+ *
+ * <p>Writes are atomic and durable: the bytes go to a temporary file in the CDI directory, which is
+ * fsync'ed, renamed over the final name, and the directory is fsync'ed. A runtime reading the
+ * directory therefore sees either the old spec or the new one, never a partial file, also across a
+ * crash. Temporary names end in {@code .tmp}, which runtimes ignore (they read {@code .json} and
+ * {@code .yaml} only).
+ *
+ * <p>Every file name comes from {@link CdiNames#specFileName}, which only accepts claim UIDs, and
+ * is checked once more to resolve to a direct child of the CDI directory before any I/O.
+ *
+ * <p>Thread-safe for distinct claims; callers serialise operations on one claim.
+ */
+public final class CdiSpecWriter {
+  private static final String TEMP_SUFFIX = ".tmp";
+
+  private final Path cdiRoot;
+
+  /**
+   * @param cdiRoot the CDI spec directory (e.g. {@code /var/run/cdi}); created on first write
+   */
+  public CdiSpecWriter(Path cdiRoot) {
+    this.cdiRoot = cdiRoot.toAbsolutePath().normalize();
+  }
+
+  /** The CDI directory. */
+  public Path cdiRoot() {
+    return cdiRoot;
+  }
+
+  /**
+   * Where claim {@code claimUid}'s spec lives.
+   *
+   * @throws IllegalArgumentException for an invalid UID
+   */
+  public Path specPath(String claimUid) {
+    Path path = cdiRoot.resolve(CdiNames.specFileName(claimUid)).normalize();
+    // Unreachable with a valid UID; kept as the last line of defence should the naming change.
+    if (!cdiRoot.equals(path.getParent())) {
+      throw new IllegalArgumentException("spec path " + path + " is not inside " + cdiRoot);
+    }
+    return path;
+  }
+
+  /**
+   * Writes a claim's spec, replacing any previous one atomically.
+   *
+   * @return the path written
+   * @throws IllegalArgumentException when the spec is not claim {@code spec.claimUid()}'s; then
+   *     nothing has been written
+   * @throws UncheckedIOException when the write fails; no partial or temporary file remains
+   */
+  public Path write(ClaimSpec spec) {
+    Path target = specPath(spec.claimUid());
+    if (!target.getFileName().toString().equals(spec.fileName())) {
+      throw new IllegalArgumentException("spec file name does not match claim " + spec.claimUid());
+    }
+    // Encode before touching the disk, so an encoding failure writes nothing.
+    byte[] bytes = CdiJson.encode(spec.spec());
+    try {
+      Files.createDirectories(cdiRoot);
+      Path temp =
+          cdiRoot.resolve(
+              "."
+                  + target.getFileName()
+                  + "."
+                  + ProcessHandle.current().pid()
+                  + "-"
+                  + Thread.currentThread().threadId()
+                  + TEMP_SUFFIX);
+      try {
+        try (FileChannel ch =
+            FileChannel.open(
+                temp,
+                StandardOpenOption.CREATE,
+                StandardOpenOption.TRUNCATE_EXISTING,
+                StandardOpenOption.WRITE)) {
+          // Set before the fsync so the mode is as durable as the content. Runtimes may run as
+          // another user; the spec holds no secrets.
+          Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
+          ByteBuffer buf = ByteBuffer.wrap(bytes);
+          while (buf.hasRemaining()) {
+            ch.write(buf);
+          }
+          ch.force(true);
+        }
+        Files.move(
+            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      } catch (IOException | RuntimeException e) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
+        throw e;
+      }
+      syncDirectory();
+      return target;
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new UncheckedIOException(
+          "CDI directory " + cdiRoot + " does not support atomic rename", e);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing CDI spec " + target + " failed", e);
+    }
+  }
+
+  /**
+   * Deletes claim {@code claimUid}'s spec, and nothing else.
+   *
+   * @return true when a spec was there; deleting an absent spec is not an error (idempotent
+   *     unprepare)
+   */
+  public boolean delete(String claimUid) {
+    Path target = specPath(claimUid);
+    try {
+      boolean existed = Files.deleteIfExists(target);
+      if (existed) {
+        syncDirectory();
+      }
+      return existed;
+    } catch (IOException e) {
+      throw new UncheckedIOException("deleting CDI spec " + target + " failed", e);
+    }
+  }
+
+  /**
+   * The claim UIDs that have a spec file of ours, sorted. Files of other vendors, directories,
+   * symbolic links and temporary files are ignored.
+   */
+  public List<String> listClaimUids() {
+    return List.copyOf(new TreeSet<>(scan(false)));
+  }
+
+  /**
+   * Deletes temporary files a crash may have left between writing and renaming.
+   *
+   * @return how many were removed
+   */
+  public int removeLeftoverTemporaryFiles() {
+    int removed = 0;
+    for (String name : scan(true)) {
+      try {
+        if (Files.deleteIfExists(cdiRoot.resolve(name))) {
+          removed++;
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("removing leftover " + name + " failed", e);
+      }
+    }
+    if (removed > 0) {
+      syncDirectoryUnchecked();
+    }
+    return removed;
+  }
+
+  /** Our spec UIDs, or with {@code temporaries} our temporary file names. */
+  private List<String> scan(boolean temporaries) {
+    List<String> found = new ArrayList<>();
+    if (!Files.isDirectory(cdiRoot)) {
+      return found;
+    }
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(cdiRoot)) {
+      for (Path entry : entries) {
+        if (!Files.isRegularFile(entry, LinkOption.NOFOLLOW_LINKS)) {
+          continue;
+        }
+        String name = entry.getFileName().toString();
+        if (temporaries) {
+          if (name.startsWith(".") && name.endsWith(TEMP_SUFFIX)) {
+            Optional<String> uid = CdiNames.claimUidOfSpecFile(tempTarget(name));
+            if (uid.isPresent()) {
+              found.add(name);
+            }
+          }
+        } else {
+          CdiNames.claimUidOfSpecFile(name).ifPresent(found::add);
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return found;
+    } catch (IOException e) {
+      throw new UncheckedIOException("listing CDI directory " + cdiRoot + " failed", e);
+    }
+    return found;
+  }
+
+  /** {@code .<target>.<pid>-<thread>.tmp} to {@code <target>}. */
+  private static String tempTarget(String tempName) {
+    String inner = tempName.substring(1, tempName.length() - TEMP_SUFFIX.length());
+    int lastDot = inner.lastIndexOf('.');
+    return lastDot < 0 ? inner : inner.substring(0, lastDot);
+  }
+
+  private void syncDirectoryUnchecked() {
+    try {
+      syncDirectory();
+    } catch (IOException e) {
+      throw new UncheckedIOException("syncing CDI directory " + cdiRoot + " failed", e);
+    }
+  }
+
+  // The rename or unlink is durable only once the directory entry itself is on disk.
+  private void syncDirectory() throws IOException {
+    try (FileChannel dir = FileChannel.open(cdiRoot, StandardOpenOption.READ)) {
+      dir.force(true);
+    }
+  }
+}
