@@ -116,7 +116,13 @@ public final class DeviceHealthService extends DRAResourceHealthGrpc.DRAResource
     call.setOnCancelHandler(() -> watchers.remove(watcher));
     watchers.add(watcher);
     try {
-      scheduler.execute(() -> currentDevices().ifPresent(set -> send(watcher, set)));
+      scheduler.execute(
+          () -> {
+            // A poll may have served this stream already.
+            if (watcher.lastSent == null) {
+              currentDevices().ifPresent(set -> send(watcher, set));
+            }
+          });
     } catch (RejectedExecutionException e) {
       watchers.remove(watcher);
       call.onError(Status.UNAVAILABLE.withDescription("plugin is shutting down").asException());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.emulator.RegisteredPlugin;
+import dev.gpudra.plugin.emulator.RegistrationRejectedException;
 import dev.gpudra.proto.registration.v1.PluginInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -12,6 +13,8 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -81,6 +84,28 @@ class KubeletRegistrationIT {
       assertThat(plugin.servers.registrationState().registered()).isTrue();
       assertThat(plugin.servers.registrationState().lastError())
           .contains("plugin validation failed: driver name taken");
+    }
+  }
+
+  @Test
+  void kubeletRejectsAPluginOfferingNoServiceItKnowsAndThePluginRecordsWhy() throws Exception {
+    PluginSockets sockets = PluginUnderTest.sockets(root, POD_UID);
+    RegistrationService outdated =
+        new RegistrationService(
+            PluginSockets.DRIVER_NAME, sockets.draSocket(), List.of("v1alpha4.Node"));
+    try (var factory = new UnixSocketServerFactory(Duration.ofSeconds(1));
+        var registration = factory.serve(sockets.registrationSocket(), List.of(outdated));
+        var kubelet = new KubeletEmulator(sockets.registryDir())) {
+
+      assertThatThrownBy(() -> kubelet.register(registration.path()))
+          .isInstanceOf(RegistrationRejectedException.class)
+          .hasMessageContaining("v1alpha4.Node");
+
+      assertThat(outdated.state().registered()).isFalse();
+      assertThat(outdated.state().lastError())
+          .get()
+          .asString()
+          .contains("plugin validation failed");
     }
   }
 
