@@ -56,6 +56,9 @@ public final class KubeletPluginServers implements AutoCloseable {
   /**
    * Serves {@code draServices} and {@code health} on the DRA socket, then registration.
    *
+   * <p>On success the returned servers own {@code health} and close it; on failure the caller still
+   * owns it. The factory always stays the caller's, to close after the servers.
+   *
    * @param draServices the DRA node services (v1, v1beta1); may be empty while none is served
    * @throws IOException when either socket cannot be served; nothing is left listening then
    */
