@@ -1,0 +1,129 @@
+package dev.gpudra.nvml;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.gpudra.core.device.Gpu;
+import dev.gpudra.core.device.MigDevice;
+import dev.gpudra.core.device.MigPlacement;
+import dev.gpudra.core.device.MigProfile;
+import dev.gpudra.nvml.mock.MockNvml;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * Creating and destroying MIG instances through the session, on the mock's 8x A100 node where GPU 0
+ * is in MIG mode with a 3g.40gb instance at slices 4-7 and smaller ones on slices 0-3.
+ */
+class NvmlMigIT {
+
+  /** {@code NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE}: a compute instance filling a 3g instance. */
+  private static final int COMPUTE_PROFILE_3_SLICE = 2;
+
+  private static final MigPlacement FREE_HALF = new MigPlacement(4, 4);
+
+  @TempDir Path dir;
+  private Map<String, String> node;
+
+  @BeforeEach
+  void freshNode() {
+    node = MockNvml.env("a100-8x", dir);
+  }
+
+  @AfterEach
+  void clearMockSettings() {
+    MockNvml.clearFromThisProcess();
+  }
+
+  private Gpu gpu(int index) {
+    try (NvmlSession session = MockSession.open(node)) {
+      return dev.gpudra.core.device.nvml.NvmlInventoryMapper.toGpu(session.readGpu(index));
+    }
+  }
+
+  private static MigProfile profile(Gpu gpu, String name) {
+    return gpu.migProfiles().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+  }
+
+  @Test
+  void createdInstancesAppearAsMigDevicesAndDestroyedOnesGo() {
+    Gpu before = gpu(2);
+    MigProfile threeG = profile(before, "3g.40gb");
+    assertThat(before.migMode().current()).isTrue();
+    assertThat(before.migDevices()).isEmpty();
+
+    int gpuInstanceId;
+    int computeInstanceId;
+    try (NvmlSession session = MockSession.open(node)) {
+      gpuInstanceId = session.createGpuInstance(2, threeG.id(), FREE_HALF);
+      computeInstanceId = session.createComputeInstance(2, gpuInstanceId, COMPUTE_PROFILE_3_SLICE);
+    }
+
+    Gpu after = gpu(2);
+    assertThat(after.migDevices())
+        .singleElement()
+        .satisfies(
+            d -> {
+              assertThat(d.profileName()).isEqualTo("3g.40gb");
+              assertThat(d.gpuInstanceId()).isEqualTo(gpuInstanceId);
+              assertThat(d.computeInstanceId()).isEqualTo(computeInstanceId);
+              assertThat(d.placement()).isEqualTo(FREE_HALF);
+              assertThat(d.uuid()).startsWith("MIG-");
+            });
+
+    try (NvmlSession session = MockSession.open(node)) {
+      session.destroyComputeInstance(2, gpuInstanceId, computeInstanceId);
+      session.destroyGpuInstance(2, gpuInstanceId);
+      assertThat(session.remainingGpuInstanceCapacity(2, threeG.id())).isEqualTo(1);
+    }
+    assertThat(gpu(2).migDevices()).isEmpty();
+  }
+
+  @Test
+  void anOverlappingPlacementIsRefusedByNvml() {
+    Gpu gpu = gpu(0);
+    MigDevice existing =
+        gpu.migDevices().stream()
+            .filter(d -> d.profileName().equals("3g.40gb"))
+            .findFirst()
+            .orElseThrow();
+    MigProfile fourG = profile(gpu, "4g.40gb");
+    assertThat(existing.placement()).isEqualTo(new MigPlacement(4, 4));
+
+    try (NvmlSession session = MockSession.open(node)) {
+      assertThatThrownBy(() -> session.createGpuInstance(0, fourG.id(), new MigPlacement(0, 4)))
+          .isInstanceOfSatisfying(
+              NvmlException.class,
+              e -> {
+                assertThat(e.function()).isEqualTo("nvmlDeviceCreateGpuInstanceWithPlacement");
+                assertThat(e.code()).isEqualTo(NvmlReturn.ERROR_INSUFFICIENT_RESOURCES);
+              });
+      assertThat(session.remainingGpuInstanceCapacity(0, fourG.id())).isZero();
+    }
+  }
+
+  @Test
+  void anotherProcessSeesTheSameNode() throws Exception {
+    MigProfile threeG = profile(gpu(2), "3g.40gb");
+    try (NvmlSession session = MockSession.open(node)) {
+      int gpuInstanceId = session.createGpuInstance(2, threeG.id(), FREE_HALF);
+      session.createComputeInstance(2, gpuInstanceId, COMPUTE_PROFILE_3_SLICE);
+    }
+
+    Map<String, String> env = new HashMap<>(node);
+    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
+    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
+
+    assertThat(result.exitCode()).isZero();
+    JsonNode gpu2 = JsonMapper.builder().build().readTree(result.stdout()).get("gpus").get(2);
+    assertThat(gpu2.get("migDevices")).hasSize(1);
+    assertThat(gpu2.get("migDevices").get(0).get("profileName").asString()).isEqualTo("3g.40gb");
+  }
+}
