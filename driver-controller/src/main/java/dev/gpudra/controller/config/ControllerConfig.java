@@ -17,9 +17,9 @@ import java.util.Map;
  */
 public record ControllerConfig(int metricsPort, Duration refreshInterval, Duration syncTimeout) {
 
-  public static final String METRICS_PORT = "METRICS_PORT";
-  public static final String METRICS_REFRESH_INTERVAL = "METRICS_REFRESH_INTERVAL";
-  public static final String INFORMER_SYNC_TIMEOUT = "INFORMER_SYNC_TIMEOUT";
+  public static final String METRICS_PORT = "GPUDRA_METRICS_PORT";
+  public static final String METRICS_REFRESH_INTERVAL = "GPUDRA_METRICS_REFRESH_INTERVAL";
+  public static final String INFORMER_SYNC_TIMEOUT = "GPUDRA_INFORMER_SYNC_TIMEOUT";
 
   /** The DRA driver this controller serves. */
   public static final String DRIVER_NAME = "gpu.gpudra.dev";

@@ -22,9 +22,9 @@ class ControllerConfigTest {
     ControllerConfig config =
         ControllerConfig.fromEnv(
             Map.of(
-                "METRICS_PORT", "9400",
-                "METRICS_REFRESH_INTERVAL", "PT5S",
-                "INFORMER_SYNC_TIMEOUT", "PT30S"));
+                "GPUDRA_METRICS_PORT", "9400",
+                "GPUDRA_METRICS_REFRESH_INTERVAL", "PT5S",
+                "GPUDRA_INFORMER_SYNC_TIMEOUT", "PT30S"));
 
     assertThat(config)
         .isEqualTo(new ControllerConfig(9400, Duration.ofSeconds(5), Duration.ofSeconds(30)));
@@ -32,11 +32,11 @@ class ControllerConfigTest {
 
   @ParameterizedTest
   @CsvSource({
-    "METRICS_PORT, eighty",
-    "METRICS_PORT, 70000",
-    "METRICS_REFRESH_INTERVAL, 15s",
-    "METRICS_REFRESH_INTERVAL, PT0S",
-    "INFORMER_SYNC_TIMEOUT, -PT1S",
+    "GPUDRA_METRICS_PORT, eighty",
+    "GPUDRA_METRICS_PORT, 70000",
+    "GPUDRA_METRICS_REFRESH_INTERVAL, 15s",
+    "GPUDRA_METRICS_REFRESH_INTERVAL, PT0S",
+    "GPUDRA_INFORMER_SYNC_TIMEOUT, -PT1S",
   })
   void badValuesFailNamingTheKey(String key, String value) {
     assertThatThrownBy(() -> ControllerConfig.fromEnv(Map.of(key, value)))
