@@ -220,7 +220,7 @@ final class Search {
         if (must) {
           throw new InvalidInputException(
               "claim "
-                  + SelectorMatcher.claimName(matcherClaim(claim))
+                  + SelectorMatcher.claimName(matcher.claim(claim))
                   + ", request "
                   + view.name()
                   + ": cannot add device "
@@ -281,10 +281,6 @@ final class Search {
       constraints.get(j).remove(view, device);
     }
     releaseCounters.run();
-  }
-
-  private io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim matcherClaim(int claim) {
-    return matcher.claim(claim);
   }
 
   private boolean isInUse(DeviceId id) {
