@@ -5,7 +5,12 @@
 // Input (stdin): one scenario per line, JSON:
 //
 //	{"id": "...", "node": Node, "slices": [ResourceSlice], "classes": [DeviceClass],
-//	 "allocatedClaims": [ResourceClaim], "claims": [ResourceClaim]}
+//	 "allocatedClaims": [ResourceClaim], "claims": [ResourceClaim], "repeat": n}
+//
+// With "repeat" > 0 the scenario is also timed: after a warm-up, the allocator
+// is built once and Allocate runs "repeat" times ("allocateNanos", mean per
+// call), then allocator construction plus Allocate runs "repeat" times
+// ("buildAndAllocateNanos").
 //
 // Output (stdout): one line per scenario, JSON:
 //
@@ -30,12 +35,13 @@ import (
 )
 
 type scenario struct {
-	ID              string                        `json:"id"`
-	Node            *v1.Node                      `json:"node"`
-	Slices          []*resourceapi.ResourceSlice  `json:"slices"`
-	Classes         []*resourceapi.DeviceClass    `json:"classes"`
-	AllocatedClaims []*resourceapi.ResourceClaim  `json:"allocatedClaims"`
-	Claims          []*resourceapi.ResourceClaim  `json:"claims"`
+	ID              string                       `json:"id"`
+	Node            *v1.Node                     `json:"node"`
+	Slices          []*resourceapi.ResourceSlice `json:"slices"`
+	Classes         []*resourceapi.DeviceClass   `json:"classes"`
+	AllocatedClaims []*resourceapi.ResourceClaim `json:"allocatedClaims"`
+	Claims          []*resourceapi.ResourceClaim `json:"claims"`
+	Repeat          int                          `json:"repeat"`
 }
 
 type verdict struct {
@@ -44,6 +50,9 @@ type verdict struct {
 	Allocations []resourceapi.AllocationResult `json:"allocations,omitempty"`
 	Error       string                         `json:"error,omitempty"`
 	Nanos       int64                          `json:"nanos"`
+
+	AllocateNanos         int64 `json:"allocateNanos,omitempty"`
+	BuildAndAllocateNanos int64 `json:"buildAndAllocateNanos,omitempty"`
 }
 
 type classLister map[string]*resourceapi.DeviceClass
@@ -132,7 +141,36 @@ func run(s *scenario) verdict {
 	default:
 		v.Outcome, v.Allocations = "allocated", results
 	}
+	if s.Repeat > 0 {
+		v.AllocateNanos, v.BuildAndAllocateNanos = timeScenario(s, classes)
+	}
 	return v
+}
+
+// timeScenario measures the mean cost of one Allocate call, and of building
+// the allocator plus one Allocate call, over s.Repeat runs after as many
+// warm-up runs.
+func timeScenario(s *scenario, classes classLister) (int64, int64) {
+	ctx := context.Background()
+	state := allocatedState(s.AllocatedClaims)
+	alloc, err := structured.NewAllocator(ctx, features, state, classes, s.Slices, celCache)
+	if err != nil {
+		return -1, -1
+	}
+	for i := 0; i < s.Repeat; i++ {
+		_, _ = alloc.Allocate(ctx, s.Node, s.Claims)
+	}
+	start := time.Now()
+	for i := 0; i < s.Repeat; i++ {
+		_, _ = alloc.Allocate(ctx, s.Node, s.Claims)
+	}
+	allocate := time.Since(start).Nanoseconds() / int64(s.Repeat)
+	start = time.Now()
+	for i := 0; i < s.Repeat; i++ {
+		a, _ := structured.NewAllocator(ctx, features, state, classes, s.Slices, celCache)
+		_, _ = a.Allocate(ctx, s.Node, s.Claims)
+	}
+	return allocate, time.Since(start).Nanoseconds() / int64(s.Repeat)
 }
 
 func main() {
