@@ -11,18 +11,20 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Devices that claims other than the ones being allocated already hold.
+ * Devices that claims other than the ones being allocated already hold. Build it once per snapshot
+ * of allocated claims and share it between allocators; immutable and thread-safe once built.
  *
  * <p>Accounted as kube-scheduler does: results with admin access block nothing; results with a
  * share ID (devices that allow multiple allocations) mark the device as shared; every other result
  * makes the device exclusively taken.
  */
-final class AllocatedDevices {
+public final class AllocatedDevices {
   private final Set<DeviceId> exclusive = new HashSet<>();
   private final Set<DeviceId> shared = new HashSet<>();
   private final Map<DeviceId, Map<String, BigDecimal>> consumedCapacity = new HashMap<>();
 
-  AllocatedDevices(List<ResourceClaim> allocatedClaims) {
+  /** Accounts for the devices in the {@code status.allocation} of every given claim. */
+  public AllocatedDevices(List<ResourceClaim> allocatedClaims) {
     for (ResourceClaim claim : allocatedClaims) {
       if (claim.getStatus() == null
           || claim.getStatus().getAllocation() == null

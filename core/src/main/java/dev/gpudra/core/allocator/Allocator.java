@@ -27,9 +27,17 @@ public final class Allocator {
   private final Map<String, DeviceClass> classes;
   private final AllocatedDevices allocated;
   private final SelectorCache selectors;
-  private final Map<String, List<SliceEntry>> slicesOnNode = new HashMap<>();
-  private final List<SliceEntry> sharedSlices = new ArrayList<>();
-  private final Map<PoolId, List<SliceEntry>> slicesByPool = new HashMap<>();
+  private final Map<String, List<ResourceSlice>> slicesOnNode = new HashMap<>();
+  private final List<ResourceSlice> sharedSlices = new ArrayList<>();
+  private final List<ResourceSlice> allSlices;
+  // Prepared lazily: an allocation only ever looks at one node's slices, the shared ones and,
+  // for pools that look incomplete from the node, the rest of those pools.
+  private final ConcurrentHashMap<String, List<SliceEntry>> preparedOnNode =
+      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<PoolId, List<SliceEntry>> preparedPools =
+      new ConcurrentHashMap<>();
+  private volatile List<SliceEntry> preparedShared;
+  private volatile Map<PoolId, List<ResourceSlice>> slicesByPool;
   private final ConcurrentHashMap<PoolId, Map<String, Map<String, BigDecimal>>> availableCounters =
       new ConcurrentHashMap<>();
 
@@ -46,22 +54,73 @@ public final class Allocator {
       List<DeviceClass> classes,
       List<ResourceClaim> allocatedClaims,
       SelectorCache selectors) {
+    this(slices, classes, new AllocatedDevices(allocatedClaims), selectors);
+  }
+
+  /**
+   * Prepares an allocator with allocated devices accounted already, for callers that keep that
+   * account up to date themselves (as the scheduler keeps it in its claim tracker).
+   */
+  public Allocator(
+      List<ResourceSlice> slices,
+      List<DeviceClass> classes,
+      AllocatedDevices allocated,
+      SelectorCache selectors) {
     Map<String, DeviceClass> byName = new LinkedHashMap<>();
     for (DeviceClass c : classes) {
       byName.put(c.getMetadata().getName(), c);
     }
     this.classes = Map.copyOf(byName);
-    this.allocated = new AllocatedDevices(allocatedClaims);
+    this.allocated = allocated;
     this.selectors = selectors;
-    for (ResourceSlice s : slices) {
-      SliceEntry entry = new SliceEntry(s);
-      if (entry.nodeName() != null) {
-        slicesOnNode.computeIfAbsent(entry.nodeName(), n -> new ArrayList<>()).add(entry);
+    this.allSlices = List.copyOf(slices);
+    for (ResourceSlice s : allSlices) {
+      String node = s.getSpec().getNodeName();
+      if (node != null && !node.isEmpty()) {
+        slicesOnNode.computeIfAbsent(node, n -> new ArrayList<>()).add(s);
       } else {
-        sharedSlices.add(entry);
+        sharedSlices.add(s);
       }
-      slicesByPool.computeIfAbsent(entry.pool, p -> new ArrayList<>()).add(entry);
     }
+  }
+
+  private static List<SliceEntry> prepare(List<ResourceSlice> slices) {
+    List<SliceEntry> out = new ArrayList<>(slices.size());
+    for (ResourceSlice s : slices) {
+      out.add(new SliceEntry(s));
+    }
+    return List.copyOf(out);
+  }
+
+  private List<SliceEntry> shared() {
+    List<SliceEntry> s = preparedShared;
+    if (s == null) {
+      s = prepare(sharedSlices);
+      preparedShared = s;
+    }
+    return s;
+  }
+
+  /** All slices of a pool; only needed when the node's view of the pool looks incomplete. */
+  private List<SliceEntry> poolSlices(PoolId pool) {
+    return preparedPools.computeIfAbsent(pool, p -> prepare(byPool().getOrDefault(p, List.of())));
+  }
+
+  private Map<PoolId, List<ResourceSlice>> byPool() {
+    Map<PoolId, List<ResourceSlice>> m = slicesByPool;
+    if (m == null) {
+      Map<PoolId, List<ResourceSlice>> built = new HashMap<>();
+      for (ResourceSlice s : allSlices) {
+        built
+            .computeIfAbsent(
+                new PoolId(s.getSpec().getDriver(), s.getSpec().getPool().getName()),
+                p -> new ArrayList<>())
+            .add(s);
+      }
+      m = Map.copyOf(built);
+      slicesByPool = m;
+    }
+    return m;
   }
 
   /**
@@ -73,9 +132,14 @@ public final class Allocator {
     StepCounter steps = new StepCounter(budget, System.nanoTime());
     String nodeName = NodeMatcher.name(node);
     try {
-      List<SliceEntry> forNode = new ArrayList<>(slicesOnNode.getOrDefault(nodeName, List.of()));
-      forNode.addAll(sharedSlices);
-      List<Pool> pools = PoolGatherer.gather(node, forNode, slicesByPool);
+      List<SliceEntry> forNode =
+          new ArrayList<>(
+              nodeName == null
+                  ? List.of()
+                  : preparedOnNode.computeIfAbsent(
+                      nodeName, n -> prepare(slicesOnNode.getOrDefault(n, List.of()))));
+      forNode.addAll(shared());
+      List<Pool> pools = PoolGatherer.gather(node, forNode, this::poolSlices);
       SelectorMatcher matcher = new SelectorMatcher(selectors, node, claims);
       RequestPlanner.Plan plan = RequestPlanner.plan(claims, classes, pools, matcher);
       CounterLedger counters = new CounterLedger(availableCounters, allocated);

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Collects the pools whose devices a node can use, as Kubernetes' allocator does.
@@ -38,7 +39,7 @@ final class PoolGatherer {
   private PoolGatherer() {}
 
   static List<Pool> gather(
-      Node node, List<SliceEntry> slicesForNode, Map<PoolId, List<SliceEntry>> allSlicesByPool) {
+      Node node, List<SliceEntry> slicesForNode, Function<PoolId, List<SliceEntry>> poolSlices) {
     Map<PoolId, List<SliceEntry>> pools = new LinkedHashMap<>();
     for (SliceEntry slice : slicesForNode) {
       if (isRelevant(node, slice)) {
@@ -54,7 +55,7 @@ final class PoolGatherer {
       if (slices.size() == first.resourceSliceCount) {
         pool = build(e.getKey(), slices, List.of());
       } else {
-        List<SliceEntry> all = slicesOfGeneration(allSlicesByPool, e.getKey(), first.generation);
+        List<SliceEntry> all = slicesOfGeneration(poolSlices, e.getKey(), first.generation);
         if (all == null) {
           continue; // obsolete: the driver is replacing this generation
         }
@@ -123,9 +124,9 @@ final class PoolGatherer {
 
   /** All slices of the pool with this generation, or null when a newer generation exists. */
   private static List<SliceEntry> slicesOfGeneration(
-      Map<PoolId, List<SliceEntry>> allSlicesByPool, PoolId pool, long generation) {
+      Function<PoolId, List<SliceEntry>> poolSlices, PoolId pool, long generation) {
     List<SliceEntry> same = new ArrayList<>();
-    for (SliceEntry s : allSlicesByPool.getOrDefault(pool, List.of())) {
+    for (SliceEntry s : poolSlices.apply(pool)) {
       if (s.generation > generation) {
         return null;
       }

@@ -54,6 +54,17 @@ final class OracleClient {
 
   /** The oracle's verdicts, in scenario order. */
   List<JsonNode> run(List<Scenario> scenarios) throws IOException, InterruptedException {
+    return run(scenarios, 0);
+  }
+
+  /** The oracle's verdicts with its timings over {@code repeat} runs per scenario. */
+  List<JsonNode> timed(List<Scenario> scenarios, int repeat)
+      throws IOException, InterruptedException {
+    return run(scenarios, repeat);
+  }
+
+  private List<JsonNode> run(List<Scenario> scenarios, int repeat)
+      throws IOException, InterruptedException {
     Process p = new ProcessBuilder(binary).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     CompletableFuture<Void> writer =
         CompletableFuture.runAsync(
@@ -62,7 +73,11 @@ final class OracleClient {
                   new BufferedWriter(
                       new OutputStreamWriter(p.getOutputStream(), StandardCharsets.UTF_8))) {
                 for (Scenario s : scenarios) {
-                  w.write(mapper.writeValueAsString(s));
+                  tools.jackson.databind.node.ObjectNode json = mapper.valueToTree(s);
+                  if (repeat > 0) {
+                    json.put("repeat", repeat);
+                  }
+                  w.write(mapper.writeValueAsString(json));
                   w.newLine();
                 }
               } catch (IOException e) {
