@@ -12,6 +12,7 @@ import dev.cel.common.types.MapType;
 import dev.cel.common.types.OpaqueType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.extensions.CelExtensions;
+import dev.cel.extensions.CelStringExtensions;
 import dev.cel.parser.CelStandardMacro;
 import dev.cel.runtime.CelEvaluationException;
 import java.util.Optional;
@@ -42,6 +43,22 @@ public final class SelectorEnvironment {
   static final OpaqueType QUANTITY = OpaqueType.create("kubernetes.Quantity");
   static final OpaqueType SEMVER = OpaqueType.create("kubernetes.Semver");
 
+  // Kubernetes offers version 2 of the strings extension: no reverse(). Its format() is not
+  // available in cel-java and is therefore not offered (an expression using it fails to compile).
+  private static final CelStringExtensions STRINGS =
+      CelExtensions.strings(
+          CelStringExtensions.Function.CHAR_AT,
+          CelStringExtensions.Function.INDEX_OF,
+          CelStringExtensions.Function.JOIN,
+          CelStringExtensions.Function.LAST_INDEX_OF,
+          CelStringExtensions.Function.LOWER_ASCII,
+          CelStringExtensions.Function.QUOTE,
+          CelStringExtensions.Function.REPLACE,
+          CelStringExtensions.Function.SPLIT,
+          CelStringExtensions.Function.SUBSTRING,
+          CelStringExtensions.Function.TRIM,
+          CelStringExtensions.Function.UPPER_ASCII);
+
   private static final Set<String> DEVICE_FIELDS =
       Set.of("driver", "attributes", "capacity", "allowMultipleAllocations");
 
@@ -64,13 +81,13 @@ public final class SelectorEnvironment {
             .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
             .addVar("device", MapType.create(SimpleType.STRING, SimpleType.DYN))
             .addCompilerLibraries(
-                CelExtensions.strings(),
+                STRINGS,
                 CelExtensions.lists(),
                 CelExtensions.sets(options),
                 CelExtensions.optional(),
                 CelExtensions.bindings())
             .addRuntimeLibraries(
-                CelExtensions.strings(),
+                STRINGS,
                 CelExtensions.lists(),
                 CelExtensions.sets(options),
                 CelExtensions.optional())
@@ -107,6 +124,10 @@ public final class SelectorEnvironment {
       return new Compilation.Invalid(
           expression,
           "compilation failed: ERROR: <input>: undefined field '" + unknownField.get() + "'");
+    }
+    Optional<String> mixed = HomogeneousLiterals.firstViolation(ast);
+    if (mixed.isPresent()) {
+      return new Compilation.Invalid(expression, "compilation failed: ERROR: " + mixed.get());
     }
     CelKind kind = ast.getResultType().kind();
     if (kind != CelKind.BOOL && kind != CelKind.DYN) {

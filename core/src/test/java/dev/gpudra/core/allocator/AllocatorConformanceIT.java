@@ -45,6 +45,15 @@ class AllocatorConformanceIT {
   }
 
   @Test
+  void evaluatesSelectorsLikeUpstream() throws Exception {
+    List<String> mismatches = compare("selectors", SelectorScenarios.scenarios());
+    assertThat(mismatches)
+        .allMatch(
+            m -> SelectorScenarios.KNOWN_DIFFERENCES.stream().anyMatch(m::contains),
+            "only the documented differences");
+  }
+
+  @Test
   void agreesWithUpstreamOnSeededRandomScenarios() throws Exception {
     ScenarioGenerator generator = new ScenarioGenerator(SEED);
     List<Scenario> scenarios = new ArrayList<>();

@@ -69,6 +69,7 @@ class SelectorEnvironmentTest {
           ["a", "b"].exists(x, x == "b")                                                      | true
           [3, 1, 2].sort() == [1, 2, 3]                                                       | true
           sets.contains([1, 2, 3], [2])                                                       | true
+          [device.driver, "x"].size() == 2                                                    | true
           "a,b".split(",").size() == 2                                                        | true
           cel.bind(m, device.capacity["gpu.gpudra.dev"].memory, m.isGreaterThan(quantity("1Gi"))) | true
           device.attributes["gpu.gpudra.dev"].?uuid.orValue("none") == "none"               | true
@@ -87,6 +88,10 @@ class SelectorEnvironmentTest {
           "gpu"                                              | must evaluate to bool
           quantity(1)                                        | compilation failed:
           undeclared == 1                                    | undeclared reference to 'undeclared'
+          [1, "a"].size() == 2                               | expected type 'int' but found 'string'
+          {"a": 1, "b": "x"}.size() == 2                     | expected type 'int' but found 'string'
+          "abc".reverse() == "cba"                           | no matching overload for 'reverse'
+          math.greatest(1, 2) == 2                           | compilation failed:
           """)
   void rejectsInvalidExpressionsWithKubernetesStyleMessages(String expression, String message) {
     Compilation result = ENV.compile(expression);
