@@ -2,9 +2,6 @@ package dev.gpudra.core.allocator;
 
 import dev.gpudra.core.cel.Quantities;
 import io.fabric8.kubernetes.api.model.Quantity;
-import io.fabric8.kubernetes.api.model.resource.v1.CapacityRequestPolicy;
-import io.fabric8.kubernetes.api.model.resource.v1.CapacityRequestPolicyRange;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceCapacity;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.util.HashMap;
@@ -26,21 +23,17 @@ final class CapacityCheck {
    * What the request consumes of every capacity of the device, or null when it names a capacity the
    * device does not have.
    */
-  static Map<String, BigDecimal> consumption(
-      RequestView request, Map<String, DeviceCapacity> caps) {
-    Map<String, Quantity> requested =
-        request.capacity() == null || request.capacity().getRequests() == null
-            ? Map.of()
-            : request.capacity().getRequests();
+  static Map<String, BigDecimal> consumption(RequestView request, DeviceEntry device) {
+    Map<String, ParsedCapacity> caps = device.capacities();
+    Map<String, BigDecimal> requested = request.requestedCapacity();
     for (String name : requested.keySet()) {
       if (!caps.containsKey(name)) {
         return null;
       }
     }
     Map<String, BigDecimal> consumed = new HashMap<>();
-    for (Map.Entry<String, DeviceCapacity> e : caps.entrySet()) {
-      Quantity asked = requested.get(e.getKey());
-      BigDecimal value = consumed(asked == null ? null : value(asked), e.getValue());
+    for (Map.Entry<String, ParsedCapacity> e : caps.entrySet()) {
+      BigDecimal value = consumed(requested.get(e.getKey()), e.getValue());
       if (value.signum() < 0) {
         throw new InvalidInputException(
             "capacity \"" + e.getKey() + "\": capacity value is negative");
@@ -56,82 +49,86 @@ final class CapacityCheck {
    */
   static boolean fits(
       RequestView request,
-      Map<String, DeviceCapacity> caps,
+      DeviceEntry device,
       Map<String, BigDecimal> held,
       Map<String, BigDecimal> allocating) {
-    Map<String, BigDecimal> consumed = consumption(request, caps);
+    if (request.requestedCapacity().isEmpty() && held.isEmpty() && allocating.isEmpty()) {
+      // The common case, the same for every request: decided once per device.
+      return device.fitsUnrequested();
+    }
+    return computeFits(request, device, held, allocating);
+  }
+
+  static boolean computeFits(
+      RequestView request,
+      DeviceEntry device,
+      Map<String, BigDecimal> held,
+      Map<String, BigDecimal> allocating) {
+    Map<String, BigDecimal> consumed = consumption(request, device);
     if (consumed == null) {
       return false;
     }
-    for (Map.Entry<String, DeviceCapacity> e : caps.entrySet()) {
+    for (Map.Entry<String, ParsedCapacity> e : device.capacities().entrySet()) {
       BigDecimal c = consumed.get(e.getKey());
-      if (violatesPolicy(c, e.getValue().getRequestPolicy())) {
+      if (violatesPolicy(c, e.getValue())) {
         return false;
       }
       BigDecimal total =
           c.add(held.getOrDefault(e.getKey(), BigDecimal.ZERO))
               .add(allocating.getOrDefault(e.getKey(), BigDecimal.ZERO));
-      if (total.compareTo(value(e.getValue().getValue())) > 0) {
+      if (total.compareTo(e.getValue().value()) > 0) {
         return false;
       }
     }
     return true;
   }
 
-  private static BigDecimal consumed(BigDecimal requested, DeviceCapacity cap) {
-    CapacityRequestPolicy policy = cap.getRequestPolicy();
+  private static BigDecimal consumed(BigDecimal requested, ParsedCapacity cap) {
     if (requested == null) {
-      return policy != null && policy.getDefault() != null
-          ? value(policy.getDefault())
-          : value(cap.getValue());
+      return cap.defaultValue() != null ? cap.defaultValue() : cap.value();
     }
-    if (policy == null) {
+    if (!cap.policy()) {
       return requested;
     }
-    CapacityRequestPolicyRange range = policy.getValidRange();
-    if (range != null && range.getMin() != null) {
-      BigDecimal min = value(range.getMin());
-      if (requested.compareTo(min) < 0) {
-        return min;
+    if (cap.hasRange() && cap.min() != null) {
+      if (requested.compareTo(cap.min()) < 0) {
+        return cap.min();
       }
-      if (range.getStep() == null) {
+      if (cap.step() == null) {
         return requested;
       }
-      BigDecimal minInt = whole(min);
-      BigDecimal step = whole(value(range.getStep()));
+      BigDecimal minInt = whole(cap.min());
+      BigDecimal step = whole(cap.step());
       BigDecimal steps = whole(requested).subtract(minInt).divide(step, 0, RoundingMode.CEILING);
       return minInt.add(step.multiply(steps));
     }
-    if (policy.getValidValues() != null && !policy.getValidValues().isEmpty()) {
-      for (Quantity valid : policy.getValidValues()) {
-        if (requested.compareTo(value(valid)) <= 0) {
-          return value(valid);
-        }
+    for (BigDecimal valid : cap.validValues()) {
+      if (requested.compareTo(valid) <= 0) {
+        return valid;
       }
     }
     return requested;
   }
 
-  private static boolean violatesPolicy(BigDecimal consumed, CapacityRequestPolicy policy) {
-    if (policy == null) {
+  private static boolean violatesPolicy(BigDecimal consumed, ParsedCapacity cap) {
+    if (!cap.policy()) {
       return false;
     }
-    if (policy.getDefault() != null && consumed.compareTo(value(policy.getDefault())) == 0) {
+    if (cap.defaultValue() != null && consumed.compareTo(cap.defaultValue()) == 0) {
       return false;
     }
-    CapacityRequestPolicyRange range = policy.getValidRange();
-    if (range != null) {
-      if (range.getMax() != null && consumed.compareTo(value(range.getMax())) > 0) {
+    if (cap.hasRange()) {
+      if (cap.max() != null && consumed.compareTo(cap.max()) > 0) {
         return true;
       }
-      if (range.getStep() != null) {
-        BigDecimal offset = whole(consumed).subtract(whole(value(range.getMin())));
-        return offset.remainder(whole(value(range.getStep()))).signum() != 0;
+      if (cap.step() != null) {
+        BigDecimal offset = whole(consumed).subtract(whole(cap.min()));
+        return offset.remainder(whole(cap.step())).signum() != 0;
       }
       return false;
     }
-    if (policy.getValidValues() != null && !policy.getValidValues().isEmpty()) {
-      return policy.getValidValues().stream().noneMatch(v -> value(v).compareTo(consumed) == 0);
+    if (!cap.validValues().isEmpty()) {
+      return cap.validValues().stream().noneMatch(v -> v.compareTo(consumed) == 0);
     }
     return false;
   }

@@ -51,7 +51,7 @@ sealed interface ClaimConstraint {
   /** The one typed value of an attribute, or null when it has none the constraint understands. */
   static Object valueOf(DeviceAttribute a) {
     if (a.getString() != null) {
-      return "s:" + a.getString();
+      return a.getString();
     }
     if (a.getInt() != null) {
       return a.getInt();
@@ -61,10 +61,13 @@ sealed interface ClaimConstraint {
     }
     if (a.getVersion() != null) {
       // Versions are in minimal semver form, so string equality is version equality.
-      return "v:" + a.getVersion();
+      return new Version(a.getVersion());
     }
     return null;
   }
+
+  /** A version attribute's value; a distinct type so that it never equals a string value. */
+  record Version(String text) {}
 
   /**
    * {@code matchAttribute}: all governed devices have the attribute with one and the same value.

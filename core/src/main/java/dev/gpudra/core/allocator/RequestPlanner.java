@@ -158,7 +158,7 @@ final class RequestPlanner {
           }
           // Only static capacity counts here: a device whose capacity others hold stays in the
           // set, so that "all" fails rather than silently shrinking.
-          if (!CapacityCheck.fits(view, capacities(device), Map.of(), Map.of())) {
+          if (!CapacityCheck.fits(view, device, Map.of(), Map.of())) {
             continue;
           }
           devices.add(new RequestSlot.Candidate(device, pool));
@@ -166,11 +166,6 @@ final class RequestPlanner {
       }
     }
     return new RequestSlot(slotNumber, claimIndex, view, deviceClass, devices.size(), devices);
-  }
-
-  static Map<String, io.fabric8.kubernetes.api.model.resource.v1.DeviceCapacity> capacities(
-      DeviceEntry device) {
-    return device.device.getCapacity() == null ? Map.of() : device.device.getCapacity();
   }
 
   private static List<ClaimConstraint> constraints(ResourceClaim claim, String claimName) {

@@ -6,7 +6,10 @@ import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceSubRequest;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceToleration;
 import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequest;
+import java.math.BigDecimal;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -22,6 +25,7 @@ import java.util.Objects;
  * @param adminAccess admin access was asked for and granted
  * @param tolerations device taints tolerated
  * @param capacity capacity requested per device, or null
+ * @param requestedCapacity the same requests, parsed
  */
 record RequestView(
     String name,
@@ -32,15 +36,33 @@ record RequestView(
     long count,
     boolean adminAccess,
     List<DeviceToleration> tolerations,
-    CapacityRequirements capacity) {
+    CapacityRequirements capacity,
+    Map<String, BigDecimal> requestedCapacity) {
 
-  static final String EXACT_COUNT = "ExactCount";
+  private static final String EXACT_COUNT_MODE = "ExactCount";
+
+  /** A request that asks for no capacity, for checks that concern the device alone. */
+  static final RequestView NO_CAPACITY =
+      new RequestView(
+          "", null, "", List.of(), EXACT_COUNT_MODE, 1, false, List.of(), null, Map.of());
+
+  static final String EXACT_COUNT = EXACT_COUNT_MODE;
   static final String ALL = "All";
 
   RequestView {
     Objects.requireNonNull(name, "name");
     selectors = NodeMatcher.nullToEmpty(selectors);
     tolerations = NodeMatcher.nullToEmpty(tolerations);
+    requestedCapacity = Map.copyOf(requestedCapacity);
+  }
+
+  private static Map<String, BigDecimal> parse(CapacityRequirements capacity) {
+    if (capacity == null || capacity.getRequests() == null) {
+      return Map.of();
+    }
+    Map<String, BigDecimal> out = new HashMap<>();
+    capacity.getRequests().forEach((k, v) -> out.put(k, CapacityCheck.value(v)));
+    return out;
   }
 
   static RequestView of(DeviceRequest request) {
@@ -54,7 +76,8 @@ record RequestView(
         e.getCount() == null ? 0 : e.getCount(),
         Boolean.TRUE.equals(e.getAdminAccess()),
         e.getTolerations(),
-        e.getCapacity());
+        e.getCapacity(),
+        parse(e.getCapacity()));
   }
 
   static RequestView of(DeviceRequest parent, DeviceSubRequest sub) {
@@ -67,7 +90,8 @@ record RequestView(
         sub.getCount() == null ? 0 : sub.getCount(),
         false,
         sub.getTolerations(),
-        sub.getCapacity());
+        sub.getCapacity(),
+        parse(sub.getCapacity()));
   }
 
   /** The name used in results, configs and constraints: {@code request} or {@code request/sub}. */

@@ -175,7 +175,7 @@ final class Search {
   private boolean capacityFits(RequestView view, DeviceEntry device) {
     return CapacityCheck.fits(
         view,
-        RequestPlanner.capacities(device),
+        device,
         allocated.consumedCapacity(device.id),
         allocatingCapacity.getOrDefault(device.id, Map.of()));
   }
@@ -240,7 +240,7 @@ final class Search {
     }
     boolean capacityEntryExisted = allocatingCapacity.containsKey(device.id);
     if (multi) {
-      consumed = CapacityCheck.consumption(view, RequestPlanner.capacities(device));
+      consumed = CapacityCheck.consumption(view, device);
       Map<String, BigDecimal> sum =
           allocatingCapacity.computeIfAbsent(device.id, k -> new HashMap<>());
       consumed.forEach((k, v) -> sum.merge(k, v, BigDecimal::add));

@@ -24,8 +24,8 @@ final class SelectorMatcher {
   private final SelectorCache cache;
   private final Node node;
   private final List<ResourceClaim> claims;
-  private final Map<Long, Boolean> memo = new HashMap<>();
-  private final Map<DeviceEntry, Integer> deviceNumbers = new HashMap<>();
+  // Per device, per request slot: 0 = not evaluated yet, 1 = no match, 2 = match.
+  private final Map<DeviceEntry, byte[]> memo = new HashMap<>();
 
   SelectorMatcher(SelectorCache cache, Node node, List<ResourceClaim> claims) {
     this.cache = cache;
@@ -37,15 +37,20 @@ final class SelectorMatcher {
     if (device.hasBindingConditions) {
       return false;
     }
-    long key =
-        ((long) deviceNumbers.computeIfAbsent(device, d -> deviceNumbers.size()) << 20)
-            | slot.slot();
-    Boolean known = memo.get(key);
-    if (known != null) {
-      return known;
+    byte[] known = memo.get(device);
+    if (known == null || known.length <= slot.slot()) {
+      byte[] grown = new byte[Math.max(8, slot.slot() * 2 + 1)];
+      if (known != null) {
+        System.arraycopy(known, 0, grown, 0, known.length);
+      }
+      known = grown;
+      memo.put(device, known);
+    }
+    if (known[slot.slot()] != 0) {
+      return known[slot.slot()] == 2;
     }
     boolean result = evaluate(slot, device);
-    memo.put(key, result);
+    known[slot.slot()] = result ? (byte) 2 : (byte) 1;
     return result;
   }
 

@@ -124,7 +124,8 @@ final class ScenarioGenerator {
     boolean duplicateNames = chance(0.03);
     for (int s = 0; s < deviceSlices; s++) {
       List<Device> devices = new ArrayList<>();
-      int n = rnd.nextInt(7);
+      // Now and then a large pool, so that constraints force deep backtracking.
+      int n = chance(0.1) ? 8 + rnd.nextInt(8) : rnd.nextInt(7);
       for (int d = 0; d < n; d++) {
         String name = duplicateNames ? "dev-" + d : "dev-" + s + "-" + d;
         devices.add(device(driver, name, counters, perDevice));
@@ -268,6 +269,12 @@ final class ScenarioGenerator {
                   pick(new String[] {"10Gi", "20Gi", "40Gi"}),
                   "compute",
                   "" + (1 + rnd.nextInt(4)))));
+    }
+    if (chance(0.03)) {
+      d.setBindingConditions(List.of("attached"));
+    }
+    if (chance(0.05)) {
+      d.setBindsToNode(true);
     }
     if (perDevice) {
       switch (rnd.nextInt(3)) {
