@@ -23,13 +23,20 @@ import dev.gpudra.core.cel.SelectorEnvironment;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelectorBuilder;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.resource.v1.CapacityRequirements;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceCapacity;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceConstraint;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Function;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -359,6 +366,78 @@ class AllocatorTest {
         .isInstanceOfSatisfying(
             AllocationOutcome.BudgetExceeded.class,
             b -> assertThat(b.message()).contains("5 search steps"));
+  }
+
+  @Test
+  void sharesADeviceThatAllowsMultipleAllocationsUntilItsCapacityIsUsed() {
+    Device nic = device("nic-0");
+    nic.setAllowMultipleAllocations(true);
+    DeviceCapacity bandwidth = new DeviceCapacity();
+    bandwidth.setValue(new Quantity("100"));
+    nic.setCapacity(Map.of("bandwidth", bandwidth));
+    ResourceSlice slice = nodeSlice("nics", "node-a", "node-a", nic);
+    Function<String, ResourceClaim> asking =
+        name -> {
+          var r = exactly("r", "gpu", 1);
+          var capacity = new CapacityRequirements();
+          capacity.setRequests(Map.of("bandwidth", new Quantity("40")));
+          r.getExactly().setCapacity(capacity);
+          return claim(name, r).build();
+        };
+    AllocationOutcome two =
+        allocate(List.of(slice), List.of(), asking.apply("a"), asking.apply("b"));
+    assertThat(devices(two)).containsExactly("r=nic-0", "r=nic-0");
+    var first =
+        ((AllocationOutcome.Allocated) two).results().get(0).getDevices().getResults().get(0);
+    assertThat(first.getShareID()).isNotBlank();
+    assertThat(first.getConsumedCapacity()).containsEntry("bandwidth", new Quantity("40"));
+    assertThat(
+            allocate(
+                List.of(slice), List.of(), asking.apply("a"), asking.apply("b"), asking.apply("c")))
+        .isInstanceOf(AllocationOutcome.Unsatisfiable.class);
+  }
+
+  @Test
+  void givesTheSameAnswersWhenNodesAreAllocatedConcurrently() throws Exception {
+    List<ResourceSlice> slices = new ArrayList<>();
+    for (int n = 0; n < 16; n++) {
+      slices.add(
+          nodeSlice(
+              "n" + n, "node-" + n, "node-" + n, gpu("gpu-0", "A100", 0), gpu("gpu-1", "H100", 1)));
+    }
+    Allocator allocator = new Allocator(slices, List.of(GPU), List.of(), CEL);
+    ResourceClaim c =
+        claim("c", exactly("r", "gpu", 1, "device.attributes[\"gpu.gpudra.dev\"].numa == 1"))
+            .build();
+    List<String> sequential = new ArrayList<>();
+    for (int n = 0; n < 16; n++) {
+      sequential.add(
+          devices(allocator.allocate(node("node-" + n), List.of(c), AllocationBudget.DEFAULT))
+              .toString());
+    }
+    try (var pool = Executors.newFixedThreadPool(8)) {
+      List<Future<String>> futures = new ArrayList<>();
+      for (int round = 0; round < 20; round++) {
+        for (int n = 0; n < 16; n++) {
+          String name = "node-" + n;
+          futures.add(
+              pool.submit(
+                  () ->
+                      devices(
+                              new Allocator(slices, List.of(GPU), List.of(), CEL)
+                                  .allocate(node(name), List.of(c), AllocationBudget.DEFAULT))
+                          .toString()));
+          futures.add(
+              pool.submit(
+                  () ->
+                      devices(allocator.allocate(node(name), List.of(c), AllocationBudget.DEFAULT))
+                          .toString()));
+        }
+      }
+      for (int i = 0; i < futures.size(); i++) {
+        assertThat(futures.get(i).get()).isEqualTo(sequential.get((i / 2) % 16));
+      }
+    }
   }
 
   @Test
