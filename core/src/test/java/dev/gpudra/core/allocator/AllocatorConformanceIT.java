@@ -64,6 +64,33 @@ class AllocatorConformanceIT {
     assertThat(mismatches).isEmpty();
   }
 
+  /** How many upstream allocations exercised each feature, to show what agreement covers. */
+  private static Map<String, Integer> featuresUsed(List<JsonNode> verdicts) {
+    Map<String, Integer> used = new TreeMap<>();
+    for (JsonNode v : verdicts) {
+      for (JsonNode allocation : v.path("allocations")) {
+        for (JsonNode r : allocation.path("devices").path("results")) {
+          String pool = r.path("pool").asString();
+          count(used, "firstAvailable", r.path("request").asString().contains("/"));
+          count(used, "adminAccess", r.path("adminAccess").asBoolean(false));
+          count(used, "tolerations", !r.path("tolerations").isMissingNode());
+          count(used, "sharedDevice", !r.path("shareID").isMissingNode());
+          count(used, "sharedPool", pool.startsWith("shared") || pool.equals("per-device"));
+          count(used, "spanningPool", pool.equals("span"));
+        }
+        count(used, "config", !allocation.path("devices").path("config").isMissingNode());
+        count(used, "labelNodeSelector", allocation.toString().contains("\"matchExpressions\""));
+      }
+    }
+    return used;
+  }
+
+  private static void count(Map<String, Integer> used, String feature, boolean present) {
+    if (present) {
+      used.merge(feature, 1, Integer::sum);
+    }
+  }
+
   private List<String> compare(String label, List<Scenario> scenarios) throws Exception {
     List<JsonNode> verdicts = oracle.run(scenarios);
     assertThat(verdicts).hasSameSizeAs(scenarios);
@@ -84,8 +111,14 @@ class AllocatorConformanceIT {
       }
     }
     System.out.printf(
-        "allocator conformance, %s: %d scenarios, %d agreed, %d mismatches; upstream outcomes %s%n",
-        label, scenarios.size(), scenarios.size() - mismatches.size(), mismatches.size(), outcomes);
+        "allocator conformance, %s: %d scenarios, %d agreed, %d mismatches; upstream outcomes %s;"
+            + " allocations using %s%n",
+        label,
+        scenarios.size(),
+        scenarios.size() - mismatches.size(),
+        mismatches.size(),
+        outcomes,
+        featuresUsed(verdicts));
     mismatches.stream().limit(5).forEach(System.out::println);
     return mismatches;
   }

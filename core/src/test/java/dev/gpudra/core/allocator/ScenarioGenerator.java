@@ -90,6 +90,9 @@ final class ScenarioGenerator {
     if (chance(0.15)) {
       slices.addAll(pool(GPU, "per-device", null, null, false, true));
     }
+    if (chance(0.15)) {
+      slices.addAll(spanningPool());
+    }
     List<DeviceClass> classes = classes();
     List<ResourceClaim> held = held(slices);
     List<ResourceClaim> claims = new ArrayList<>();
@@ -186,6 +189,40 @@ final class ScenarioGenerator {
               perDevice,
               stale));
     }
+    return out;
+  }
+
+  /**
+   * One pool whose device slices serve different zones while sharing counters: seen from one node
+   * the pool looks incomplete, so the allocator must consult all its slices, and devices held on
+   * the other zone's slice still consume the shared counters.
+   */
+  private List<ResourceSlice> spanningPool() {
+    List<ResourceSlice> out = new ArrayList<>();
+    String[] zones = {"a", "b"};
+    for (int z = 0; z < zones.length; z++) {
+      List<Device> devices = new ArrayList<>();
+      for (int d = 0; d < 1 + rnd.nextInt(3); d++) {
+        devices.add(device(GPU, "span-" + z + "-" + d, true, false));
+      }
+      NodeSelector zone =
+          new NodeSelectorBuilder()
+              .addNewNodeSelectorTerm()
+              .addNewMatchExpression()
+              .withKey("zone")
+              .withOperator("In")
+              .withValues(zones[z])
+              .endMatchExpression()
+              .endNodeSelectorTerm()
+              .build();
+      out.add(slice(GPU, "span-s" + z, "span", 1, 3, null, zone, false, false, devices));
+    }
+    ResourceSlice counters =
+        slice(GPU, "span-counters", "span", 1, 3, null, null, true, false, List.of());
+    counters
+        .getSpec()
+        .setSharedCounters(List.of(counterSet("cs-0", "mem", "60Gi", "compute", "5")));
+    out.add(counters);
     return out;
   }
 
