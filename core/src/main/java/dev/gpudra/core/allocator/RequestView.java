@@ -39,15 +39,12 @@ record RequestView(
     CapacityRequirements capacity,
     Map<String, BigDecimal> requestedCapacity) {
 
-  private static final String EXACT_COUNT_MODE = "ExactCount";
+  static final String EXACT_COUNT = "ExactCount";
+  static final String ALL = "All";
 
   /** A request that asks for no capacity, for checks that concern the device alone. */
   static final RequestView NO_CAPACITY =
-      new RequestView(
-          "", null, "", List.of(), EXACT_COUNT_MODE, 1, false, List.of(), null, Map.of());
-
-  static final String EXACT_COUNT = EXACT_COUNT_MODE;
-  static final String ALL = "All";
+      new RequestView("", null, "", List.of(), EXACT_COUNT, 1, false, List.of(), null, Map.of());
 
   RequestView {
     Objects.requireNonNull(name, "name");
