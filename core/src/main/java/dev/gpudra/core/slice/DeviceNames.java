@@ -3,6 +3,7 @@ package dev.gpudra.core.slice;
 import dev.gpudra.core.device.MigPlacement;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,7 +16,8 @@ import java.util.regex.Pattern;
 public final class DeviceNames {
 
   private static final Pattern MIG =
-      Pattern.compile("gpu-(\\d+)-mig-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(\\d+)-(\\d+)");
+      Pattern.compile(
+          "gpu-(\\d+)-mig-([a-z0-9](?:[a-z0-9-]*[a-z0-9])?)-(\\d+)-(\\d+)(?:-c(\\d+))?");
   private static final Pattern GPU = Pattern.compile("gpu-(\\d+)");
 
   private DeviceNames() {}
@@ -38,6 +40,15 @@ public final class DeviceNames {
         + profileId
         + "-"
         + start;
+  }
+
+  /**
+   * The name of one compute instance of a GPU instance that is split into several: {@link #mig}
+   * followed by {@code -c<computeInstanceId>}.
+   */
+  public static String migComputeInstance(
+      int parentMinor, String profileName, int profileId, int start, int computeInstanceId) {
+    return mig(parentMinor, profileName, profileId, start) + "-c" + computeInstanceId;
   }
 
   /** A MIG profile name as a DNS-label fragment: lower case, dots dropped, others become '-'. */
@@ -64,9 +75,23 @@ public final class DeviceNames {
     /** A full GPU. */
     record FullGpu(int minor) implements Parsed {}
 
-    /** A MIG device: its parent, profile id and placement start. */
-    record Mig(int minor, String profileLabel, int profileId, int placementStart)
-        implements Parsed {}
+    /**
+     * A MIG device: its parent, profile id and placement start, and the compute instance when its
+     * GPU instance is split into several.
+     */
+    record Mig(
+        int minor,
+        String profileLabel,
+        int profileId,
+        int placementStart,
+        OptionalInt computeInstanceId)
+        implements Parsed {
+
+      /** A MIG device filling its whole GPU instance. */
+      public Mig(int minor, String profileLabel, int profileId, int placementStart) {
+        this(minor, profileLabel, profileId, placementStart, OptionalInt.empty());
+      }
+    }
   }
 
   /** Parses a name made by {@link #gpu} or {@link #mig}; empty for anything else. */
@@ -78,7 +103,10 @@ public final class DeviceNames {
               Integer.parseInt(mig.group(1)),
               mig.group(2),
               Integer.parseInt(mig.group(3)),
-              Integer.parseInt(mig.group(4))));
+              Integer.parseInt(mig.group(4)),
+              mig.group(5) == null
+                  ? OptionalInt.empty()
+                  : OptionalInt.of(Integer.parseInt(mig.group(5)))));
     }
     Matcher gpu = GPU.matcher(name);
     if (gpu.matches()) {

@@ -128,10 +128,23 @@ public final class ResourceSliceMapper {
   }
 
   private static Device staticMig(NodeInventory node, Gpu gpu, MigDevice mig) {
+    boolean split =
+        gpu.migDevices().stream()
+                .filter(other -> other.gpuInstanceId() == mig.gpuInstanceId())
+                .count()
+            > 1;
+    String name =
+        split
+            ? DeviceNames.migComputeInstance(
+                gpu.minor(),
+                mig.profileName(),
+                mig.profileId(),
+                mig.placement().start(),
+                mig.computeInstanceId())
+            : DeviceNames.mig(
+                gpu.minor(), mig.profileName(), mig.profileId(), mig.placement().start());
     return new DeviceBuilder()
-        .withName(
-            DeviceNames.mig(
-                gpu.minor(), mig.profileName(), mig.profileId(), mig.placement().start()))
+        .withName(name)
         .withAttributes(DeviceAttributes.mig(node, gpu, mig.profileName(), mig.uuid()))
         .withCapacity(DeviceAttributes.migCapacity(mig.memoryBytes(), mig.resources()))
         .build();

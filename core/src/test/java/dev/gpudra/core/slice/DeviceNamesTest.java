@@ -26,6 +26,22 @@ class DeviceNamesTest {
   }
 
   @ParameterizedTest
+  @CsvSource({
+    "0, 7g.80gb, 0, 0, 1, gpu-0-mig-7g80gb-0-0-c1",
+    "3, 1g.10gb+me, 20, 6, 0, gpu-3-mig-1g10gb-me-20-6-c0"
+  })
+  void computeInstancesOfASplitGpuInstanceHaveTheirOwnNames(
+      int minor, String profile, int id, int start, int ci, String expected) {
+    String name = DeviceNames.migComputeInstance(minor, profile, id, start, ci);
+
+    assertThat(name).isEqualTo(expected).matches("[a-z0-9]([-a-z0-9]*[a-z0-9])?");
+    assertThat(DeviceNames.parse(name))
+        .contains(
+            new DeviceNames.Parsed.Mig(
+                minor, DeviceNames.profileLabel(profile), id, start, java.util.OptionalInt.of(ci)));
+  }
+
+  @ParameterizedTest
   @ValueSource(ints = {0, 7, 15})
   void gpuNamesParseBackToTheMinor(int minor) {
     assertThat(DeviceNames.parse(DeviceNames.gpu(minor)))

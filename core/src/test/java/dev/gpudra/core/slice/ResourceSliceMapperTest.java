@@ -8,6 +8,7 @@ import static dev.gpudra.core.slice.TestInventories.node;
 import static dev.gpudra.core.slice.TestInventories.threeG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
 import io.fabric8.kubernetes.api.model.Quantity;
@@ -83,6 +84,30 @@ class ResourceSliceMapperTest {
     assertThat(mig.getCapacity().get("memory").getValue()).isEqualTo(new Quantity("40192Mi"));
     assertThat(mig.getCapacity().get("multiprocessors").getValue()).isEqualTo(new Quantity("42"));
     assertThat(mig.getCapacity().get("copyEngines").getValue()).isEqualTo(new Quantity("3"));
+  }
+
+  @Test
+  void computeInstancesSplittingOneGpuInstanceGetDistinctNames() {
+    MigDevice first = threeG(0);
+    MigDevice second =
+        new MigDevice(
+            "MIG-second",
+            first.parentUuid(),
+            0,
+            first.profileName(),
+            first.profileId(),
+            first.gpuInstanceId(),
+            1,
+            first.placement(),
+            first.memoryBytes(),
+            first.resources());
+
+    List<ResourceSliceSpec> slices =
+        ResourceSliceMapper.map(node(a100(0, MIG_ON, List.of(first, second))), STATIC);
+
+    assertThat(devices(slices))
+        .extracting(Device::getName)
+        .containsExactly("gpu-0-mig-3g40gb-9-4-c0", "gpu-0-mig-3g40gb-9-4-c1");
   }
 
   @Test
