@@ -1,0 +1,151 @@
+package dev.gpudra.core.explain;
+
+import dev.gpudra.core.allocator.AllocationBudget;
+import dev.gpudra.core.allocator.AllocationOutcome;
+import dev.gpudra.core.allocator.Allocator;
+import dev.gpudra.core.allocator.RequestDiagnosis;
+import dev.gpudra.core.allocator.UnsatisfiableReason;
+import dev.gpudra.core.cel.SelectorCache;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * Explains a pending claim by running the allocator, with the scheduler's semantics, on every node
+ * and grouping the nodes by why the claim does not fit there (pure).
+ */
+public final class PendingClaimExplainer {
+
+  /** Nodes named per group before the rest is counted. */
+  private static final int NODES_NAMED = 3;
+
+  private final SelectorCache selectors;
+  private final AllocationBudget budget;
+
+  public PendingClaimExplainer(SelectorCache selectors, AllocationBudget budget) {
+    this.selectors = Objects.requireNonNull(selectors, "selectors");
+    this.budget = Objects.requireNonNull(budget, "budget");
+  }
+
+  /**
+   * Explains {@code claim} against the cluster state given.
+   *
+   * @param claims every claim in the cluster; allocated ones hold their devices
+   */
+  public Explanation explain(
+      ResourceClaim claim,
+      List<Node> nodes,
+      List<ResourceSlice> slices,
+      List<DeviceClass> classes,
+      List<ResourceClaim> claims) {
+    String namespace = claim.getMetadata().getNamespace();
+    String name = claim.getMetadata().getName();
+    String id = namespace + "/" + name;
+    if (claim.getStatus() != null && claim.getStatus().getAllocation() != null) {
+      return new Explanation(namespace, name, "claim " + id + " is allocated", List.of());
+    }
+    List<ResourceClaim> allocated =
+        claims.stream()
+            .filter(c -> c.getStatus() != null && c.getStatus().getAllocation() != null)
+            .toList();
+    Allocator allocator = new Allocator(slices, classes, allocated, selectors);
+    List<String> fits = new ArrayList<>();
+    Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
+    List<Node> sorted =
+        nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+    for (Node node : sorted) {
+      String nodeName = node.getMetadata().getName();
+      AllocationOutcome outcome = allocator.allocate(node, List.of(claim), budget);
+      switch (outcome) {
+        case AllocationOutcome.Allocated allocatedOutcome -> fits.add(nodeName);
+        case AllocationOutcome.Invalid invalid -> {
+          return new Explanation(
+              namespace,
+              name,
+              "claim " + id + " cannot be allocated on any node: " + invalid.message(),
+              List.of());
+        }
+        case AllocationOutcome.BudgetExceeded exceeded ->
+            nodesByReason
+                .computeIfAbsent("search gave up: " + exceeded.message(), r -> new ArrayList<>())
+                .add(nodeName);
+        case AllocationOutcome.Unsatisfiable unsatisfiable ->
+            nodesByReason
+                .computeIfAbsent(describe(unsatisfiable.reasons()), r -> new ArrayList<>())
+                .add(nodeName);
+      }
+    }
+    if (!fits.isEmpty()) {
+      return new Explanation(
+          namespace,
+          name,
+          "claim " + id + " fits now on " + names(fits) + "; it waits for a pod to be scheduled",
+          List.of());
+    }
+    List<String> details =
+        nodesByReason.entrySet().stream()
+            .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
+            .map(e -> names(e.getValue()) + ": " + e.getKey())
+            .toList();
+    String headline =
+        nodes.isEmpty()
+            ? "claim " + id + " fits on no node: the cluster has no nodes"
+            : "claim " + id + " fits on none of " + nodes.size() + " nodes:";
+    return new Explanation(namespace, name, headline, details);
+  }
+
+  private static String names(List<String> nodes) {
+    String named = String.join(", ", nodes.subList(0, Math.min(NODES_NAMED, nodes.size())));
+    return nodes.size() > NODES_NAMED
+        ? named + " and " + (nodes.size() - NODES_NAMED) + " more"
+        : named;
+  }
+
+  private static String describe(List<RequestDiagnosis> diagnoses) {
+    if (diagnoses.isEmpty()) {
+      return "no reason given";
+    }
+    return diagnoses.stream()
+        .map(
+            d ->
+                (d.request() == null || d.request().isEmpty()
+                        ? "claim"
+                        : "request \"" + d.request() + "\"")
+                    + " "
+                    + d.reasons().stream()
+                        .map(PendingClaimExplainer::describe)
+                        .collect(Collectors.joining(", ")))
+        .collect(Collectors.joining("; "));
+  }
+
+  /** One reason in words. */
+  static String describe(UnsatisfiableReason reason) {
+    return switch (reason) {
+      case UnsatisfiableReason.NoSlicesForNode none -> "finds no ResourceSlices on the node";
+      case UnsatisfiableReason.PoolUnusable pool ->
+          "cannot use pool " + pool.pool() + " (" + pool.why() + ")";
+      case UnsatisfiableReason.SelectorFalse selector ->
+          "has selectors false on " + plural(selector.devices(), "device");
+      case UnsatisfiableReason.MatchingDevicesAllocated taken ->
+          "finds " + plural(taken.devices(), "matching device") + " allocated to other claims";
+      case UnsatisfiableReason.Tainted tainted ->
+          "finds " + plural(tainted.devices(), "matching device") + " tainted";
+      case UnsatisfiableReason.NotEnoughDevices short_ ->
+          "needs " + short_.needed() + " but only " + short_.usable() + " usable";
+      case UnsatisfiableReason.ConstraintOrCounterMismatch mismatch ->
+          "fails on constraints or shared counters (" + mismatch.detail() + ")";
+    };
+  }
+
+  private static String plural(int count, String noun) {
+    return count + " " + noun + (count == 1 ? "" : "s");
+  }
+}

@@ -1,0 +1,210 @@
+package dev.gpudra.core.explain;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.core.allocator.AllocationBudget;
+import dev.gpudra.core.cel.SelectorCache;
+import dev.gpudra.core.cel.SelectorEnvironment;
+import dev.gpudra.core.device.Gpu;
+import dev.gpudra.core.device.MigMode;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.slice.ResourceSliceMapper;
+import dev.gpudra.core.slice.SliceMappingOptions;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+
+class PendingClaimExplainerTest {
+
+  private static final String DRIVER = "gpu.gpudra.dev";
+  private static final PendingClaimExplainer EXPLAINER =
+      new PendingClaimExplainer(
+          new SelectorCache(SelectorEnvironment.create(), 100), AllocationBudget.DEFAULT);
+  private static final List<DeviceClass> CLASSES =
+      List.of(
+          deviceClass(
+              "gpu.gpudra.dev",
+              "device.driver == \"gpu.gpudra.dev\" && device.attributes[\"gpu.gpudra.dev\"].type == \"gpu\""));
+
+  private static DeviceClass deviceClass(String name, String expression) {
+    return new DeviceClassBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .addNewSelector()
+        .withNewCel()
+        .withExpression(expression)
+        .endCel()
+        .endSelector()
+        .endSpec()
+        .build();
+  }
+
+  private static Gpu l4(int minor) {
+    return new Gpu(
+        minor,
+        minor,
+        "GPU-" + minor,
+        "NVIDIA L4",
+        "Nvidia",
+        "Ada Lovelace",
+        "8.9",
+        24L << 30,
+        String.format("0000:%02x:00.0", minor + 1),
+        MigMode.NOT_CAPABLE,
+        List.of(),
+        List.of());
+  }
+
+  private static Node node(String name) {
+    return new NodeBuilder().withNewMetadata().withName(name).endMetadata().build();
+  }
+
+  private static List<ResourceSlice> slices(String node, int gpus) {
+    List<Gpu> list = IntStream.range(0, gpus).mapToObj(PendingClaimExplainerTest::l4).toList();
+    List<ResourceSlice> slices = new ArrayList<>();
+    for (ResourceSliceSpec spec :
+        ResourceSliceMapper.map(
+            new NodeInventory("550.54.15", "12.4", list, List.of()),
+            new SliceMappingOptions(DRIVER, node, false))) {
+      spec.getPool().setGeneration(1L);
+      slices.add(
+          new ResourceSliceBuilder()
+              .withNewMetadata()
+              .withName(node + "-" + slices.size())
+              .endMetadata()
+              .withSpec(spec)
+              .build());
+    }
+    return slices;
+  }
+
+  private static ResourceClaim claim(String name, String deviceClass, String selector) {
+    var request =
+        new ResourceClaimBuilder()
+            .withNewMetadata()
+            .withNamespace("ml")
+            .withName(name)
+            .withUid(name + "-uid")
+            .endMetadata()
+            .withNewSpec()
+            .withNewDevices()
+            .addNewRequest()
+            .withName("gpu")
+            .withNewExactly()
+            .withDeviceClassName(deviceClass)
+            .withAllocationMode("ExactCount") // the API server's defaults
+            .withCount(1L);
+    if (selector != null) {
+      request =
+          request.addNewSelector().withNewCel().withExpression(selector).endCel().endSelector();
+    }
+    return request.endExactly().endRequest().endDevices().endSpec().build();
+  }
+
+  private static ResourceClaim holding(String name, String node, String device) {
+    return new ResourceClaimBuilder(claim(name, "gpu.gpudra.dev", null))
+        .withNewStatus()
+        .withNewAllocation()
+        .withNewDevices()
+        .addNewResult()
+        .withDriver(DRIVER)
+        .withPool(node)
+        .withDevice(device)
+        .withRequest("gpu")
+        .endResult()
+        .endDevices()
+        .endAllocation()
+        .endStatus()
+        .build();
+  }
+
+  @Test
+  void groupsNodesBySelectorsThatMatchNothing() {
+    ResourceClaim claim =
+        claim(
+            "big",
+            "gpu.gpudra.dev",
+            "device.capacity[\"gpu.gpudra.dev\"].memory.compareTo(quantity(\"40Gi\")) >= 0");
+    List<ResourceSlice> slices = new ArrayList<>(slices("node-a", 2));
+    slices.addAll(slices("node-b", 4));
+
+    Explanation explanation =
+        EXPLAINER.explain(
+            claim, List.of(node("node-a"), node("node-b")), slices, CLASSES, List.of(claim));
+
+    assertThat(explanation.headline()).isEqualTo("claim ml/big fits on none of 2 nodes:");
+    assertThat(explanation.details())
+        .containsExactlyInAnyOrder(
+            "node-a: request \"gpu\" has selectors false on 2 devices, needs 1 but only 0 usable",
+            "node-b: request \"gpu\" has selectors false on 4 devices, needs 1 but only 0 usable");
+  }
+
+  @Test
+  void saysWhenMatchingDevicesAreAllTaken() {
+    ResourceClaim claim = claim("late", "gpu.gpudra.dev", null);
+    List<ResourceClaim> claims =
+        List.of(claim, holding("first", "node-a", "gpu-0"), holding("second", "node-a", "gpu-1"));
+
+    Explanation explanation =
+        EXPLAINER.explain(claim, List.of(node("node-a")), slices("node-a", 2), CLASSES, claims);
+
+    assertThat(explanation.details())
+        .containsExactly(
+            "node-a: request \"gpu\" finds 2 matching devices allocated to other claims,"
+                + " needs 1 but only 0 usable");
+    assertThat(explanation.summary())
+        .isEqualTo(
+            "claim ml/late fits on none of 1 nodes: node-a: request \"gpu\" finds 2 matching"
+                + " devices allocated to other claims, needs 1 but only 0 usable");
+  }
+
+  @Test
+  void namesNodesWithoutSlicesAndCountsLongGroups() {
+    ResourceClaim claim = claim("c", "gpu.gpudra.dev", null);
+    List<Node> nodes = IntStream.range(0, 5).mapToObj(i -> node("cpu-" + i)).toList();
+
+    Explanation explanation = EXPLAINER.explain(claim, nodes, List.of(), CLASSES, List.of(claim));
+
+    assertThat(explanation.details())
+        .containsExactly(
+            "cpu-0, cpu-1, cpu-2 and 2 more: claim finds no ResourceSlices on the node");
+  }
+
+  @Test
+  void aClaimThatFitsWaitsForTheScheduler() {
+    ResourceClaim claim = claim("ok", "gpu.gpudra.dev", null);
+
+    Explanation explanation =
+        EXPLAINER.explain(
+            claim, List.of(node("node-a")), slices("node-a", 1), CLASSES, List.of(claim));
+
+    assertThat(explanation.headline())
+        .isEqualTo("claim ml/ok fits now on node-a; it waits for a pod to be scheduled");
+  }
+
+  @Test
+  void aMissingDeviceClassFailsOnEveryNode() {
+    ResourceClaim claim = claim("typo", "gpu.gpudra.dve", null);
+
+    Explanation explanation =
+        EXPLAINER.explain(
+            claim, List.of(node("node-a")), slices("node-a", 1), CLASSES, List.of(claim));
+
+    assertThat(explanation.headline())
+        .startsWith("claim ml/typo cannot be allocated on any node:")
+        .contains("gpu.gpudra.dve");
+    assertThat(explanation.text()).isEqualTo(explanation.headline());
+  }
+}
