@@ -22,6 +22,11 @@ have_all() {
   local dir=$1; shift
   for b in "$@"; do [[ -x "$dir/$b" ]] || return 1; done
 }
+need_go() {
+  command -v go >/dev/null 2>&1 && return
+  echo "build-k8s: $1 is not built yet and there is no Go toolchain (go 1.26+) on PATH" >&2
+  exit 1
+}
 gobuild() { nice -n "$niceness" go build "$@"; }
 # Module resolution prints a line per module; show it only when it fails.
 quietly() {
@@ -39,6 +44,7 @@ build_kubernetes() {
   local version=$kubernetes out=$cache/kubernetes-$kubernetes
   local bins=(kube-apiserver kube-controller-manager kube-scheduler)
   if have_all "$out" "${bins[@]}"; then say "kubernetes $version: cached in $out"; return; fi
+  need_go "kubernetes $version"
   say "kubernetes $version: building ${bins[*]} (cold: 15-30 min on 2 cores)"
   local start=$SECONDS minor staging kmod
   minor=$(cut -d. -f2 <<<"$version")
@@ -73,6 +79,7 @@ build_kubernetes() {
 build_etcd() {
   local version=$etcd out=$cache/etcd-$etcd
   if have_all "$out" etcd; then say "etcd $version: cached in $out"; return; fi
+  need_go "etcd $version"
   say "etcd $version: building"
   local start=$SECONDS
   # etcd's server module replaces its sibling modules with local paths, so `go install` refuses it;
@@ -89,6 +96,7 @@ build_etcd() {
 build_helm() {
   local version=$helm out=$cache/helm-$helm major
   if have_all "$out" helm; then say "helm $version: cached in $out"; return; fi
+  need_go "helm $version"
   say "helm $version: building"
   local start=$SECONDS
   major=$(cut -d. -f1 <<<"$version")

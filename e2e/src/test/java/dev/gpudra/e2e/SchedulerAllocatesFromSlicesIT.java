@@ -3,6 +3,7 @@ package dev.gpudra.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
@@ -26,7 +27,9 @@ import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -41,13 +44,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class SchedulerAllocatesFromSlicesIT {
 
   private static final String DRIVER = "gpu.gpudra.dev";
-  private static final String NODE = "sched-h100-8x";
   private static final String NAMESPACE = "scheduling";
   private static final Duration SCHEDULING_TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern PARENT_GPU = Pattern.compile("^gpu-(\\d+)(-mig-.*)?$");
 
   private final ControlPlane plane;
   private final KubernetesClient client;
+  private NodeInventory inventory;
+  private int nodes;
+
+  /** This test's node; each test gets a fresh one, so earlier allocations do not leak in. */
+  private String node;
 
   SchedulerAllocatesFromSlicesIT(ControlPlane plane) {
     this.plane = plane;
@@ -55,20 +62,29 @@ class SchedulerAllocatesFromSlicesIT {
   }
 
   @BeforeAll
-  void nodeWithDynamicMigSlicesAndTheChartsDeviceClasses() {
+  void chartDeviceClassesAndANamespace() {
     ChartDeviceClasses.apply(plane);
-    FakeNodes.createReady(client, NODE);
-    var inventory = MockNodeDiscovery.discover("h100-8x", plane.workDir().resolve("mock-nvml"));
-    new ResourceSlicePublisher(client, DRIVER, NODE)
-        .publish(ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, NODE, true)));
     TestNamespaces.create(client, NAMESPACE);
+    inventory = MockNodeDiscovery.discover("h100-8x", plane.workDir().resolve("mock-nvml"));
+  }
+
+  @BeforeEach
+  void nodeWithDynamicMigSlicesOf8xH100() {
+    node = "sched-h100-8x-" + ++nodes;
+    FakeNodes.createReady(client, node);
+    new ResourceSlicePublisher(client, DRIVER, node)
+        .publish(ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true)));
+  }
+
+  @AfterEach
+  void removeNode() {
+    new ResourceSlicePublisher(client, DRIVER, node).deleteAll();
+    client.nodes().withName(node).delete();
   }
 
   @AfterAll
-  void removeNode() {
+  void removeNamespace() {
     client.namespaces().withName(NAMESPACE).delete();
-    new ResourceSlicePublisher(client, DRIVER, NODE).deleteAll();
-    client.nodes().withName(NODE).delete();
   }
 
   @Test
@@ -88,13 +104,13 @@ class SchedulerAllocatesFromSlicesIT {
     awaitBound("gpu-pod");
 
     assertThat(List.of(mig.getDriver(), gpu.getDriver())).containsOnly(DRIVER);
-    assertThat(List.of(mig.getPool(), gpu.getPool())).containsOnly(NODE);
+    assertThat(List.of(mig.getPool(), gpu.getPool())).containsOnly(node);
     assertThat(mig.getDevice()).matches("gpu-\\d+-mig-1g\\.10gb-\\d+-\\d+");
     assertThat(gpu.getDevice()).matches("gpu-\\d+");
     // The full GPU consumes every counter of its GPU, so a MIG placement on it would overlap.
     assertThat(parentGpu(mig.getDevice())).isNotEqualTo(parentGpu(gpu.getDevice()));
     System.out.printf(
-        "[e2e] scheduler allocated %s and %s on %s%n", mig.getDevice(), gpu.getDevice(), NODE);
+        "[e2e] scheduler allocated %s and %s on %s%n", mig.getDevice(), gpu.getDevice(), node);
   }
 
   @Test
@@ -106,25 +122,64 @@ class SchedulerAllocatesFromSlicesIT {
         1);
     createPod("b200-pod", "b200");
 
-    PodCondition scheduled =
-        await("PodScheduled=False on b200-pod")
-            .atMost(SCHEDULING_TIMEOUT)
-            .pollInterval(Duration.ofMillis(500))
-            .until(
-                () -> podScheduledCondition("b200-pod"),
-                c -> c.isPresent() && "False".equals(c.get().getStatus()))
-            .orElseThrow();
+    PodCondition scheduled = awaitUnschedulable("b200-pod");
 
-    assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
     assertThat(scheduled.getMessage()).contains("claim");
-    assertThat(
-            claim("b200").getStatus() == null || claim("b200").getStatus().getAllocation() == null)
-        .as("b200 claim stays unallocated")
-        .isTrue();
+    assertThat(allocated("b200")).as("b200 claim allocated").isFalse();
     assertThat(
             client.pods().inNamespace(NAMESPACE).withName("b200-pod").get().getSpec().getNodeName())
         .isNull();
     System.out.println("[e2e] unschedulable pod reports: " + scheduled.getMessage());
+  }
+
+  @Test
+  void noMigDeviceIsCarvedFromGpusAllocatedWholeUntilTheyAreFreed() {
+    createClaim("all-gpus", "gpu.gpudra.dev", null, 8);
+    createPod("all-gpus-pod", "all-gpus");
+    assertThat(awaitAllocation("all-gpus"))
+        .extracting(DeviceRequestAllocationResult::getDevice)
+        .containsExactlyInAnyOrder(
+            "gpu-0", "gpu-1", "gpu-2", "gpu-3", "gpu-4", "gpu-5", "gpu-6", "gpu-7");
+
+    createClaim(
+        "mig-after-all",
+        "mig.gpudra.dev",
+        "device.attributes[\"gpu.gpudra.dev\"].profile == \"1g.10gb\"",
+        1);
+    createPod("mig-after-all-pod", "mig-after-all");
+    PodCondition blocked = awaitUnschedulable("mig-after-all-pod");
+    assertThat(allocated("mig-after-all"))
+        .as("MIG claim allocated while every GPU is allocated whole")
+        .isFalse();
+
+    // No kubelet runs to finish a graceful deletion, so the pod goes at once; the controller
+    // manager then releases the claim and the scheduler retries the waiting pod.
+    client.pods().inNamespace(NAMESPACE).withName("all-gpus-pod").withGracePeriod(0).delete();
+    client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaims()
+        .inNamespace(NAMESPACE)
+        .withName("all-gpus")
+        .delete();
+
+    assertThat(awaitAllocation("mig-after-all").getFirst().getDevice())
+        .matches("gpu-\\d+-mig-1g\\.10gb-\\d+-\\d+");
+    awaitBound("mig-after-all-pod");
+    System.out.println("[e2e] MIG pod waited with: " + blocked.getMessage());
+  }
+
+  private PodCondition awaitUnschedulable(String pod) {
+    PodCondition condition =
+        await("PodScheduled=False on " + pod)
+            .atMost(SCHEDULING_TIMEOUT)
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> podScheduledCondition(pod),
+                c -> c.isPresent() && "False".equals(c.get().getStatus()))
+            .orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("Unschedulable");
+    return condition;
   }
 
   private void createClaim(String name, String deviceClass, String cel, int count) {
@@ -170,7 +225,7 @@ class SchedulerAllocatesFromSlicesIT {
                 .endMetadata()
                 .withNewSpec()
                 // Only the node of this class: others in the shared cluster may offer devices too.
-                .addToNodeSelector("kubernetes.io/hostname", NODE)
+                .addToNodeSelector("kubernetes.io/hostname", node)
                 .addNewResourceClaim()
                 .withName("device")
                 .withResourceClaimName(claim)
@@ -209,7 +264,12 @@ class SchedulerAllocatesFromSlicesIT {
         .pollInterval(Duration.ofMillis(500))
         .until(
             () -> client.pods().inNamespace(NAMESPACE).withName(pod).get().getSpec().getNodeName(),
-            NODE::equals);
+            node::equals);
+  }
+
+  private boolean allocated(String name) {
+    ResourceClaim current = claim(name);
+    return current.getStatus() != null && current.getStatus().getAllocation() != null;
   }
 
   private ResourceClaim claim(String name) {
