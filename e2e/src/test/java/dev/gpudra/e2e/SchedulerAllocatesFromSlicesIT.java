@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
@@ -24,8 +25,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -46,7 +45,6 @@ class SchedulerAllocatesFromSlicesIT {
   private static final String DRIVER = "gpu.gpudra.dev";
   private static final String NAMESPACE = "scheduling";
   private static final Duration SCHEDULING_TIMEOUT = Duration.ofMinutes(2);
-  private static final Pattern PARENT_GPU = Pattern.compile("^gpu-(\\d+)(-mig-.*)?$");
 
   private final ControlPlane plane;
   private final KubernetesClient client;
@@ -105,10 +103,14 @@ class SchedulerAllocatesFromSlicesIT {
 
     assertThat(List.of(mig.getDriver(), gpu.getDriver())).containsOnly(DRIVER);
     assertThat(List.of(mig.getPool(), gpu.getPool())).containsOnly(node);
-    assertThat(mig.getDevice()).matches("gpu-\\d+-mig-1g\\.10gb-\\d+-\\d+");
-    assertThat(gpu.getDevice()).matches("gpu-\\d+");
+    DeviceNames.Parsed migDevice = parse(mig.getDevice());
+    DeviceNames.Parsed fullGpu = parse(gpu.getDevice());
+    assertThat(migDevice)
+        .isInstanceOfSatisfying(
+            DeviceNames.Parsed.Mig.class, m -> assertThat(m.profileLabel()).isEqualTo("1g10gb"));
+    assertThat(fullGpu).isInstanceOf(DeviceNames.Parsed.FullGpu.class);
     // The full GPU consumes every counter of its GPU, so a MIG placement on it would overlap.
-    assertThat(parentGpu(mig.getDevice())).isNotEqualTo(parentGpu(gpu.getDevice()));
+    assertThat(migDevice.minor()).isNotEqualTo(fullGpu.minor());
     System.out.printf(
         "[e2e] scheduler allocated %s and %s on %s%n", mig.getDevice(), gpu.getDevice(), node);
   }
@@ -163,8 +165,9 @@ class SchedulerAllocatesFromSlicesIT {
         .withName("all-gpus")
         .delete();
 
-    assertThat(awaitAllocation("mig-after-all").getFirst().getDevice())
-        .matches("gpu-\\d+-mig-1g\\.10gb-\\d+-\\d+");
+    assertThat(parse(awaitAllocation("mig-after-all").getFirst().getDevice()))
+        .isInstanceOfSatisfying(
+            DeviceNames.Parsed.Mig.class, m -> assertThat(m.profileLabel()).isEqualTo("1g10gb"));
     awaitBound("mig-after-all-pod");
     System.out.println("[e2e] MIG pod waited with: " + blocked.getMessage());
   }
@@ -292,9 +295,8 @@ class SchedulerAllocatesFromSlicesIT {
         .findFirst();
   }
 
-  private static int parentGpu(String device) {
-    Matcher matcher = PARENT_GPU.matcher(device);
-    assertThat(matcher.matches()).as("device name %s", device).isTrue();
-    return Integer.parseInt(matcher.group(1));
+  private static DeviceNames.Parsed parse(String device) {
+    return DeviceNames.parse(device)
+        .orElseThrow(() -> new AssertionError("not a gpudra device name: " + device));
   }
 }

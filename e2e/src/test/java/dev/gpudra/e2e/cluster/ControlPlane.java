@@ -39,6 +39,12 @@ public final class ControlPlane implements AutoCloseable {
   private final String binaryVersion;
   private final Duration startup;
 
+  /**
+   * Stops the components if the JVM ends without {@link #close} (a run interrupted with Ctrl-C), so
+   * that no control plane outlives its test run.
+   */
+  private final Thread shutdownHook;
+
   private ControlPlane(
       E2eBinaries binaries,
       Path workDir,
@@ -56,6 +62,7 @@ public final class ControlPlane implements AutoCloseable {
     this.client = client;
     this.binaryVersion = binaryVersion;
     this.startup = startup;
+    this.shutdownHook = new Thread(() -> stopAll(components, etcdDataDir), "gpudra-e2e-teardown");
   }
 
   /**
@@ -207,6 +214,9 @@ public final class ControlPlane implements AutoCloseable {
       stopAll(started, etcdData);
       throw new UncheckedIOException("cannot start the control plane in " + workDir, e);
     } catch (RuntimeException e) {
+      for (ComponentProcess component : started) {
+        log("start-up failed; last lines of " + component + ":\n" + component.tail(20));
+      }
       stopAll(started, etcdData);
       throw e;
     }
@@ -250,6 +260,12 @@ public final class ControlPlane implements AutoCloseable {
   /** Stops the components in reverse start order and deletes etcd's data. */
   @Override
   public void close() {
+    try {
+      Runtime.getRuntime().removeShutdownHook(shutdownHook);
+    } catch (IllegalStateException e) {
+      // The JVM is already shutting down and the hook is running or will run; stopping twice is
+      // harmless since each step is idempotent.
+    }
     client.close();
     stopAll(components, etcdDataDir);
     log("control plane stopped; logs in " + workDir.resolve("logs"));
@@ -265,6 +281,9 @@ public final class ControlPlane implements AutoCloseable {
   }
 
   private static void deleteTree(Path root) {
+    if (!Files.exists(root)) {
+      return;
+    }
     try (Stream<Path> paths = Files.walk(root)) {
       for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
         Files.deleteIfExists(path);

@@ -10,25 +10,28 @@ import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeTestExecutionCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.LifecycleMethodExecutionExceptionHandler;
 import org.junit.jupiter.api.extension.ParameterContext;
 import org.junit.jupiter.api.extension.ParameterResolver;
-import org.junit.jupiter.api.extension.TestWatcher;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * JUnit extension that gives e2e tests a real control plane: {@code @ExtendWith} it and declare a
  * {@link ControlPlane} or {@link KubernetesClient} parameter.
  *
  * <p>One control plane serves the whole test run (it lives in the root context's store and closes
- * when the run ends), because starting one costs tens of seconds on a small machine; test classes
- * keep apart by using their own node and namespace names. Every test's duration is printed, and a
- * failed test prints {@link ClusterDiagnostics}.
+ * when the run ends): starting one costs seconds even when the machine is idle and much more when
+ * it is busy. Test classes keep apart by using their own node and namespace names. Every test's
+ * duration is printed, and a failing test or {@code @BeforeEach} prints {@link ClusterDiagnostics}
+ * before any cleanup runs.
  */
 public final class ControlPlaneExtension
     implements BeforeAllCallback,
         ParameterResolver,
         BeforeTestExecutionCallback,
         AfterTestExecutionCallback,
-        TestWatcher {
+        TestExecutionExceptionHandler,
+        LifecycleMethodExecutionExceptionHandler {
 
   /** System property: where control-plane work directories go (the e2e POM sets it). */
   public static final String WORK_PROPERTY = "gpudra.e2e.work";
@@ -74,9 +77,19 @@ public final class ControlPlaneExtension
     }
   }
 
+  /** Dumps the cluster's state before {@code @AfterEach} methods clean it up, then rethrows. */
   @Override
-  public void testFailed(ExtensionContext context, Throwable cause) {
+  public void handleTestExecutionException(ExtensionContext context, Throwable cause)
+      throws Throwable {
     existing(context).ifPresent(plane -> ClusterDiagnostics.dump(plane, System.out));
+    throw cause;
+  }
+
+  @Override
+  public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable cause)
+      throws Throwable {
+    existing(context).ifPresent(plane -> ClusterDiagnostics.dump(plane, System.out));
+    throw cause;
   }
 
   private static ControlPlane controlPlane(ExtensionContext context) {
