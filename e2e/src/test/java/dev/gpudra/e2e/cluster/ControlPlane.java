@@ -252,6 +252,11 @@ public final class ControlPlane implements AutoCloseable {
     return startup;
   }
 
+  /** etcd's data directory (on tmpfs where there is one); gone after {@link #close}. */
+  Path etcdDataDir() {
+    return etcdDataDir;
+  }
+
   /** The running components, in start order. */
   public List<ComponentProcess> components() {
     return components;
