@@ -1,0 +1,302 @@
+package dev.gpudra.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.slice.DeviceNames;
+import dev.gpudra.core.slice.ResourceSliceMapper;
+import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.e2e.chart.ChartDeviceClasses;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.nodes.FakeNodes;
+import dev.gpudra.e2e.nodes.MockNodeDiscovery;
+import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.plugin.slices.ResourceSlicePublisher;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The real kube-scheduler allocates ResourceClaims from our dynamic-MIG slices of an 8x H100 node
+ * and the chart's DeviceClasses. No kubelet runs, so a scheduled pod stays Pending but bound: its
+ * {@code spec.nodeName} and the claim's {@code status.allocation} are the scheduler's answer.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SchedulerAllocatesFromSlicesIT {
+
+  private static final String DRIVER = "gpu.gpudra.dev";
+  private static final String NAMESPACE = "scheduling";
+  private static final Duration SCHEDULING_TIMEOUT = Duration.ofMinutes(2);
+
+  private final ControlPlane plane;
+  private final KubernetesClient client;
+  private NodeInventory inventory;
+  private int nodes;
+
+  /** This test's node; each test gets a fresh one, so earlier allocations do not leak in. */
+  private String node;
+
+  SchedulerAllocatesFromSlicesIT(ControlPlane plane) {
+    this.plane = plane;
+    this.client = plane.client();
+  }
+
+  @BeforeAll
+  void chartDeviceClassesAndANamespace() {
+    ChartDeviceClasses.apply(plane);
+    TestNamespaces.create(client, NAMESPACE);
+    inventory = MockNodeDiscovery.discover("h100-8x", plane.workDir().resolve("mock-nvml"));
+  }
+
+  @BeforeEach
+  void nodeWithDynamicMigSlicesOf8xH100() {
+    node = "sched-h100-8x-" + ++nodes;
+    FakeNodes.createReady(client, node);
+    new ResourceSlicePublisher(client, DRIVER, node)
+        .publish(ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true)));
+  }
+
+  @AfterEach
+  void removeNode() {
+    new ResourceSlicePublisher(client, DRIVER, node).deleteAll();
+    client.nodes().withName(node).delete();
+  }
+
+  @AfterAll
+  void removeNamespace() {
+    client.namespaces().withName(NAMESPACE).delete();
+  }
+
+  @Test
+  void allocatesAMig1g10gbSliceAndAFullGpuThatDoNotOverlap() {
+    createClaim(
+        "mig-1g10gb",
+        "mig.gpudra.dev",
+        "device.attributes[\"gpu.gpudra.dev\"].profile == \"1g.10gb\"",
+        1);
+    createClaim("full-gpu", "gpu.gpudra.dev", null, 1);
+    createPod("mig-pod", "mig-1g10gb");
+    createPod("gpu-pod", "full-gpu");
+
+    DeviceRequestAllocationResult mig = awaitAllocation("mig-1g10gb").getFirst();
+    DeviceRequestAllocationResult gpu = awaitAllocation("full-gpu").getFirst();
+    awaitBound("mig-pod");
+    awaitBound("gpu-pod");
+
+    assertThat(List.of(mig.getDriver(), gpu.getDriver())).containsOnly(DRIVER);
+    assertThat(List.of(mig.getPool(), gpu.getPool())).containsOnly(node);
+    DeviceNames.Parsed migDevice = parse(mig.getDevice());
+    DeviceNames.Parsed fullGpu = parse(gpu.getDevice());
+    assertThat(migDevice)
+        .isInstanceOfSatisfying(
+            DeviceNames.Parsed.Mig.class, m -> assertThat(m.profileLabel()).isEqualTo("1g10gb"));
+    assertThat(fullGpu).isInstanceOf(DeviceNames.Parsed.FullGpu.class);
+    // The full GPU consumes every counter of its GPU, so a MIG placement on it would overlap.
+    assertThat(migDevice.minor()).isNotEqualTo(fullGpu.minor());
+    System.out.printf(
+        "[e2e] scheduler allocated %s and %s on %s%n", mig.getDevice(), gpu.getDevice(), node);
+  }
+
+  @Test
+  void aClaimNoNodeCanSatisfyStaysUnallocatedAndThePodSaysWhy() {
+    createClaim(
+        "b200",
+        "gpu.gpudra.dev",
+        "device.attributes[\"gpu.gpudra.dev\"].productName == \"NVIDIA B200\"",
+        1);
+    createPod("b200-pod", "b200");
+
+    PodCondition scheduled = awaitUnschedulable("b200-pod");
+
+    assertThat(scheduled.getMessage()).contains("claim");
+    assertThat(allocated("b200")).as("b200 claim allocated").isFalse();
+    assertThat(
+            client.pods().inNamespace(NAMESPACE).withName("b200-pod").get().getSpec().getNodeName())
+        .isNull();
+    System.out.println("[e2e] unschedulable pod reports: " + scheduled.getMessage());
+  }
+
+  @Test
+  void noMigDeviceIsCarvedFromGpusAllocatedWholeUntilTheyAreFreed() {
+    createClaim("all-gpus", "gpu.gpudra.dev", null, 8);
+    createPod("all-gpus-pod", "all-gpus");
+    assertThat(awaitAllocation("all-gpus"))
+        .extracting(DeviceRequestAllocationResult::getDevice)
+        .containsExactlyInAnyOrder(
+            "gpu-0", "gpu-1", "gpu-2", "gpu-3", "gpu-4", "gpu-5", "gpu-6", "gpu-7");
+
+    createClaim(
+        "mig-after-all",
+        "mig.gpudra.dev",
+        "device.attributes[\"gpu.gpudra.dev\"].profile == \"1g.10gb\"",
+        1);
+    createPod("mig-after-all-pod", "mig-after-all");
+    PodCondition blocked = awaitUnschedulable("mig-after-all-pod");
+    assertThat(allocated("mig-after-all"))
+        .as("MIG claim allocated while every GPU is allocated whole")
+        .isFalse();
+
+    // No kubelet runs to finish a graceful deletion, so the pod goes at once; the controller
+    // manager then releases the claim and the scheduler retries the waiting pod.
+    client.pods().inNamespace(NAMESPACE).withName("all-gpus-pod").withGracePeriod(0).delete();
+    client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaims()
+        .inNamespace(NAMESPACE)
+        .withName("all-gpus")
+        .delete();
+
+    assertThat(parse(awaitAllocation("mig-after-all").getFirst().getDevice()))
+        .isInstanceOfSatisfying(
+            DeviceNames.Parsed.Mig.class, m -> assertThat(m.profileLabel()).isEqualTo("1g10gb"));
+    awaitBound("mig-after-all-pod");
+    System.out.println("[e2e] MIG pod waited with: " + blocked.getMessage());
+  }
+
+  private PodCondition awaitUnschedulable(String pod) {
+    PodCondition condition =
+        await("PodScheduled=False on " + pod)
+            .atMost(SCHEDULING_TIMEOUT)
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> podScheduledCondition(pod),
+                c -> c.isPresent() && "False".equals(c.get().getStatus()))
+            .orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("Unschedulable");
+    return condition;
+  }
+
+  private void createClaim(String name, String deviceClass, String cel, int count) {
+    var request =
+        new ExactDeviceRequestBuilder()
+            .withDeviceClassName(deviceClass)
+            .withAllocationMode("ExactCount")
+            .withCount((long) count);
+    if (cel != null) {
+      request.addNewSelector().withNewCel().withExpression(cel).endCel().endSelector();
+    }
+    client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaims()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new ResourceClaimBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                .withNewDevices()
+                .addNewRequest()
+                .withName("device")
+                .withExactly(request.build())
+                .endRequest()
+                .endDevices()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  /** A pod for the claim; no nodeName, so the scheduler has to place it. */
+  private void createPod(String name, String claim) {
+    client
+        .pods()
+        .inNamespace(NAMESPACE)
+        .resource(
+            new PodBuilder()
+                .withNewMetadata()
+                .withName(name)
+                .endMetadata()
+                .withNewSpec()
+                // Only the node of this class: others in the shared cluster may offer devices too.
+                .addToNodeSelector("kubernetes.io/hostname", node)
+                .addNewResourceClaim()
+                .withName("device")
+                .withResourceClaimName(claim)
+                .endResourceClaim()
+                .addNewContainer()
+                .withName("main")
+                .withImage("registry.k8s.io/pause:3.10")
+                .withNewResources()
+                .addNewClaim()
+                .withName("device")
+                .endClaim()
+                .endResources()
+                .endContainer()
+                .endSpec()
+                .build())
+        .create();
+  }
+
+  private List<DeviceRequestAllocationResult> awaitAllocation(String claim) {
+    return await("allocation of claim " + claim)
+        .atMost(SCHEDULING_TIMEOUT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              ResourceClaim current = claim(claim);
+              return current.getStatus() == null || current.getStatus().getAllocation() == null
+                  ? List.<DeviceRequestAllocationResult>of()
+                  : current.getStatus().getAllocation().getDevices().getResults();
+            },
+            results -> !results.isEmpty());
+  }
+
+  private void awaitBound(String pod) {
+    await("binding of pod " + pod)
+        .atMost(SCHEDULING_TIMEOUT)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> client.pods().inNamespace(NAMESPACE).withName(pod).get().getSpec().getNodeName(),
+            node::equals);
+  }
+
+  private boolean allocated(String name) {
+    ResourceClaim current = claim(name);
+    return current.getStatus() != null && current.getStatus().getAllocation() != null;
+  }
+
+  private ResourceClaim claim(String name) {
+    return client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaims()
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
+  }
+
+  private Optional<PodCondition> podScheduledCondition(String name) {
+    Pod pod = client.pods().inNamespace(NAMESPACE).withName(name).get();
+    if (pod.getStatus() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> "PodScheduled".equals(c.getType()))
+        .findFirst();
+  }
+
+  private static DeviceNames.Parsed parse(String device) {
+    return DeviceNames.parse(device)
+        .orElseThrow(() -> new AssertionError("not a gpudra device name: " + device));
+  }
+}

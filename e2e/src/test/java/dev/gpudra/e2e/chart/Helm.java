@@ -1,0 +1,75 @@
+package dev.gpudra.e2e.chart;
+
+import dev.gpudra.e2e.cluster.Command;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The real Helm binary (built by {@code e2e/build-k8s.sh}) run on the project's chart, with Helm's
+ * own config, cache and data directories under the control plane's work directory so that tests
+ * never read or write the user's Helm setup.
+ */
+public final class Helm {
+
+  /** System property naming the chart directory; the e2e POM sets it. */
+  public static final String CHART_PROPERTY = "gpudra.e2e.chart";
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(2);
+
+  private final Path binary;
+  private final Path chart;
+  private final String kubeVersion;
+  private final Map<String, String> env;
+
+  /** Helm for the chart {@code charts/gpudra}, rendering for the control plane's version. */
+  public Helm(ControlPlane plane) {
+    this.binary = plane.binaries().helm();
+    this.chart = Path.of(System.getProperty(CHART_PROPERTY, "../charts/gpudra"));
+    this.kubeVersion = plane.binaries().kubernetesVersion();
+    Path home = plane.workDir().resolve("helm");
+    this.env =
+        Map.of(
+            "HELM_CONFIG_HOME", home.resolve("config").toString(),
+            "HELM_CACHE_HOME", home.resolve("cache").toString(),
+            "HELM_DATA_HOME", home.resolve("data").toString());
+  }
+
+  /** {@code helm lint --strict}; any exit status is returned. */
+  public Command lint(String... setValues) {
+    return run(List.of("lint", "--strict", chart.toString()), setValues, List.of());
+  }
+
+  /**
+   * {@code helm template} for the control plane's Kubernetes version (the chart declares a minimum
+   * version, which Helm checks against this); any exit status is returned.
+   */
+  public Command template(String... setValues) {
+    return run(
+        List.of("template", "gpudra", chart.toString()),
+        setValues,
+        List.of("--kube-version", kubeVersion));
+  }
+
+  /** Helm's version line, e.g. {@code v4.3.1+g...}. */
+  public String version() {
+    return Command.check(TIMEOUT, env, List.of(binary.toString(), "version", "--short"))
+        .stdout()
+        .strip();
+  }
+
+  private Command run(List<String> head, String[] setValues, List<String> tail) {
+    List<String> args = new ArrayList<>();
+    args.add(binary.toString());
+    args.addAll(head);
+    for (String value : setValues) {
+      args.add("--set");
+      args.add(value);
+    }
+    args.addAll(tail);
+    return Command.run(TIMEOUT, env, args);
+  }
+}

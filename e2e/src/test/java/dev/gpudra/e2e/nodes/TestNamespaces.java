@@ -1,0 +1,29 @@
+package dev.gpudra.e2e.nodes;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+
+/** Namespaces for one test class, ready for pods. */
+public final class TestNamespaces {
+
+  private TestNamespaces() {}
+
+  /**
+   * Creates {@code name} and waits for its {@code default} ServiceAccount, which the controller
+   * manager creates shortly after; until then the API server rejects pods in it.
+   */
+  public static String create(KubernetesClient client, String name) {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
+        .create();
+    await("default ServiceAccount in " + name)
+        .atMost(Duration.ofMinutes(2))
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
+    return name;
+  }
+}
