@@ -1,9 +1,13 @@
 package dev.gpudra.controller;
 
 import dev.gpudra.controller.config.ControllerConfig;
+import dev.gpudra.controller.explain.ClaimExplanations;
+import dev.gpudra.controller.explain.PendingClaimReporter;
+import dev.gpudra.controller.leader.LeaderElection;
 import dev.gpudra.controller.metrics.ClusterMetrics;
 import dev.gpudra.controller.metrics.MetricsServer;
 import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.core.allocator.AllocationBudget;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -11,10 +15,13 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +31,17 @@ public final class Main {
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
 
   private Main() {}
+
+  private static void report(PendingClaimReporter reporter) {
+    try {
+      int events = reporter.runOnce();
+      if (events > 0) {
+        LOG.info("Published {} pending-claim Events", events);
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("Publishing pending-claim Events failed; next pass retries", e);
+    }
+  }
 
   public static void main(String[] args) throws IOException, InterruptedException {
     ControllerConfig config;
@@ -51,9 +69,43 @@ public final class Main {
     var unused =
         refresher.scheduleWithFixedDelay(
             metrics::refresh, 0, config.refreshInterval().toMillis(), TimeUnit.MILLISECONDS);
+    ClaimExplanations explanations = new ClaimExplanations(view, AllocationBudget.DEFAULT);
     MetricsServer server =
-        MetricsServer.start(new InetSocketAddress(config.metricsPort()), registry, view::synced);
-    LOG.info("Serving /metrics and /healthz on port {}", server.port());
+        MetricsServer.start(
+            new InetSocketAddress(config.metricsPort()), registry, view::synced, explanations);
+    LOG.info("Serving /metrics, /healthz and /explain on port {}", server.port());
+
+    // Only the leader writes Events; every replica serves metrics and explanations.
+    PendingClaimReporter reporter =
+        new PendingClaimReporter(
+            client,
+            view,
+            explanations,
+            metrics::classifier,
+            Clock.systemUTC(),
+            config.explainAfter(),
+            config.eventRepeat(),
+            config.eventsPerPass());
+    AtomicReference<ScheduledFuture<?>> reporting = new AtomicReference<>();
+    LeaderElection election =
+        LeaderElection.start(
+            client,
+            config.leaseNamespace(),
+            config.identity(),
+            Duration.ofSeconds(15),
+            () ->
+                reporting.set(
+                    refresher.scheduleWithFixedDelay(
+                        () -> report(reporter),
+                        0,
+                        config.refreshInterval().toMillis(),
+                        TimeUnit.MILLISECONDS)),
+            () -> {
+              ScheduledFuture<?> task = reporting.getAndSet(null);
+              if (task != null) {
+                task.cancel(false);
+              }
+            });
 
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
@@ -61,6 +113,7 @@ public final class Main {
             new Thread(
                 () -> {
                   LOG.info("Stopping");
+                  election.close();
                   server.close();
                   refresher.shutdownNow();
                   view.close();

@@ -14,12 +14,33 @@ import java.util.Map;
  *     ISO-8601 duration such as {@code PT15S} (default 15 s)
  * @param syncTimeout {@value #INFORMER_SYNC_TIMEOUT}: how long start-up waits for the informers
  *     (default 2 min)
+ * @param explainAfter {@value #EXPLAIN_PENDING_AFTER}: how long a claim may be pending before its
+ *     explanation is published as Events (default 1 min)
+ * @param eventRepeat {@value #EVENT_REPEAT}: how often an unchanged explanation is published again
+ *     (default 10 min)
+ * @param eventsPerPass {@value #EVENTS_PER_PASS}: most Events one pass writes (default 20)
+ * @param leaseNamespace {@value #LEASE_NAMESPACE}: namespace of the leader-election Lease (default
+ *     {@code POD_NAMESPACE}, else {@code default})
+ * @param identity {@value #POD_NAME}: this replica's name in the Lease (default the host name)
  */
-public record ControllerConfig(int metricsPort, Duration refreshInterval, Duration syncTimeout) {
+public record ControllerConfig(
+    int metricsPort,
+    Duration refreshInterval,
+    Duration syncTimeout,
+    Duration explainAfter,
+    Duration eventRepeat,
+    int eventsPerPass,
+    String leaseNamespace,
+    String identity) {
 
   public static final String METRICS_PORT = "GPUDRA_METRICS_PORT";
   public static final String METRICS_REFRESH_INTERVAL = "GPUDRA_METRICS_REFRESH_INTERVAL";
   public static final String INFORMER_SYNC_TIMEOUT = "GPUDRA_INFORMER_SYNC_TIMEOUT";
+  public static final String EXPLAIN_PENDING_AFTER = "GPUDRA_EXPLAIN_PENDING_AFTER";
+  public static final String EVENT_REPEAT = "GPUDRA_EVENT_REPEAT";
+  public static final String EVENTS_PER_PASS = "GPUDRA_EVENTS_PER_PASS";
+  public static final String LEASE_NAMESPACE = "POD_NAMESPACE";
+  public static final String POD_NAME = "POD_NAME";
 
   /** The DRA driver this controller serves. */
   public static final String DRIVER_NAME = "gpu.gpudra.dev";
@@ -30,6 +51,17 @@ public record ControllerConfig(int metricsPort, Duration refreshInterval, Durati
     }
     requirePositive(METRICS_REFRESH_INTERVAL, refreshInterval);
     requirePositive(INFORMER_SYNC_TIMEOUT, syncTimeout);
+    requirePositive(EXPLAIN_PENDING_AFTER, explainAfter);
+    requirePositive(EVENT_REPEAT, eventRepeat);
+    if (eventsPerPass < 1) {
+      throw new IllegalArgumentException(EVENTS_PER_PASS + " must be >= 1, got " + eventsPerPass);
+    }
+    if (leaseNamespace == null || leaseNamespace.isBlank()) {
+      throw new IllegalArgumentException(LEASE_NAMESPACE + " must not be blank");
+    }
+    if (identity == null || identity.isBlank()) {
+      throw new IllegalArgumentException(POD_NAME + " must not be blank");
+    }
   }
 
   /** Reads the settings from environment variables; unset keys take their defaults. */
@@ -37,7 +69,25 @@ public record ControllerConfig(int metricsPort, Duration refreshInterval, Durati
     return new ControllerConfig(
         integer(env, METRICS_PORT, 8080),
         duration(env, METRICS_REFRESH_INTERVAL, Duration.ofSeconds(15)),
-        duration(env, INFORMER_SYNC_TIMEOUT, Duration.ofMinutes(2)));
+        duration(env, INFORMER_SYNC_TIMEOUT, Duration.ofMinutes(2)),
+        duration(env, EXPLAIN_PENDING_AFTER, Duration.ofMinutes(1)),
+        duration(env, EVENT_REPEAT, Duration.ofMinutes(10)),
+        integer(env, EVENTS_PER_PASS, 20),
+        text(env, LEASE_NAMESPACE, "default"),
+        text(env, POD_NAME, hostName()));
+  }
+
+  private static String text(Map<String, String> env, String key, String fallback) {
+    String value = env.get(key);
+    return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "gpudra-controller";
+    }
   }
 
   private static int integer(Map<String, String> env, String key, int fallback) {

@@ -1,13 +1,12 @@
 package dev.gpudra.controller.metrics;
 
 import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.controller.view.DriverClasses;
 import dev.gpudra.core.claims.ClaimClassifier;
 import dev.gpudra.core.claims.ClaimState;
 import dev.gpudra.core.claims.ClaimSummary;
 import dev.gpudra.core.usage.DeviceKey;
 import dev.gpudra.core.usage.DeviceUsage;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -105,22 +104,9 @@ public final class ClusterMetrics {
     view.onClaimChange(this::observe);
   }
 
-  /** Device classes that select this driver's devices: their CEL mentions the driver name. */
-  Set<String> ourClasses() {
-    Set<String> classes = new HashSet<>();
-    for (DeviceClass deviceClass : view.deviceClasses()) {
-      if (deviceClass.getSpec() == null) {
-        continue;
-      }
-      for (DeviceSelector selector : deviceClass.getSpec().getSelectors()) {
-        if (selector.getCel() != null
-            && selector.getCel().getExpression() != null
-            && selector.getCel().getExpression().contains('"' + driver + '"')) {
-          classes.add(deviceClass.getMetadata().getName());
-        }
-      }
-    }
-    return classes;
+  /** The classifier for the device classes the view holds now. */
+  public ClaimClassifier classifier() {
+    return new ClaimClassifier(driver, DriverClasses.selecting(view.deviceClasses(), driver));
   }
 
   /** Records allocation latency when a claim we saw pending becomes allocated. */
@@ -131,7 +117,7 @@ public final class ClusterMetrics {
     }
     ClaimState state = ClaimState.of(claim);
     if (state == ClaimState.PENDING) {
-      if (new ClaimClassifier(driver, ourClasses()).isOurs(claim)) {
+      if (classifier().isOurs(claim)) {
         seenPending.add(uid);
       }
     } else if (seenPending.remove(uid)) {
@@ -146,7 +132,7 @@ public final class ClusterMetrics {
   /** Recomputes every gauge from the view. Failures are counted, never thrown. */
   public void refresh() {
     try {
-      ClaimClassifier classifier = new ClaimClassifier(driver, ourClasses());
+      ClaimClassifier classifier = classifier();
       List<ResourceClaim> all = view.claims();
       List<ResourceClaim> ours = all.stream().filter(classifier::isOurs).toList();
       Map<Tags, Long> claimCounts = new HashMap<>();

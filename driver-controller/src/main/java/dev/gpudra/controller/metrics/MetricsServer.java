@@ -2,6 +2,7 @@ package dev.gpudra.controller.metrics;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.gpudra.controller.explain.ClaimExplanations;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -10,10 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.BooleanSupplier;
 
 /**
- * Serves {@code /metrics} (Prometheus text format) and {@code /healthz} (200 while healthy, 503
- * otherwise) on the JDK's HTTP server.
+ * Serves {@code /metrics} (Prometheus text format), {@code /healthz} (200 while healthy, 503
+ * otherwise) and {@code /explain/<namespace>/<claim>} (why a claim is pending, as text) on the
+ * JDK's HTTP server.
  */
 public final class MetricsServer implements AutoCloseable {
+
+  private static final String TEXT = "text/plain; charset=utf-8";
 
   private final HttpServer server;
 
@@ -23,9 +27,27 @@ public final class MetricsServer implements AutoCloseable {
 
   /** Starts serving on {@code address} (port 0 picks a free port). */
   public static MetricsServer start(
-      InetSocketAddress address, PrometheusMeterRegistry registry, BooleanSupplier healthy)
+      InetSocketAddress address,
+      PrometheusMeterRegistry registry,
+      BooleanSupplier healthy,
+      ClaimExplanations explanations)
       throws IOException {
     HttpServer server = HttpServer.create(address, 0);
+    server.createContext(
+        "/explain/",
+        exchange -> {
+          String[] parts = exchange.getRequestURI().getPath().split("/");
+          if (parts.length != 4 || parts[2].isEmpty() || parts[3].isEmpty()) {
+            respond(exchange, 400, TEXT, "use /explain/<namespace>/<claim>\n");
+            return;
+          }
+          var explanation = explanations.explain(parts[2], parts[3]);
+          if (explanation.isEmpty()) {
+            respond(exchange, 404, TEXT, "no claim " + parts[2] + "/" + parts[3] + "\n");
+          } else {
+            respond(exchange, 200, TEXT, explanation.get().text() + "\n");
+          }
+        });
     server.createContext(
         "/metrics",
         exchange ->
@@ -36,7 +58,7 @@ public final class MetricsServer implements AutoCloseable {
             respond(
                 exchange,
                 healthy.getAsBoolean() ? 200 : 503,
-                "text/plain; charset=utf-8",
+                TEXT,
                 healthy.getAsBoolean() ? "ok\n" : "cluster view not synced\n"));
     server.start();
     return new MetricsServer(server);

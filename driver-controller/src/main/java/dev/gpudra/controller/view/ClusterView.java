@@ -125,6 +125,16 @@ public final class ClusterView implements AutoCloseable {
     return List.copyOf(nodes.getStore().list());
   }
 
+  /** A pod, if the view knows it. */
+  public Optional<Pod> pod(String namespace, String name) {
+    return Optional.ofNullable(pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  }
+
+  /** The pods of a namespace. */
+  public List<Pod> pods(String namespace) {
+    return List.copyOf(pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace));
+  }
+
   /** The labels of a pod, if the view knows it. */
   public Optional<Map<String, String>> podLabels(String namespace, String name) {
     Pod pod = pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));

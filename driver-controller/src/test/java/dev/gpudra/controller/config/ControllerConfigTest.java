@@ -13,8 +13,19 @@ class ControllerConfigTest {
 
   @Test
   void unsetKeysTakeTheirDefaults() {
-    assertThat(ControllerConfig.fromEnv(Map.of()))
-        .isEqualTo(new ControllerConfig(8080, Duration.ofSeconds(15), Duration.ofMinutes(2)));
+    ControllerConfig config = ControllerConfig.fromEnv(Map.of("POD_NAME", "controller-0"));
+
+    assertThat(config)
+        .isEqualTo(
+            new ControllerConfig(
+                8080,
+                Duration.ofSeconds(15),
+                Duration.ofMinutes(2),
+                Duration.ofMinutes(1),
+                Duration.ofMinutes(10),
+                20,
+                "default",
+                "controller-0"));
   }
 
   @Test
@@ -24,10 +35,24 @@ class ControllerConfigTest {
             Map.of(
                 "GPUDRA_METRICS_PORT", "9400",
                 "GPUDRA_METRICS_REFRESH_INTERVAL", "PT5S",
-                "GPUDRA_INFORMER_SYNC_TIMEOUT", "PT30S"));
+                "GPUDRA_INFORMER_SYNC_TIMEOUT", "PT30S",
+                "GPUDRA_EXPLAIN_PENDING_AFTER", "PT2M",
+                "GPUDRA_EVENT_REPEAT", "PT1H",
+                "GPUDRA_EVENTS_PER_PASS", "5",
+                "POD_NAMESPACE", "gpudra-system",
+                "POD_NAME", "controller-1"));
 
     assertThat(config)
-        .isEqualTo(new ControllerConfig(9400, Duration.ofSeconds(5), Duration.ofSeconds(30)));
+        .isEqualTo(
+            new ControllerConfig(
+                9400,
+                Duration.ofSeconds(5),
+                Duration.ofSeconds(30),
+                Duration.ofMinutes(2),
+                Duration.ofHours(1),
+                5,
+                "gpudra-system",
+                "controller-1"));
   }
 
   @ParameterizedTest
@@ -37,6 +62,8 @@ class ControllerConfigTest {
     "GPUDRA_METRICS_REFRESH_INTERVAL, 15s",
     "GPUDRA_METRICS_REFRESH_INTERVAL, PT0S",
     "GPUDRA_INFORMER_SYNC_TIMEOUT, -PT1S",
+    "GPUDRA_EVENTS_PER_PASS, 0",
+    "GPUDRA_EXPLAIN_PENDING_AFTER, soon",
   })
   void badValuesFailNamingTheKey(String key, String value) {
     assertThatThrownBy(() -> ControllerConfig.fromEnv(Map.of(key, value)))

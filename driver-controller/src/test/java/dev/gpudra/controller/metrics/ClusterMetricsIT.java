@@ -3,7 +3,9 @@ package dev.gpudra.controller.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.gpudra.controller.explain.ClaimExplanations;
 import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
@@ -325,7 +327,10 @@ class ClusterMetricsIT {
             });
     try (MetricsServer server =
         MetricsServer.start(
-            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), registry, view::synced)) {
+            new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+            registry,
+            view::synced,
+            new ClaimExplanations(view, AllocationBudget.DEFAULT))) {
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> scrape =
           http.send(
