@@ -28,7 +28,8 @@ public final class NvmlCli {
   /** Runs the command line and returns its exit code (for tests and {@link #main}). */
   public static int run(String... args) {
     CommandLine commandLine = new CommandLine(new NvmlCli());
-    commandLine.setExitCodeExceptionMapper(e -> EXIT_USAGE);
+    commandLine.setExitCodeExceptionMapper(
+        e -> e instanceof CommandLine.ParameterException ? EXIT_USAGE : EXIT_NVML_FAILED);
     commandLine.getCommandSpec().exitCodeOnInvalidInput(EXIT_USAGE);
     return commandLine.execute(args);
   }
