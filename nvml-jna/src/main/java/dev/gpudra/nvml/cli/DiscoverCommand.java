@@ -39,6 +39,18 @@ final class DiscoverCommand implements Callable<Integer> {
       description = "Path of libnvidia-ml.so.1; overrides --driver-root.")
   Path library;
 
+  /** Output formats. */
+  enum Output {
+    json,
+    table
+  }
+
+  @Option(
+      names = {"-o", "--output"},
+      defaultValue = "json",
+      description = "Output format: ${COMPLETION-CANDIDATES} (default ${DEFAULT-VALUE}).")
+  Output output;
+
   @Override
   public Integer call() {
     PrintWriter out = spec.commandLine().getOut();
@@ -56,8 +68,12 @@ final class DiscoverCommand implements Callable<Integer> {
       err.println("gpudra-nvml: " + e.getMessage());
       return NvmlCli.EXIT_NVML_FAILED;
     }
-    JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
-    out.println(json.writeValueAsString(inventory));
+    if (output == Output.table) {
+      out.print(InventoryTable.format(inventory));
+    } else {
+      JsonMapper json = JsonMapper.builder().enable(SerializationFeature.INDENT_OUTPUT).build();
+      out.println(json.writeValueAsString(inventory));
+    }
     out.flush();
     for (DeviceFault fault : inventory.faults()) {
       err.printf(
