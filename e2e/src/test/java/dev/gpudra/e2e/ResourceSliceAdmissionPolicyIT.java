@@ -21,11 +21,14 @@ import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceList;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
+import io.fabric8.kubernetes.client.dsl.Resource;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -160,14 +163,18 @@ class ResourceSliceAdmissionPolicyIT {
   void pluginCannotChangeOrDeleteAnotherNodesSlices() {
     ResourceSlice foreign = admin.resource(slice("vap-by-admin", OTHER_NODE, DRIVER)).create();
     try (KubernetesClient plugin = clientWithToken(tokenBoundToPodOn(OWN_NODE, "plugin-edit"))) {
-      await("the policy to deny deleting a slice of another node")
+      await("the policy to deny changing a slice of another node")
           .atMost(POLICY_ACTIVE_TIMEOUT)
           .pollInterval(Duration.ofMillis(500))
           .untilAsserted(
               () ->
-                  assertThatThrownBy(() -> plugin.resource(foreign).edit(s -> relabel(s, "x")))
+                  assertThatThrownBy(
+                          () ->
+                              slices(plugin)
+                                  .withName(foreign.getMetadata().getName())
+                                  .edit(s -> relabel(s, Long.toString(System.nanoTime()))))
                       .hasMessageContaining("not " + OTHER_NODE));
-      assertThatThrownBy(() -> plugin.resource(foreign).withGracePeriod(0).delete())
+      assertThatThrownBy(() -> slices(plugin).withName(foreign.getMetadata().getName()).delete())
           .hasMessageContaining("not " + OTHER_NODE);
       assertThat(admin.resource(foreign).get()).isNotNull();
     } finally {
@@ -296,6 +303,15 @@ class ResourceSliceAdmissionPolicyIT {
         .endPool()
         .endSpec()
         .build();
+  }
+
+  /**
+   * The slices API of {@code client}; by name, so that every edit reads the latest version (an edit
+   * that got through before the policy was loaded changed it).
+   */
+  private static NonNamespaceOperation<ResourceSlice, ResourceSliceList, Resource<ResourceSlice>>
+      slices(KubernetesClient client) {
+    return client.dynamicResourceAllocation().v1().resourcesSlices();
   }
 
   private static ResourceSlice relabel(ResourceSlice slice, String value) {
