@@ -1,11 +1,8 @@
 package dev.gpudra.e2e.chart;
 
-import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.ByteArrayInputStream;
-import java.nio.charset.StandardCharsets;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import java.util.List;
 
 /**
@@ -19,16 +16,14 @@ public final class ChartDeviceClasses {
 
   private ChartDeviceClasses() {}
 
-  /** The objects {@code helm template} renders with the given {@code --set} values. */
+  /**
+   * The DeviceClasses {@code helm template} renders with the given {@code --set} values (the
+   * chart's workloads, RBAC and policies are left out: scenarios install only the classes).
+   */
   public static List<HasMetadata> render(ControlPlane plane, String... setValues) {
-    Command rendered = new Helm(plane).template(setValues);
-    if (rendered.exitCode() != 0) {
-      throw new IllegalStateException("helm template failed: " + rendered.stderr());
-    }
-    KubernetesClient client = plane.client();
-    return client
-        .load(new ByteArrayInputStream(rendered.stdout().getBytes(StandardCharsets.UTF_8)))
-        .items();
+    return ChartManifests.render(plane, "default", setValues).stream()
+        .filter(DeviceClass.class::isInstance)
+        .toList();
   }
 
   /** Renders the chart with its defaults and server-side applies the result (idempotent). */

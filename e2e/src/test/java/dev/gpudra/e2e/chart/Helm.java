@@ -18,6 +18,9 @@ public final class Helm {
   /** System property naming the chart directory; the e2e POM sets it. */
   public static final String CHART_PROPERTY = "gpudra.e2e.chart";
 
+  /** The release name templates are rendered for; object names start with it. */
+  public static final String RELEASE = "gpudra";
+
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
 
   private final Path binary;
@@ -38,9 +41,14 @@ public final class Helm {
             "HELM_DATA_HOME", home.resolve("data").toString());
   }
 
-  /** {@code helm lint --strict}; any exit status is returned. */
+  /** {@code helm lint --strict} (warnings fail too); any exit status is returned. */
   public Command lint(String... setValues) {
     return run(List.of("lint", "--strict", chart.toString()), setValues, List.of());
+  }
+
+  /** {@code helm lint} without {@code --strict}; any exit status is returned. */
+  public Command lenientLint(String... setValues) {
+    return run(List.of("lint", chart.toString()), setValues, List.of());
   }
 
   /**
@@ -48,10 +56,15 @@ public final class Helm {
    * version, which Helm checks against this); any exit status is returned.
    */
   public Command template(String... setValues) {
+    return templateInNamespace("default", setValues);
+  }
+
+  /** {@code helm template} as a release named {@code gpudra} in {@code namespace}. */
+  public Command templateInNamespace(String namespace, String... setValues) {
     return run(
-        List.of("template", "gpudra", chart.toString()),
+        List.of("template", RELEASE, chart.toString()),
         setValues,
-        List.of("--kube-version", kubeVersion));
+        List.of("--kube-version", kubeVersion, "--namespace", namespace));
   }
 
   /** Helm's version line, e.g. {@code v4.3.1+g...}. */
