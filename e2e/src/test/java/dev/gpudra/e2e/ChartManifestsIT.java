@@ -235,7 +235,12 @@ class ChartManifestsIT {
             Map.of(
                 "GPUDRA_METRICS_PORT", "8080",
                 "GPUDRA_METRICS_REFRESH_INTERVAL", "PT15S",
-                "GPUDRA_INFORMER_SYNC_TIMEOUT", "PT2M"));
+                "GPUDRA_INFORMER_SYNC_TIMEOUT", "PT2M",
+                "GPUDRA_EXPLAIN_PENDING_AFTER", "PT1M",
+                "GPUDRA_EVENT_REPEAT", "PT10M",
+                "GPUDRA_EVENTS_PER_PASS", "20",
+                "POD_NAMESPACE", "",
+                "POD_NAME", ""));
   }
 
   @Test
