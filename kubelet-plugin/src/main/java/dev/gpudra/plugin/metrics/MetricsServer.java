@@ -54,7 +54,13 @@ public final class MetricsServer implements AutoCloseable {
     server.createContext(
         "/healthz",
         exchange -> {
-          String problem = liveness.get();
+          String problem;
+          try {
+            problem = liveness.get();
+          } catch (RuntimeException e) {
+            // An exception in a handler would drop the connection without an answer.
+            problem = "liveness check failed: " + e;
+          }
           respond(
               exchange,
               problem == null ? 200 : 503,

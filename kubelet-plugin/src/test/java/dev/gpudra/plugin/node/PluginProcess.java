@@ -5,7 +5,6 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -32,51 +31,18 @@ public final class PluginProcess implements AutoCloseable {
    * @param log where its standard error (the log) goes, appended
    * @throws IllegalStateException when it exits or stays silent for {@code timeout}
    */
-  public static synchronized PluginProcess start(
-      Map<String, String> env, Path log, Duration timeout) throws IOException {
+  public static PluginProcess start(Map<String, String> env, Path log, Duration timeout)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Start fast on a busy machine: the plugin's work is I/O, not compute.
     command.add("-XX:TieredStopAtLevel=1");
     command.add("-XX:+UseSerialGC");
-    command.add("-Xlog:cds=off");
-    command.add("-Xlog:cds+dynamic=off");
-    // A class-data archive shared by every plugin JVM of the build: later starts map it instead
-    // of loading and verifying thousands of classes again. Tests kill plugins with SIGKILL, which
-    // never writes an archive, so one clean start and stop writes it first.
-    Path archive = cdsArchive();
-    if (!Files.exists(archive) && !archiveAttempted) {
-      archiveAttempted = true;
-      writeArchive(command, env, log, archive, timeout);
-    }
-    if (Files.exists(archive)) {
-      command.add("-XX:SharedArchiveFile=" + archive);
-    }
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
     command.add(Main.class.getName());
     return launch(command, env, log, timeout);
-  }
-
-  private static boolean archiveAttempted;
-
-  private static void writeArchive(
-      List<String> base, Map<String, String> env, Path log, Path archive, Duration timeout)
-      throws IOException {
-    List<String> command = new ArrayList<>(base);
-    command.add("-XX:ArchiveClassesAtExit=" + archive);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
-    PluginProcess warmUp = launch(command, env, log, timeout);
-    warmUp.process.destroy(); // SIGTERM: a clean exit, which writes the archive
-    try {
-      warmUp.process.waitFor(60, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-    warmUp.kill();
   }
 
   private static PluginProcess launch(
@@ -117,16 +83,6 @@ public final class PluginProcess implements AutoCloseable {
       throw new IllegalStateException("plugin did not become ready; log: " + log, e);
     }
     return plugin;
-  }
-
-  private static Path cdsArchive() {
-    return Path.of(
-        System.getProperty("java.io.tmpdir"), "gpudra-plugin-it-" + classPathHash() + ".jsa");
-  }
-
-  // The archive is valid for one class path only; a new build gets a new archive.
-  private static String classPathHash() {
-    return Integer.toHexString(System.getProperty("java.class.path").hashCode());
   }
 
   /** The process id. */

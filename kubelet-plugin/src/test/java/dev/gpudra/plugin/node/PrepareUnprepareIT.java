@@ -251,4 +251,79 @@ class PrepareUnprepareIT {
         .allMatch(id -> id.contains(good.uid()), "only the good claim has a spec");
     assertThat(dra.unprepare(List.of(good)).get(good.uid()).ok()).isTrue();
   }
+
+  @Test
+  void concurrentPodsRacingForTheSameGpusGetEachGpuExactlyOnce() throws Exception {
+    List<String> gpus = List.of("gpu-4", "gpu-5", "gpu-6", "gpu-7");
+    List<PodClaim> racers = new java.util.ArrayList<>();
+    for (int i = 0; i < 16; i++) {
+      String gpu = gpus.get(i % gpus.size());
+      racers.add(
+          claims.allocated(
+              "racer-" + i, List.of(Claims.result("gpu", NODE, gpu, false)), List.of()));
+    }
+    DraCalls dra = calls("v1.DRAPlugin");
+    Map<String, ClaimOutcome> outcomes = new java.util.concurrent.ConcurrentHashMap<>();
+    List<java.util.concurrent.Future<?>> calls = new java.util.ArrayList<>();
+    try (var pods = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+      for (PodClaim racer : racers) {
+        calls.add(pods.submit(() -> outcomes.putAll(dra.prepare(List.of(racer)))));
+      }
+    }
+    for (var call : calls) {
+      call.get(); // surfaces a failed call
+    }
+
+    List<PodClaim> winners = racers.stream().filter(r -> outcomes.get(r.uid()).ok()).toList();
+    assertThat(winners).hasSize(gpus.size());
+    assertThat(winners)
+        .extracting(w -> outcomes.get(w.uid()).devices().get(0).deviceName())
+        .containsExactlyInAnyOrderElementsOf(gpus);
+    racers.stream()
+        .filter(r -> !winners.contains(r))
+        .forEach(
+            r -> {
+              assertThat(outcomes.get(r.uid()).error())
+                  .contains("already prepared for another claim");
+              assertThat(spec(r.uid())).doesNotExist();
+            });
+    assertThat(CdiSpecCheck.problems(node.cdiDir(), outcomes)).isEmpty();
+    assertThat(dra.unprepare(racers).values()).allMatch(ClaimOutcome::ok);
+  }
+
+  @Test
+  void servesPrometheusMetricsAndAHealthProbeThatUsesItsSockets() throws Exception {
+    java.util.regex.Matcher port =
+        java.util.regex.Pattern.compile("metrics and /healthz on port (\\d+)")
+            .matcher(Files.readString(root.resolve("plugin.log")));
+    String lastPort = null;
+    while (port.find()) {
+      lastPort = port.group(1);
+    }
+    assertThat(lastPort).as("metrics port logged").isNotNull();
+    var http = java.net.http.HttpClient.newHttpClient();
+    String base = "http://127.0.0.1:" + lastPort;
+    PodClaim claim =
+        claims.allocated("metered", List.of(Claims.result("gpu", NODE, "gpu-6", false)), List.of());
+    calls("v1.DRAPlugin").prepare(List.of(claim));
+
+    var health =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/healthz")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+    var metrics =
+        http.send(
+            java.net.http.HttpRequest.newBuilder(java.net.URI.create(base + "/metrics")).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString());
+
+    assertThat(health.statusCode()).as(health.body()).isEqualTo(200);
+    assertThat(metrics.body())
+        .contains("gpudra_prepare_requests_total{result=\"success\"}")
+        .contains("gpudra_prepare_requests_total{result=\"error\"}")
+        .contains("gpudra_prepare_duration_seconds_bucket")
+        .contains("gpudra_unprepare_requests_total")
+        .containsPattern("gpudra_prepared_claims [1-9]")
+        .contains("gpudra_prepared_devices");
+    assertThat(calls("v1.DRAPlugin").unprepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+  }
 }
