@@ -139,12 +139,22 @@ public final class PreparePlanner {
         parsed.get() instanceof DeviceNames.Parsed.Mig ? DeviceType.MIG : DeviceType.GPU;
     DeviceConfig config;
     try {
-      // Every request the device serves must agree; the last one decides otherwise-equal cases.
-      config = null;
+      // One device is set up once: every request it serves must ask for the same configuration.
+      Set<DeviceConfig> distinct = new LinkedHashSet<>();
       for (String request : merged.requests) {
-        config = configs.configFor(request, type, deviceName);
+        distinct.add(configs.configFor(request, type, deviceName));
       }
-      policy.check(Objects.requireNonNull(config), deviceName);
+      if (distinct.size() > 1) {
+        throw new InvalidConfigException(
+            "",
+            "requests "
+                + merged.requests
+                + " share device "
+                + deviceName
+                + " but configure it differently");
+      }
+      config = distinct.iterator().next();
+      policy.check(config, deviceName);
     } catch (InvalidConfigException e) {
       throw refused(ref, "invalid configuration: " + e.getMessage());
     }

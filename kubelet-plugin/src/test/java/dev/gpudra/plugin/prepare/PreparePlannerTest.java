@@ -205,4 +205,40 @@ class PreparePlannerTest {
         .hasMessageStartingWith("claim ml/train (" + UID + "): ")
         .hasMessageContaining(reason);
   }
+
+  @Test
+  void refusesADeviceWhoseRequestsConfigureItDifferently() {
+    ResourceClaim claim =
+        claim(
+            UID,
+            List.of(
+                result("a", "gpu.gpudra.dev", "node-a", "gpu-0", true),
+                result("b", "gpu.gpudra.dev", "node-a", "gpu-0", false)));
+    claim
+        .getStatus()
+        .getAllocation()
+        .getDevices()
+        .setConfig(
+            List.of(
+                new io.fabric8.kubernetes.api.model.resource.v1
+                        .DeviceAllocationConfigurationBuilder()
+                    .withSource("FromClaim")
+                    .withRequests(List.of("a"))
+                    .withNewOpaque()
+                    .withDriver("gpu.gpudra.dev")
+                    .withParameters(
+                        java.util.Map.of(
+                            "apiVersion",
+                            "gpu.gpudra.dev/v1",
+                            "kind",
+                            "GpuConfig",
+                            "sharing",
+                            java.util.Map.of("strategy", "TimeSlicing")))
+                    .endOpaque()
+                    .build()));
+
+    assertThatThrownBy(() -> PLANNER.plan(REF, claim))
+        .isInstanceOf(PrepareRefusedException.class)
+        .hasMessageContaining("requests [a, b] share device gpu-0 but configure it differently");
+  }
 }
