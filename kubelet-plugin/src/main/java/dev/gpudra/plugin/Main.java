@@ -1,0 +1,80 @@
+package dev.gpudra.plugin;
+
+import dev.gpudra.cdi.NodeDriverInfo;
+import dev.gpudra.cdi.io.DriverRootDiscovery;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.nvml.NvmlDeviceDiscovery;
+import dev.gpudra.nvml.NvmlLibraryLoader;
+import dev.gpudra.nvml.NvmlSession;
+import dev.gpudra.plugin.grpc.ShutdownHook;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Entry point of the kubelet plugin daemon: configuration from the environment, hardware discovery
+ * through NVML and the driver root, then {@link PluginNode}. Prints {@value #READY} on standard
+ * output once the sockets serve, for supervisors and tests.
+ */
+public final class Main {
+
+  /** Line printed when the plugin serves. */
+  public static final String READY = "GPUDRA-KUBELET-PLUGIN-READY";
+
+  private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+
+  private Main() {}
+
+  /**
+   * Runs until SIGTERM.
+   *
+   * @param args ignored; configuration comes from the environment
+   */
+  public static void main(String[] args) throws Exception {
+    PluginConfig config;
+    try {
+      config = PluginConfig.fromEnv(System.getenv());
+    } catch (IllegalArgumentException e) {
+      LOG.error("invalid configuration: {}", e.getMessage());
+      System.exit(2);
+      return;
+    }
+    LOG.info("gpudra kubelet plugin configuration: {}", config.effective());
+
+    NodeInventory inventory;
+    try (NvmlSession session =
+        NvmlSession.open(new NvmlLibraryLoader(config.driverRoot(), config.nvmlLibrary()).load())) {
+      inventory = NvmlDeviceDiscovery.discover(session);
+    }
+    LOG.info("discovered {} GPUs, driver {}", inventory.gpus().size(), inventory.driverVersion());
+    NodeDriverInfo driver =
+        new DriverRootDiscovery(
+                new DriverRootDiscovery.Config(
+                    config.driverRoot(),
+                    config.hostDriverRoot(),
+                    config.devRoot(),
+                    config.procRoot(),
+                    DriverRootDiscovery.DEFAULT_LIBRARY_DIRS))
+            .discover(inventory.driverVersion());
+
+    KubernetesClient client = new KubernetesClientBuilder().build();
+    PluginNode node;
+    try {
+      node = PluginNode.start(config, inventory, driver, client);
+    } catch (Exception e) {
+      client.close();
+      throw e;
+    }
+    ShutdownHook.install(
+        "gpudra kubelet plugin",
+        () -> {
+          node.close();
+          client.close();
+        });
+    System.out.write((READY + "\n").getBytes(StandardCharsets.UTF_8));
+    System.out.flush();
+    Thread.currentThread().join();
+  }
+}

@@ -1,0 +1,212 @@
+package dev.gpudra.plugin;
+
+import dev.gpudra.cdi.ClaimSpecBuilder;
+import dev.gpudra.cdi.CommonEditsBuilder;
+import dev.gpudra.cdi.NodeDriverInfo;
+import dev.gpudra.cdi.io.CdiSpecWriter;
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.slice.DeviceNames;
+import dev.gpudra.core.slice.ResourceSliceMapper;
+import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.plugin.dra.DraV1Service;
+import dev.gpudra.plugin.dra.DraV1beta1Service;
+import dev.gpudra.plugin.grpc.DeviceHealthService;
+import dev.gpudra.plugin.grpc.DeviceIdentity;
+import dev.gpudra.plugin.grpc.KubeletPluginServers;
+import dev.gpudra.plugin.grpc.PluginSockets;
+import dev.gpudra.plugin.grpc.SocketLivenessCheck;
+import dev.gpudra.plugin.grpc.UnixSocketServerFactory;
+import dev.gpudra.plugin.metrics.MetricsServer;
+import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
+import dev.gpudra.plugin.metrics.PluginMetrics;
+import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
+import dev.gpudra.plugin.prepare.ClaimEffects;
+import dev.gpudra.plugin.prepare.ClaimFetcher;
+import dev.gpudra.plugin.prepare.ClaimPreparer;
+import dev.gpudra.plugin.prepare.ClaimUnpreparer;
+import dev.gpudra.plugin.prepare.PreparePlanner;
+import dev.gpudra.plugin.prepare.SelfKillAtStep;
+import dev.gpudra.plugin.prepare.StepListener;
+import dev.gpudra.plugin.slices.Backoff;
+import dev.gpudra.plugin.slices.ResourceSlicePublisher;
+import dev.gpudra.plugin.slices.SlicePublishLoop;
+import dev.gpudra.plugin.state.BootId;
+import dev.gpudra.plugin.state.CheckpointStore;
+import dev.gpudra.plugin.state.NodeState;
+import dev.gpudra.plugin.state.StartupRecovery;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The running node daemon, assembled from its configuration, the discovered hardware and an API
+ * server client. Start order: recover the checkpoint (before any socket serves, so the first call
+ * sees consistent state), publish slices, serve the sockets, then metrics. {@link #close()} stops
+ * in reverse order and is idempotent.
+ */
+public final class PluginNode implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PluginNode.class);
+
+  private final List<AutoCloseable> resources;
+  private final KubeletPluginServers servers;
+  private final Optional<MetricsServer> metricsServer;
+  private boolean closed;
+
+  private PluginNode(
+      List<AutoCloseable> resources,
+      KubeletPluginServers servers,
+      Optional<MetricsServer> metricsServer) {
+    this.resources = resources;
+    this.servers = servers;
+    this.metricsServer = metricsServer;
+  }
+
+  /**
+   * Starts the daemon.
+   *
+   * @throws IOException when a socket or the metrics port cannot be served
+   */
+  public static PluginNode start(
+      PluginConfig config, NodeInventory inventory, NodeDriverInfo driver, KubernetesClient client)
+      throws IOException {
+    List<AutoCloseable> resources = new ArrayList<>();
+    try {
+      String driverName = PluginSockets.DRIVER_NAME;
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      PluginMetrics metrics = new MicrometerPluginMetrics(registry);
+      StepListener steps =
+          config.killAtStep().isPresent()
+              ? new SelfKillAtStep(config.killAtStep().getAsLong())
+              : StepListener.NONE;
+
+      PreparePlanner planner =
+          new PreparePlanner(
+              driverName, config.nodeName(), inventory, driver.migMinors(), config.sharingPolicy());
+      ClaimFetcher fetcher = new ClaimFetcher(client);
+      CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
+      CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
+      Checkpoint recovered =
+          StartupRecovery.recover(
+              store,
+              writer,
+              BootId.read(config.bootIdPath()),
+              new ApiServerClaimRebuilder(fetcher, planner));
+      NodeState state = new NodeState(store, recovered);
+      metrics.preparedNow(
+          recovered.claims().size(),
+          recovered.entries().stream().mapToInt(c -> c.devices().size()).sum());
+      ClaimSpecBuilder specs =
+          new ClaimSpecBuilder(
+              driver.majors(),
+              new CommonEditsBuilder(CommonEditsBuilder.DEFAULT_HOOK_PATH)
+                  .build(driver.files(), driver.majors()));
+      ClaimPreparer preparer =
+          new ClaimPreparer(
+              fetcher, planner, state, ClaimEffects.NONE, specs, writer, steps, metrics);
+      ClaimUnpreparer unpreparer =
+          new ClaimUnpreparer(state, ClaimEffects.NONE, writer, steps, metrics);
+
+      List<ResourceSliceSpec> slices =
+          ResourceSliceMapper.map(
+              inventory,
+              new SliceMappingOptions(driverName, config.nodeName(), config.dynamicMig()));
+      SlicePublishLoop publishLoop =
+          new SlicePublishLoop(
+              new ResourceSlicePublisher(client, driverName, config.nodeName()),
+              client,
+              config.nodeName(),
+              Duration.ofMinutes(10),
+              new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
+      resources.add(publishLoop);
+      publishLoop.start();
+      publishLoop.publish(slices);
+
+      List<DeviceIdentity> devices = deviceIdentities(config.nodeName(), slices);
+      UnixSocketServerFactory factory = new UnixSocketServerFactory(Duration.ofSeconds(5));
+      resources.add(factory);
+      DeviceHealthService health = new DeviceHealthService(() -> devices);
+      KubeletPluginServers servers;
+      try {
+        servers =
+            KubeletPluginServers.start(
+                config.sockets(),
+                factory,
+                health,
+                List.of(
+                    new DraV1Service(preparer, unpreparer),
+                    new DraV1beta1Service(preparer, unpreparer)));
+      } catch (IOException | RuntimeException e) {
+        health.close();
+        throw e;
+      }
+      resources.add(servers);
+
+      Optional<MetricsServer> metricsServer = Optional.empty();
+      if (config.metricsPort() >= 0) {
+        MetricsServer server =
+            MetricsServer.start(
+                config.metricsPort(),
+                registry,
+                new SocketLivenessCheck(
+                    factory, servers.registrationSocket(), servers.draSocket()));
+        resources.add(server);
+        metricsServer = Optional.of(server);
+        LOG.info("metrics and /healthz on port {}", server.port());
+      }
+      return new PluginNode(resources, servers, metricsServer);
+    } catch (IOException | RuntimeException e) {
+      closeAll(resources);
+      throw e;
+    }
+  }
+
+  private static List<DeviceIdentity> deviceIdentities(
+      String nodeName, List<ResourceSliceSpec> slices) {
+    return slices.stream()
+        .flatMap(s -> s.getDevices().stream())
+        .map(d -> d.getName())
+        .filter(name -> DeviceNames.parse(name).isPresent())
+        .map(name -> new DeviceIdentity(nodeName, name))
+        .toList();
+  }
+
+  /** The serving sockets. */
+  public KubeletPluginServers servers() {
+    return servers;
+  }
+
+  /** The metrics port, when serving. */
+  public Optional<Integer> metricsPort() {
+    return metricsServer.map(MetricsServer::port);
+  }
+
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    closeAll(resources);
+  }
+
+  private static void closeAll(List<AutoCloseable> resources) {
+    for (int i = resources.size() - 1; i >= 0; i--) {
+      try {
+        resources.get(i).close();
+      } catch (Exception e) {
+        LOG.warn("closing {} failed", resources.get(i).getClass().getSimpleName(), e);
+      }
+    }
+  }
+}

@@ -1,0 +1,38 @@
+package dev.gpudra.plugin.metrics;
+
+import java.time.Duration;
+
+/**
+ * What the plugin measures. An interface so that code under test runs with {@link #NOOP} and the
+ * daemon with {@link MicrometerPluginMetrics}. Implementations are thread-safe.
+ */
+public interface PluginMetrics {
+
+  /** Result label of a successful call. */
+  String SUCCESS = "success";
+
+  /** Result label of a failed call. */
+  String ERROR = "error";
+
+  /** Measures nothing. */
+  PluginMetrics NOOP =
+      new PluginMetrics() {
+        @Override
+        public void prepareDone(String result, Duration duration) {}
+
+        @Override
+        public void unprepareDone(String result, Duration duration) {}
+
+        @Override
+        public void preparedNow(int claims, int devices) {}
+      };
+
+  /** One claim's prepare finished with {@code result} after {@code duration}. */
+  void prepareDone(String result, Duration duration);
+
+  /** One claim's unprepare finished with {@code result} after {@code duration}. */
+  void unprepareDone(String result, Duration duration);
+
+  /** Claims and devices prepared on the node now. */
+  void preparedNow(int claims, int devices);
+}

@@ -1,0 +1,290 @@
+package dev.gpudra.plugin.prepare;
+
+import dev.gpudra.cdi.CdiNames;
+import dev.gpudra.cdi.MigMinors;
+import dev.gpudra.cdi.PreparedDevice;
+import dev.gpudra.cdi.Sharing;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.config.AllocatedConfig;
+import dev.gpudra.core.config.ClaimConfigs;
+import dev.gpudra.core.config.ConfigSource;
+import dev.gpudra.core.config.DeviceConfig;
+import dev.gpudra.core.config.DeviceType;
+import dev.gpudra.core.config.InvalidConfigException;
+import dev.gpudra.core.config.NodeSharingPolicy;
+import dev.gpudra.core.config.SharingConfig;
+import dev.gpudra.core.device.Gpu;
+import dev.gpudra.core.device.MigDevice;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.slice.DeviceNames;
+import io.fabric8.kubernetes.api.model.resource.v1.AllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.client.utils.Serialization;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Decides what preparing a claim means on this node: a pure function of the ResourceClaim, the
+ * node's inventory and its policy. Thread-safe; nothing here touches files, devices or the API
+ * server, so every refusal happens before anything is written.
+ *
+ * <p>Only allocation results of our driver in this node's pool are taken; a claim with results of
+ * our driver only in other pools was allocated to another node and is refused. A device listed in
+ * several results (admin access next to a normal request) becomes one device serving all those
+ * requests.
+ */
+public final class PreparePlanner {
+
+  private final String driverName;
+  private final String nodeName;
+  private final NodeInventory inventory;
+  private final MigMinors migMinors;
+  private final NodeSharingPolicy policy;
+
+  /**
+   * @param driverName our driver name
+   * @param nodeName this node, also the name of its pool
+   * @param inventory the node's devices
+   * @param migMinors the node's MIG capability minors
+   * @param policy the sharing strategies the node applies
+   */
+  public PreparePlanner(
+      String driverName,
+      String nodeName,
+      NodeInventory inventory,
+      MigMinors migMinors,
+      NodeSharingPolicy policy) {
+    this.driverName = Objects.requireNonNull(driverName, "driverName");
+    this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
+    this.inventory = Objects.requireNonNull(inventory, "inventory");
+    this.migMinors = Objects.requireNonNull(migMinors, "migMinors");
+    this.policy = Objects.requireNonNull(policy, "policy");
+  }
+
+  /**
+   * Plans claim {@code ref} as the API server returned it.
+   *
+   * @throws PrepareRefusedException with a message naming the claim and the reason
+   */
+  public PreparePlan plan(ClaimRef ref, ResourceClaim claim) throws PrepareRefusedException {
+    String uid = claim.getMetadata() == null ? null : claim.getMetadata().getUid();
+    if (!ref.uid().equals(uid)) {
+      throw refused(ref, "the API server has a ResourceClaim of that name with UID " + uid);
+    }
+    AllocationResult allocation =
+        claim.getStatus() == null ? null : claim.getStatus().getAllocation();
+    if (allocation == null || allocation.getDevices() == null) {
+      throw refused(ref, "the claim is not allocated");
+    }
+    List<DeviceRequestAllocationResult> ours =
+        nullToEmpty(allocation.getDevices().getResults()).stream()
+            .filter(r -> driverName.equals(r.getDriver()))
+            .toList();
+    if (ours.isEmpty()) {
+      throw refused(ref, "the allocation has no device of driver " + driverName);
+    }
+    ClaimConfigs configs;
+    try {
+      configs = ClaimConfigs.decode(configs(allocation.getDevices().getConfig()));
+    } catch (InvalidConfigException e) {
+      throw refused(ref, "invalid configuration: " + e.getMessage());
+    }
+
+    Map<String, Merged> byDevice = new LinkedHashMap<>();
+    for (int i = 0; i < ours.size(); i++) {
+      DeviceRequestAllocationResult r = ours.get(i);
+      if (isBlank(r.getRequest()) || isBlank(r.getPool()) || isBlank(r.getDevice())) {
+        throw refused(ref, "allocation result " + i + " lacks its request, pool or device name");
+      }
+      if (!nodeName.equals(r.getPool())) {
+        throw refused(
+            ref,
+            "device "
+                + r.getDevice()
+                + " is allocated in pool "
+                + r.getPool()
+                + ", not on this node ("
+                + nodeName
+                + ")");
+      }
+      boolean admin = Boolean.TRUE.equals(r.getAdminAccess());
+      byDevice
+          .computeIfAbsent(r.getDevice(), d -> new Merged(new LinkedHashSet<>(), admin))
+          .add(r.getRequest(), admin);
+    }
+
+    List<PlannedDevice> devices = new ArrayList<>();
+    for (Map.Entry<String, Merged> e : byDevice.entrySet()) {
+      devices.add(planDevice(ref, e.getKey(), e.getValue(), configs));
+    }
+    return new PreparePlan(ref, devices);
+  }
+
+  private PlannedDevice planDevice(
+      ClaimRef ref, String deviceName, Merged merged, ClaimConfigs configs)
+      throws PrepareRefusedException {
+    Optional<DeviceNames.Parsed> parsed = DeviceNames.parse(deviceName);
+    if (parsed.isEmpty()) {
+      throw refused(ref, "device " + deviceName + " is not a device name of this driver");
+    }
+    DeviceType type =
+        parsed.get() instanceof DeviceNames.Parsed.Mig ? DeviceType.MIG : DeviceType.GPU;
+    DeviceConfig config;
+    try {
+      // One device is set up once: every request it serves must ask for the same configuration.
+      Set<DeviceConfig> distinct = new LinkedHashSet<>();
+      for (String request : merged.requests) {
+        distinct.add(configs.configFor(request, type, deviceName));
+      }
+      if (distinct.size() > 1) {
+        throw new InvalidConfigException(
+            "",
+            "requests "
+                + merged.requests
+                + " share device "
+                + deviceName
+                + " but configure it differently");
+      }
+      config = distinct.iterator().next();
+      policy.check(config, deviceName);
+    } catch (InvalidConfigException e) {
+      throw refused(ref, "invalid configuration: " + e.getMessage());
+    }
+    Sharing sharing = sharing(ref, config.sharing());
+    PreparedDevice hardware =
+        switch (parsed.get()) {
+          case DeviceNames.Parsed.FullGpu gpu -> fullGpu(ref, deviceName, gpu, sharing);
+          case DeviceNames.Parsed.Mig mig -> migDevice(ref, deviceName, mig, sharing);
+        };
+    CheckpointedDevice record =
+        new CheckpointedDevice(
+            List.copyOf(merged.requests),
+            nodeName,
+            deviceName,
+            List.of(CdiNames.qualifiedId(ref.uid(), deviceName)),
+            merged.adminAccess,
+            config.sharing().strategy());
+    return new PlannedDevice(record, hardware);
+  }
+
+  private PreparedDevice fullGpu(
+      ClaimRef ref, String deviceName, DeviceNames.Parsed.FullGpu parsed, Sharing sharing)
+      throws PrepareRefusedException {
+    Gpu gpu = gpu(ref, deviceName, parsed.minor());
+    if (gpu.migMode().current()) {
+      throw refused(ref, "device " + deviceName + " is in MIG mode and cannot be used whole");
+    }
+    return new PreparedDevice.FullGpu(deviceName, gpu.minor(), gpu.uuid(), sharing);
+  }
+
+  private PreparedDevice migDevice(
+      ClaimRef ref, String deviceName, DeviceNames.Parsed.Mig parsed, Sharing sharing)
+      throws PrepareRefusedException {
+    Gpu gpu = gpu(ref, deviceName, parsed.minor());
+    MigDevice mig =
+        gpu.migDevices().stream()
+            .filter(
+                m ->
+                    m.profileId() == parsed.profileId()
+                        && m.placement().start() == parsed.placementStart()
+                        && DeviceNames.profileLabel(m.profileName()).equals(parsed.profileLabel()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    refused(
+                        ref,
+                        "MIG device "
+                            + deviceName
+                            + " does not exist on this node (creating MIG devices on demand is"
+                            + " not enabled)"));
+    int giCap =
+        migMinors
+            .gpuInstance(gpu.minor(), mig.gpuInstanceId())
+            .orElseThrow(() -> refused(ref, "no nvidia-caps minor for " + deviceName + " GI"));
+    int ciCap =
+        migMinors
+            .computeInstance(gpu.minor(), mig.gpuInstanceId(), mig.computeInstanceId())
+            .orElseThrow(() -> refused(ref, "no nvidia-caps minor for " + deviceName + " CI"));
+    return new PreparedDevice.MigDevice(
+        deviceName,
+        gpu.minor(),
+        gpu.uuid(),
+        mig.uuid(),
+        mig.gpuInstanceId(),
+        mig.computeInstanceId(),
+        giCap,
+        ciCap,
+        sharing);
+  }
+
+  private Gpu gpu(ClaimRef ref, String deviceName, int minor) throws PrepareRefusedException {
+    return inventory.gpus().stream()
+        .filter(g -> g.minor() == minor)
+        .findFirst()
+        .orElseThrow(() -> refused(ref, "device " + deviceName + " does not exist on this node"));
+  }
+
+  // The policy admits only strategies the node can apply; the others never get here.
+  private static Sharing sharing(ClaimRef ref, SharingConfig config)
+      throws PrepareRefusedException {
+    return switch (config) {
+      case SharingConfig.Exclusive e -> new Sharing.Exclusive();
+      case SharingConfig.TimeSlicing ts ->
+          new Sharing.TimeSlicing(Sharing.Interval.valueOf(ts.interval().name()));
+      case SharingConfig.Mps mps ->
+          throw refused(ref, "MPS sharing needs a control daemon, which this node does not run");
+    };
+  }
+
+  private static List<AllocatedConfig> configs(List<DeviceAllocationConfiguration> raw) {
+    List<AllocatedConfig> out = new ArrayList<>();
+    for (DeviceAllocationConfiguration c : nullToEmpty(raw)) {
+      if (c.getOpaque() == null) {
+        continue;
+      }
+      ConfigSource source = ConfigSource.fromApiName(String.valueOf(c.getSource()));
+      Object parameters = c.getOpaque().getParameters();
+      String json = parameters == null ? "null" : Serialization.asJson(parameters);
+      out.add(
+          new AllocatedConfig(
+              source, c.getRequests(), String.valueOf(c.getOpaque().getDriver()), json));
+    }
+    return out;
+  }
+
+  private static PrepareRefusedException refused(ClaimRef ref, String reason) {
+    return new PrepareRefusedException("claim " + ref + ": " + reason);
+  }
+
+  private static boolean isBlank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static <T> List<T> nullToEmpty(List<T> list) {
+    return list == null ? List.of() : list;
+  }
+
+  private static final class Merged {
+    final Set<String> requests;
+    boolean adminAccess;
+
+    Merged(Set<String> requests, boolean adminAccess) {
+      this.requests = requests;
+      this.adminAccess = adminAccess;
+    }
+
+    Merged add(String request, boolean admin) {
+      requests.add(request);
+      adminAccess &= admin;
+      return this;
+    }
+  }
+}

@@ -1,0 +1,48 @@
+package dev.gpudra.plugin.prepare;
+
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sends SIGKILL to this very process when the N-th step is reached: a crash at a precise point,
+ * with no shutdown hook, no flush and no cleanup, exactly like the OOM killer or a node losing
+ * power for the process (the kernel keeps what was written). Test-only; armed by {@code
+ * GPUDRA_TEST_KILL_AT_STEP}.
+ */
+public final class SelfKillAtStep implements StepListener {
+
+  private static final Logger LOG = LoggerFactory.getLogger(SelfKillAtStep.class);
+
+  private final long killAt;
+  private final AtomicLong steps = new AtomicLong();
+
+  /**
+   * @param killAt the 1-based step to die at
+   */
+  public SelfKillAtStep(long killAt) {
+    if (killAt < 1) {
+      throw new IllegalArgumentException("killAt must be >= 1, got " + killAt);
+    }
+    this.killAt = killAt;
+  }
+
+  @Override
+  public void reached(String step) {
+    if (steps.incrementAndGet() != killAt) {
+      return;
+    }
+    LOG.warn("KILL-POINT {} {}: sending SIGKILL to myself", killAt, step);
+    long pid = ProcessHandle.current().pid();
+    try {
+      new ProcessBuilder("kill", "-KILL", Long.toString(pid)).inheritIO().start().waitFor();
+      // The signal is asynchronous; never continue past the kill point.
+      Thread.sleep(Long.MAX_VALUE);
+    } catch (IOException e) {
+      Runtime.getRuntime().halt(137);
+    } catch (InterruptedException e) {
+      Runtime.getRuntime().halt(137);
+    }
+  }
+}

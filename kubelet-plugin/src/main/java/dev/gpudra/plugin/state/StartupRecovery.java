@@ -1,0 +1,107 @@
+package dev.gpudra.plugin.state;
+
+import dev.gpudra.cdi.io.CdiSpecWriter;
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.util.Set;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings the checkpoint and the CDI directory into agreement at start-up, before the DRA socket
+ * serves. Never fails because of their content, only because of I/O errors, so a damaged file
+ * cannot crash-loop the plugin.
+ *
+ * <ol>
+ *   <li>A valid checkpoint of this boot is kept.
+ *   <li>A checkpoint of an earlier boot means nothing is prepared any more (MIG devices, daemons
+ *       and the containers using them did not survive the reboot): it is emptied and every spec
+ *       removed; the kubelet's repeated calls prepare afresh.
+ *   <li>A damaged, truncated, empty or unknown-version checkpoint is moved aside (one log line)
+ *       and, like a missing one, rebuilt from our spec files and the API server.
+ *   <li>Specs without an entry are removed; a completed entry whose spec is missing goes back to
+ *       {@code PREPARE_STARTED}, so the next prepare writes the spec again.
+ * </ol>
+ */
+public final class StartupRecovery {
+
+  private static final Logger LOG = LoggerFactory.getLogger(StartupRecovery.class);
+
+  private StartupRecovery() {}
+
+  /**
+   * Recovers and saves the checkpoint.
+   *
+   * @return the checkpoint the plugin starts with, already on disk
+   */
+  public static Checkpoint recover(
+      CheckpointStore store, CdiSpecWriter specs, String bootId, ClaimRebuilder rebuilder) {
+    int temporaries = specs.removeLeftoverTemporaryFiles();
+    if (temporaries > 0) {
+      LOG.info("removed {} temporary CDI files left by a crash", temporaries);
+    }
+    Set<String> specUids = new TreeSet<>(specs.listClaimUids());
+    Checkpoint checkpoint =
+        switch (store.load()) {
+          case CheckpointStore.Loaded.Valid valid when valid.checkpoint().bootId().equals(bootId) ->
+              valid.checkpoint();
+          case CheckpointStore.Loaded.Valid valid -> {
+            LOG.warn(
+                "node rebooted since the checkpoint was written (boot id {} -> {}): {} claims are"
+                    + " no longer prepared; removing their state, the kubelet prepares them again",
+                valid.checkpoint().bootId(),
+                bootId,
+                valid.checkpoint().claims().size());
+            yield Checkpoint.empty(bootId);
+          }
+          case CheckpointStore.Loaded.MovedAside aside -> {
+            LOG.error(
+                "checkpoint {} is unusable ({}); moved it to {} and rebuilding from {} CDI specs"
+                    + " and the API server",
+                store.file(),
+                aside.reason(),
+                aside.movedTo(),
+                specUids.size());
+            yield new Checkpoint(bootId, rebuilder.rebuild(specUids));
+          }
+          case CheckpointStore.Loaded.Missing missing -> {
+            if (!specUids.isEmpty()) {
+              LOG.warn(
+                  "no checkpoint at {} but {} CDI specs; rebuilding from them and the API server",
+                  store.file(),
+                  specUids.size());
+            }
+            yield new Checkpoint(
+                bootId, specUids.isEmpty() ? java.util.Map.of() : rebuilder.rebuild(specUids));
+          }
+        };
+
+    for (String uid : specUids) {
+      if (checkpoint.claim(uid).isEmpty()) {
+        specs.delete(uid);
+        LOG.info("removed CDI spec of claim {}, which the checkpoint does not hold", uid);
+      }
+    }
+    for (PreparedClaim claim : checkpoint.entries()) {
+      if (claim.state() == ClaimState.PREPARE_COMPLETED && !specUids.contains(claim.uid())) {
+        LOG.warn(
+            "claim {}/{} ({}) was completed but its CDI spec is missing; it will be prepared again",
+            claim.namespace(),
+            claim.name(),
+            claim.uid());
+        checkpoint = checkpoint.with(claim.withState(ClaimState.PREPARE_STARTED));
+      }
+    }
+    store.save(checkpoint);
+    LOG.info(
+        "recovered {} prepared claims ({} completed) for boot {}",
+        checkpoint.claims().size(),
+        checkpoint.entries().stream()
+            .filter(c -> c.state() == ClaimState.PREPARE_COMPLETED)
+            .count(),
+        bootId);
+    return checkpoint;
+  }
+}

@@ -1,0 +1,169 @@
+package dev.gpudra.plugin.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.plugin.emulator.ClaimOutcome;
+import dev.gpudra.plugin.emulator.DraCalls;
+import dev.gpudra.plugin.emulator.KubeletEmulator;
+import dev.gpudra.plugin.emulator.PodClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.UnaryOperator;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Start-up with a damaged checkpoint, after a reboot and with stray CDI specs: the plugin always
+ * starts, and its state afterwards is what the API server and the kubelet's repeated calls say.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class CheckpointRecoveryIT {
+
+  private static final String NODE = "node-a";
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @TempDir Path root;
+
+  private FakeNode node;
+
+  private PluginProcess start() throws IOException {
+    return PluginProcess.start(
+        node.env(client.getMasterUrl().toString()),
+        root.resolve("plugin.log"),
+        Duration.ofSeconds(90));
+  }
+
+  private DraCalls register(KubeletEmulator kubelet) throws IOException {
+    return DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
+  }
+
+  private Path spec(String uid) {
+    return node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uid + ".json");
+  }
+
+  private String log() throws IOException {
+    return Files.readString(root.resolve("plugin.log"), StandardCharsets.UTF_8);
+  }
+
+  static Stream<Arguments> damage() {
+    UnaryOperator<byte[]> truncate = b -> Arrays.copyOf(b, b.length / 2);
+    UnaryOperator<byte[]> flip =
+        b -> {
+          byte[] c = b.clone();
+          c[c.length - 20] ^= 0x04;
+          return c;
+        };
+    UnaryOperator<byte[]> future =
+        b ->
+            new String(b, StandardCharsets.UTF_8)
+                .replaceFirst("GPUDRA-CHECKPOINT 1 ", "GPUDRA-CHECKPOINT 2 ")
+                .getBytes(StandardCharsets.UTF_8);
+    UnaryOperator<byte[]> empty = b -> new byte[0];
+    return Stream.of(
+        Arguments.of("truncated", truncate, "truncated"),
+        Arguments.of("bit-flipped", flip, "checksum mismatch"),
+        Arguments.of("future version", future, "version 2"),
+        Arguments.of("empty", empty, "empty"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("damage")
+  void aDamagedCheckpointIsMovedAsideAndRebuiltFromSpecsAndTheApiServer(
+      String name, UnaryOperator<byte[]> damage, String reason) throws Exception {
+    node = FakeNode.create(root, NODE, "a100-8x");
+    Claims claims = new Claims(client, "ml");
+    PodClaim kept =
+        claims.allocated("kept", List.of(Claims.result("gpu", NODE, "gpu-4", false)), List.of());
+    PodClaim gone =
+        claims.allocated("gone", List.of(Claims.result("gpu", NODE, "gpu-5", false)), List.of());
+    Map<String, ClaimOutcome> before;
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      before = register(kubelet).prepare(List.of(kept, gone));
+      assertThat(before.values()).allMatch(ClaimOutcome::ok);
+    } // SIGKILL
+    claims.delete(gone.name());
+    Files.write(node.checkpointFile(), damage.apply(Files.readAllBytes(node.checkpointFile())));
+
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      DraCalls dra = register(kubelet);
+
+      assertThat(log()).contains("is unusable (").contains(reason);
+      try (Stream<Path> files = Files.list(node.pluginDir())) {
+        assertThat(files.map(p -> p.getFileName().toString()))
+            .anyMatch(f -> f.startsWith("checkpoint.damaged-"));
+      }
+      assertThat(spec(gone.uid())).doesNotExist();
+      assertThat(spec(kept.uid())).exists();
+      assertThat(dra.prepare(List.of(kept)).get(kept.uid())).isEqualTo(before.get(kept.uid()));
+      PodClaim intruder =
+          claims.allocated(
+              "intruder", List.of(Claims.result("gpu", NODE, "gpu-4", false)), List.of());
+      assertThat(dra.prepare(List.of(intruder)).get(intruder.uid()).error())
+          .contains("gpu-4 is held by claim ml/kept");
+    }
+  }
+
+  @Test
+  void afterARebootNothingIsPreparedAndTheKubeletsRepeatPreparesAfresh() throws Exception {
+    node = FakeNode.create(root, NODE, "a100-8x");
+    Claims claims = new Claims(client, "ml");
+    PodClaim claim =
+        claims.allocated("job", List.of(Claims.result("gpu", NODE, "gpu-6", false)), List.of());
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(register(kubelet).prepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+    }
+    node.newBoot();
+
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(log()).contains("node rebooted since the checkpoint was written");
+      assertThat(spec(claim.uid())).doesNotExist();
+
+      assertThat(register(kubelet).prepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+      assertThat(spec(claim.uid())).exists();
+    }
+  }
+
+  @Test
+  void removesCdiSpecsTheCheckpointDoesNotHold() throws Exception {
+    node = FakeNode.create(root, NODE, "a100-8x");
+    try (PluginProcess plugin = start()) {
+      assertThat(plugin.alive()).isTrue();
+    }
+    String stray = UUID.randomUUID().toString();
+    Files.createDirectories(node.cdiDir());
+    Files.writeString(
+        spec(stray), "{\"cdiVersion\":\"0.5.0\",\"kind\":\"k8s.gpu.gpudra.dev/claim\"}");
+    Path foreign = node.cdiDir().resolve("nvidia.com-gpu.json");
+    Files.writeString(foreign, "{}");
+
+    try (PluginProcess plugin = start()) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(spec(stray)).doesNotExist();
+      assertThat(foreign).exists();
+    }
+  }
+}

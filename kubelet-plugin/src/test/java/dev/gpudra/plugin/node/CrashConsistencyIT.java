@@ -1,0 +1,286 @@
+package dev.gpudra.plugin.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointCodec;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.PreparedClaim;
+import dev.gpudra.plugin.PluginConfig;
+import dev.gpudra.plugin.emulator.CdiSpecCheck;
+import dev.gpudra.plugin.emulator.ClaimOutcome;
+import dev.gpudra.plugin.emulator.DraCalls;
+import dev.gpudra.plugin.emulator.KubeletEmulator;
+import dev.gpudra.plugin.emulator.PodClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.grpc.StatusRuntimeException;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Kills the plugin (SIGKILL, as a separate JVM) at random points inside prepare and unprepare, at
+ * least {@value #KILLS} times, and checks after every restart that the kubelet's repeated calls
+ * converge to a consistent node.
+ *
+ * <p>Each round starts the plugin armed to kill itself at a random durable step ({@code
+ * GPUDRA_TEST_KILL_AT_STEP}): after a checkpoint save, after effects, after a spec write or delete.
+ * The emulated kubelet first repeats the call that was cut off, as the real kubelet does for a pod
+ * that is still starting or stopping, then checks the invariants, then runs random per-pod
+ * prepare/unprepare calls until the plugin dies. Claims include two allocated to the same GPU, so
+ * refusals of double use are exercised too.
+ *
+ * <p>Invariants: every claim the kubelet holds as prepared has a completed checkpoint entry and
+ * exactly one spec resolving its CDI ids; every other claim has neither; no spec without an entry;
+ * no device held by two claims. Prints the kill points exercised and inconsistencies found.
+ */
+@EnableKubernetesMockClient(crud = true, https = false)
+class CrashConsistencyIT {
+
+  private static final int KILLS = Integer.getInteger("gpudra.crash.kills", 200);
+  private static final Pattern KILL_LINE = Pattern.compile("KILL-POINT \\d+ (\\S+): sending");
+
+  KubernetesMockServer server;
+  KubernetesClient client;
+
+  @TempDir Path root;
+
+  private record Call(boolean prepare, List<PodClaim> claims) {}
+
+  /** What one node's share of the crash test saw. */
+  private record NodeRun(int kills, int rounds, List<String> inconsistencies, String log) {}
+
+  @Test
+  void everyCrashDuringPrepareOrUnprepareConvergesToAConsistentNode() throws Exception {
+    long seed = Long.getLong("gpudra.crash.seed", System.nanoTime());
+    // Independent nodes, each with its own plugin JVM, share the work: JVM start-up dominates a
+    // round, and two of them overlap well even on two cores.
+    int nodes = Integer.getInteger("gpudra.crash.nodes", 2);
+    List<java.util.concurrent.Future<NodeRun>> futures = new ArrayList<>();
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(nodes)) {
+      for (int n = 0; n < nodes; n++) {
+        int index = n;
+        int share = KILLS / nodes + (n < KILLS % nodes ? 1 : 0);
+        futures.add(
+            pool.submit(
+                () ->
+                    runNode(
+                        "node-" + (char) ('a' + index),
+                        root.resolve("n" + index),
+                        seed + index,
+                        share)));
+      }
+    }
+    int kills = 0;
+    int rounds = 0;
+    List<String> inconsistencies = new ArrayList<>();
+    Map<String, Integer> points = new TreeMap<>();
+    for (var future : futures) {
+      NodeRun run = future.get();
+      kills += run.kills();
+      rounds += run.rounds();
+      inconsistencies.addAll(run.inconsistencies());
+      Matcher m = KILL_LINE.matcher(run.log());
+      while (m.find()) {
+        points.merge(m.group(1), 1, Integer::sum);
+      }
+    }
+    System.out.printf(
+        "crash test (seed %d, %d nodes): %d kills in %d rounds; kill points exercised %s;"
+            + " inconsistencies found: %d%n",
+        seed, nodes, kills, rounds, points, inconsistencies.size());
+    inconsistencies.forEach(i -> System.out.println("  inconsistency: " + i));
+    assertThat(inconsistencies).isEmpty();
+    assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+    // With the default number of kills every step is hit; a short run need not hit all.
+    if (KILLS >= 100) {
+      assertThat(points.keySet())
+          .contains(
+              "prepare:started-saved",
+              "prepare:effects-applied",
+              "prepare:spec-written",
+              "prepare:completed-saved",
+              "unprepare:effects-undone",
+              "unprepare:spec-deleted",
+              "unprepare:entry-removed");
+    }
+  }
+
+  private NodeRun runNode(String nodeName, Path dir, long seed, int targetKills) throws Exception {
+    Random random = new Random(seed);
+    FakeNode node =
+        FakeNode.create(java.nio.file.Files.createDirectories(dir), nodeName, "a100-8x");
+    Claims claims = new Claims(client, "crash-" + nodeName);
+    List<PodClaim> all = new ArrayList<>();
+    String[] gpus = {"gpu-4", "gpu-5", "gpu-6", "gpu-7", "gpu-7"};
+    for (int i = 0; i < gpus.length; i++) {
+      all.add(
+          claims.allocated(
+              "c" + i, List.of(Claims.result("gpu", nodeName, gpus[i], false)), List.of()));
+    }
+    Map<String, String> deviceOf = new HashMap<>();
+    for (int i = 0; i < gpus.length; i++) {
+      deviceOf.put(all.get(i).uid(), gpus[i]);
+    }
+
+    Set<String> prepared = new HashSet<>(); // what the kubelet believes
+    Call interrupted = null;
+    int kills = 0;
+    int rounds = 0;
+    List<String> inconsistencies = new ArrayList<>();
+    Path log = dir.resolve("plugin.log");
+    while (kills < targetKills) {
+      rounds++;
+      Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
+      env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
+      env.put(PluginConfig.METRICS_PORT, "-1");
+      PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
+      try (KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+        DraCalls dra = DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
+        if (interrupted != null) {
+          apply(dra, interrupted, prepared, inconsistencies);
+          interrupted = null;
+          inconsistencies.addAll(check(node, all, prepared, deviceOf));
+        }
+        while (true) {
+          Call call = nextCall(random, all, prepared);
+          interrupted = call;
+          apply(dra, call, prepared, inconsistencies);
+          interrupted = null;
+        }
+      } catch (StatusRuntimeException e) {
+        if (!plugin.awaitExit(Duration.ofSeconds(30))) {
+          inconsistencies.add(
+              nodeName + " round " + rounds + ": call failed but plugin lives: " + e);
+          plugin.kill();
+        } else {
+          kills++;
+        }
+      } finally {
+        plugin.kill();
+      }
+    }
+    // A final clean run: repeat what was cut off, then everything must be consistent.
+    Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
+    env.put(PluginConfig.METRICS_PORT, "-1");
+    try (PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      if (!plugin.alive()) {
+        inconsistencies.add(nodeName + ": plugin died in the final clean run");
+      }
+      DraCalls dra = DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
+      if (interrupted != null) {
+        apply(dra, interrupted, prepared, inconsistencies);
+      }
+      inconsistencies.addAll(check(node, all, prepared, deviceOf));
+    }
+    return new NodeRun(
+        kills, rounds, inconsistencies, Files.readString(log, StandardCharsets.UTF_8));
+  }
+
+  // A pod's call: prepare some claims the kubelet does not hold, or unprepare some it holds.
+  private static Call nextCall(Random random, List<PodClaim> all, Set<String> prepared) {
+    List<PodClaim> free = all.stream().filter(c -> !prepared.contains(c.uid())).toList();
+    List<PodClaim> held = all.stream().filter(c -> prepared.contains(c.uid())).toList();
+    boolean prepare = held.isEmpty() || (!free.isEmpty() && random.nextBoolean());
+    List<PodClaim> pool = new ArrayList<>(prepare ? free : held);
+    java.util.Collections.shuffle(pool, random);
+    return new Call(prepare, List.copyOf(pool.subList(0, 1 + random.nextInt(pool.size()))));
+  }
+
+  private static void apply(
+      DraCalls dra, Call call, Set<String> prepared, List<String> inconsistencies) {
+    Map<String, ClaimOutcome> outcome =
+        call.prepare() ? dra.prepare(call.claims()) : dra.unprepare(call.claims());
+    for (PodClaim c : call.claims()) {
+      ClaimOutcome o = outcome.get(c.uid());
+      if (call.prepare()) {
+        if (o.ok()) {
+          prepared.add(c.uid());
+        } else if (!o.error().contains("already prepared for another claim")) {
+          inconsistencies.add("prepare of " + c.name() + " failed: " + o.error());
+        }
+      } else if (o.ok()) {
+        prepared.remove(c.uid());
+      } else {
+        inconsistencies.add("unprepare of " + c.name() + " failed: " + o.error());
+      }
+    }
+  }
+
+  private static List<String> check(
+      FakeNode node, List<PodClaim> all, Set<String> prepared, Map<String, String> deviceOf)
+      throws IOException {
+    List<String> problems = new ArrayList<>();
+    Checkpoint cp;
+    try {
+      cp = CheckpointCodec.decode(Files.readAllBytes(node.checkpointFile()));
+    } catch (Exception e) {
+      return List.of("checkpoint unreadable after convergence: " + e.getMessage());
+    }
+    Set<String> specs = new HashSet<>();
+    if (Files.isDirectory(node.cdiDir())) {
+      try (var files = Files.list(node.cdiDir())) {
+        files
+            .map(p -> p.getFileName().toString())
+            .filter(n -> n.endsWith(".json"))
+            .forEach(n -> specs.add(n.replaceAll("^.*claim_|\\.json$", "")));
+      }
+    }
+    Set<String> defined = CdiSpecCheck.definedIds(node.cdiDir());
+    for (PodClaim c : all) {
+      boolean held = prepared.contains(c.uid());
+      var entry = cp.claim(c.uid());
+      if (held) {
+        if (entry.isEmpty() || entry.get().state() != ClaimState.PREPARE_COMPLETED) {
+          problems.add(c.name() + " prepared but checkpoint has " + entry);
+        }
+        if (!specs.contains(c.uid())) {
+          problems.add(c.name() + " prepared but has no spec");
+        }
+        String id = "k8s.gpu.gpudra.dev/claim=" + c.uid() + "-" + deviceOf.get(c.uid());
+        if (!defined.contains(id)) {
+          problems.add(c.name() + " CDI id " + id + " not in any spec");
+        }
+      } else {
+        entry.ifPresent(e -> problems.add(c.name() + " not prepared but has entry " + e.state()));
+        if (specs.contains(c.uid())) {
+          problems.add(c.name() + " not prepared but has a spec");
+        }
+      }
+    }
+    for (String uid : specs) {
+      if (cp.claim(uid).isEmpty()) {
+        problems.add("spec of " + uid + " without checkpoint entry");
+      }
+    }
+    Map<String, String> holder = new HashMap<>();
+    for (PreparedClaim claim : cp.entries()) {
+      for (CheckpointedDevice d : claim.devices()) {
+        String other = holder.putIfAbsent(d.deviceName(), claim.uid());
+        if (other != null && !d.adminAccess()) {
+          problems.add(d.deviceName() + " held by " + other + " and " + claim.uid());
+        }
+      }
+    }
+    return problems;
+  }
+}
