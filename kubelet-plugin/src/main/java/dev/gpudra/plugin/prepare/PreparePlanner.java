@@ -195,7 +195,9 @@ public final class PreparePlanner {
                 m ->
                     m.profileId() == parsed.profileId()
                         && m.placement().start() == parsed.placementStart()
-                        && DeviceNames.profileLabel(m.profileName()).equals(parsed.profileLabel()))
+                        && DeviceNames.profileLabel(m.profileName()).equals(parsed.profileLabel())
+                        && (parsed.computeInstanceId().isEmpty()
+                            || parsed.computeInstanceId().getAsInt() == m.computeInstanceId()))
             .findFirst()
             .orElseThrow(
                 () ->

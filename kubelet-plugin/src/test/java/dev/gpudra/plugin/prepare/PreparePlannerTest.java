@@ -140,6 +140,73 @@ class PreparePlannerTest {
   }
 
   @Test
+  void picksTheComputeInstanceANameWithASuffixStandsFor() throws Exception {
+    MigCounters oneG = new MigCounters(2, 14, 1, 0, 0, 0, 0);
+    String ci1 = "MIG-00000000-0000-4000-8000-0000000000c1";
+    NodeInventory split =
+        new NodeInventory(
+            "550.54.15",
+            "12.4",
+            List.of(
+                gpu(
+                    1,
+                    GPU1,
+                    new MigMode(true, true, true),
+                    List.of(
+                        new MigDevice(
+                            MIG,
+                            GPU1,
+                            1,
+                            "1g.20gb",
+                            15,
+                            7,
+                            0,
+                            new MigPlacement(4, 2),
+                            10L << 30,
+                            oneG),
+                        new MigDevice(
+                            ci1,
+                            GPU1,
+                            1,
+                            "1g.20gb",
+                            15,
+                            7,
+                            1,
+                            new MigPlacement(4, 2),
+                            10L << 30,
+                            oneG)))),
+            List.of());
+    PreparePlanner planner =
+        new PreparePlanner(
+            "gpu.gpudra.dev",
+            "node-a",
+            split,
+            MigMinors.parse("gpu1/gi7/access 66\ngpu1/gi7/ci0/access 67\ngpu1/gi7/ci1/access 68\n"),
+            NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"));
+
+    PreparePlan plan =
+        planner.plan(
+            REF,
+            claim(
+                UID,
+                List.of(
+                    result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g20gb-15-4-c1", null))));
+
+    assertThat(plan.devices().getFirst().hardware())
+        .isEqualTo(
+            new PreparedDevice.MigDevice(
+                "gpu-1-mig-1g20gb-15-4-c1",
+                1,
+                GPU1,
+                ci1,
+                7,
+                1,
+                66,
+                68,
+                new dev.gpudra.cdi.Sharing.Exclusive()));
+  }
+
+  @Test
   void mergesADeviceListedForSeveralRequestsIntoOne() throws Exception {
     PreparePlan plan =
         PLANNER.plan(
