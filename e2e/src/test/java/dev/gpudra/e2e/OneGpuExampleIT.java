@@ -16,10 +16,8 @@ import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -28,8 +26,6 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.ExtendWith;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code examples/one-gpu/} applied unchanged to a cluster with one fake 8x A100 node whose plugin
@@ -45,7 +41,6 @@ class OneGpuExampleIT {
   private static final String EXAMPLE = "one-gpu";
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern FULL_GPU = Pattern.compile("gpu-(\\d+)");
-  private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private final ControlPlane plane;
   private final KubernetesClient client;
@@ -104,7 +99,7 @@ class OneGpuExampleIT {
             List.of("k8s.gpu.gpudra.dev/claim=" + claimUid + "-" + result.getDevice()));
     Path spec = node.cdiSpec(claimUid);
     assertThat(spec).exists();
-    assertThat(deviceNodePaths(spec)).contains("/dev/nvidia" + minor);
+    assertThat(node.cdiDeviceNodePaths(claimUid)).contains("/dev/nvidia" + minor);
     System.out.printf(
         "[e2e] claim %s got %s on %s; CDI spec %s%n",
         claim.getMetadata().getName(), result.getDevice(), node.name(), spec);
@@ -143,17 +138,6 @@ class OneGpuExampleIT {
         .inNamespace(NAMESPACE)
         .withName(name)
         .get();
-  }
-
-  /** Paths of every device node the spec gives a container. */
-  private static List<String> deviceNodePaths(Path spec) throws IOException {
-    List<String> paths = new ArrayList<>();
-    for (JsonNode nodes : JSON.readTree(Files.readString(spec)).findValues("deviceNodes")) {
-      for (JsonNode deviceNode : nodes) {
-        paths.add(deviceNode.get("path").stringValue());
-      }
-    }
-    return paths;
   }
 
   private static double seconds(long sinceNanos) {

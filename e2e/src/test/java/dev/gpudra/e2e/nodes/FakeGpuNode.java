@@ -13,10 +13,13 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A GPU node of the e2e cluster without a machine behind it: a Node object kept Ready, our kubelet
@@ -33,6 +36,7 @@ public final class FakeGpuNode implements AutoCloseable {
   /** The DRA driver the plugin serves. */
   public static final String DRIVER = "gpu.gpudra.dev";
 
+  private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Duration PLUGIN_START = Duration.ofMinutes(2);
 
   private final KubernetesClient client;
@@ -96,6 +100,18 @@ public final class FakeGpuNode implements AutoCloseable {
   /** The per-claim CDI spec file of claim {@code uid}. */
   public Path cdiSpec(String claimUid) {
     return files.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + claimUid + ".json");
+  }
+
+  /** Paths of every device node the CDI spec of claim {@code claimUid} gives a container. */
+  public List<String> cdiDeviceNodePaths(String claimUid) throws IOException {
+    List<String> paths = new ArrayList<>();
+    for (JsonNode nodes :
+        JSON.readTree(Files.readString(cdiSpec(claimUid))).findValues("deviceNodes")) {
+      for (JsonNode deviceNode : nodes) {
+        paths.add(deviceNode.get("path").stringValue());
+      }
+    }
+    return paths;
   }
 
   /** The plugin's log. */
