@@ -1,0 +1,41 @@
+package dev.gpudra.e2e.examples;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The manifests of {@code examples/<name>/}, applied as a user would, file by file. */
+public final class ExampleManifests {
+
+  /** System property naming the repository's {@code examples/} directory. */
+  public static final String EXAMPLES_PROPERTY = "gpudra.e2e.examples";
+
+  private ExampleManifests() {}
+
+  /** {@code examples/<example>/<file>}. */
+  public static Path file(String example, String file) {
+    return Path.of(System.getProperty(EXAMPLES_PROPERTY, "../examples"), example, file);
+  }
+
+  /** Creates every object of the given files of {@code example} in {@code namespace}, in order. */
+  public static List<HasMetadata> apply(
+      KubernetesClient client, String namespace, String example, String... files) {
+    List<HasMetadata> created = new ArrayList<>();
+    for (String name : files) {
+      try (InputStream in = Files.newInputStream(file(example, name))) {
+        for (HasMetadata item : client.load(in).items()) {
+          created.add(client.resource(item).inNamespace(namespace).create());
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+    return created;
+  }
+}

@@ -1,0 +1,166 @@
+package dev.gpudra.e2e.nodes;
+
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.plugin.emulator.DraCalls;
+import dev.gpudra.plugin.emulator.KubeletEmulator;
+import dev.gpudra.plugin.emulator.RegisteredPlugin;
+import dev.gpudra.plugin.node.FakeNode;
+import dev.gpudra.plugin.node.PluginProcess;
+import dev.gpudra.plugin.slices.ResourceSlicePublisher;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+
+/**
+ * A GPU node of the e2e cluster without a machine behind it: a Node object kept Ready, our kubelet
+ * plugin ({@code dev.gpudra.plugin.Main} in a JVM of its own) serving a mock NVML profile from a
+ * fake driver root, {@code /dev} and {@code /proc}, talking to the real API server with the control
+ * plane's kubeconfig, and a {@link NodeAgent} in the kubelet's place, registered with the plugin
+ * through its registration socket.
+ *
+ * <p>The plugin publishes the node's ResourceSlices itself before it reports ready. {@link
+ * #close()} stops exactly this node's plugin process and removes its slices, Node and files.
+ */
+public final class FakeGpuNode implements AutoCloseable {
+
+  /** The DRA driver the plugin serves. */
+  public static final String DRIVER = "gpu.gpudra.dev";
+
+  private static final JsonMapper JSON = JsonMapper.builder().build();
+  private static final Duration PLUGIN_START = Duration.ofMinutes(2);
+
+  private final KubernetesClient client;
+  private final FakeNode files;
+  private final Path pluginLog;
+  private PluginProcess plugin;
+  private KubeletEmulator kubelet;
+  private NodeAgent agent;
+
+  private FakeGpuNode(KubernetesClient client, FakeNode files, Path pluginLog) {
+    this.client = client;
+    this.files = files;
+    this.pluginLog = pluginLog;
+  }
+
+  /**
+   * Creates node {@code name} serving the mock NVML {@code profile} (e.g. {@code a100-8x}) and
+   * waits until its plugin is registered.
+   */
+  public static FakeGpuNode start(ControlPlane plane, String name, String profile)
+      throws IOException {
+    // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
+    Path root = Files.createTempDirectory("gpudra-" + name + "-");
+    Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));
+    FakeGpuNode node =
+        new FakeGpuNode(
+            plane.client(),
+            FakeNode.create(root, name, profile),
+            logs.resolve(name + "-plugin.log"));
+    try {
+      FakeNodes.createReady(plane.client(), name);
+      node.plugin =
+          PluginProcess.start(node.pluginEnv(plane.kubeconfig()), node.pluginLog, PLUGIN_START);
+      node.kubelet = new KubeletEmulator(node.files.registryDir());
+      List<Path> sockets = node.kubelet.discoverRegistrationSockets();
+      if (sockets.size() != 1) {
+        throw new IllegalStateException(
+            "expected one registration socket on " + name + ", found " + sockets);
+      }
+      RegisteredPlugin registered = node.kubelet.register(sockets.getFirst());
+      node.agent =
+          NodeAgent.start(
+              plane.client(), name, DRIVER, DraCalls.of(registered), node.files.cdiDir());
+      return node;
+    } catch (IOException | RuntimeException e) {
+      node.close();
+      throw e;
+    }
+  }
+
+  /** The node's name, also its ResourceSlice pool. */
+  public String name() {
+    return files.nodeName();
+  }
+
+  /** The directory the plugin writes CDI specs to. */
+  public Path cdiDir() {
+    return files.cdiDir();
+  }
+
+  /** The per-claim CDI spec file of claim {@code uid}. */
+  public Path cdiSpec(String claimUid) {
+    return files.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + claimUid + ".json");
+  }
+
+  /** Paths of every device node the CDI spec of claim {@code claimUid} gives a container. */
+  public List<String> cdiDeviceNodePaths(String claimUid) throws IOException {
+    List<String> paths = new ArrayList<>();
+    for (JsonNode nodes :
+        JSON.readTree(Files.readString(cdiSpec(claimUid))).findValues("deviceNodes")) {
+      for (JsonNode deviceNode : nodes) {
+        paths.add(deviceNode.get("path").stringValue());
+      }
+    }
+    return paths;
+  }
+
+  /** The plugin's log. */
+  public Path pluginLog() {
+    return pluginLog;
+  }
+
+  /** The kubelet's part. */
+  public NodeAgent agent() {
+    return agent;
+  }
+
+  /**
+   * The plugin's environment: the fake node's directories and mock NVML library as in the plugin's
+   * own tests, and the API server and credentials from {@code kubeconfig}.
+   */
+  private Map<String, String> pluginEnv(Path kubeconfig) {
+    Map<String, String> env = files.env("unused");
+    env.remove("KUBERNETES_MASTER");
+    env.remove("KUBERNETES_TRUST_CERTIFICATES");
+    env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "true");
+    env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    return env;
+  }
+
+  @Override
+  public void close() {
+    if (agent != null) {
+      agent.close();
+    }
+    if (kubelet != null) {
+      kubelet.close();
+    }
+    if (plugin != null) {
+      plugin.close();
+    }
+    // The plugin was killed, so nothing else removes the slices it published.
+    new ResourceSlicePublisher(client, DRIVER, name()).deleteAll();
+    client.nodes().withName(name()).delete();
+    deleteTree(files.root());
+  }
+
+  private static void deleteTree(Path root) {
+    try (Stream<Path> paths = Files.walk(root)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
