@@ -60,7 +60,12 @@ public final class DriverControllerProcess implements AutoCloseable {
                 "POD_NAME",
                 "gpudra-controller-e2e"));
     DriverControllerProcess controller = new DriverControllerProcess(process, port);
-    controller.awaitHealthy();
+    try {
+      controller.awaitHealthy();
+    } catch (RuntimeException e) {
+      controller.close();
+      throw e;
+    }
     return controller;
   }
 

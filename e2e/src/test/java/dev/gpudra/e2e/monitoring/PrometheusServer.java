@@ -76,7 +76,12 @@ public final class PrometheusServer implements AutoCloseable {
               workDir.resolve("prometheus.log"));
       PrometheusServer server =
           new PrometheusServer(process, URI.create("http://127.0.0.1:" + port));
-      server.awaitReady();
+      try {
+        server.awaitReady();
+      } catch (RuntimeException e) {
+        server.close();
+        throw e;
+      }
       return server;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the Prometheus config in " + workDir, e);
