@@ -6,6 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -29,10 +30,18 @@ public final class ComponentProcess implements AutoCloseable {
 
   /** Starts {@code command}, appending its standard output and error to {@code log}. */
   public static ComponentProcess start(String name, List<String> command, Path log) {
+    return start(name, command, log, Map.of());
+  }
+
+  /** As {@link #start(String, List, Path)}, with {@code env} added to the inherited environment. */
+  public static ComponentProcess start(
+      String name, List<String> command, Path log, Map<String, String> env) {
     try {
       Files.createDirectories(log.getParent());
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().putAll(env);
       Process process =
-          new ProcessBuilder(command)
+          builder
               .redirectErrorStream(true)
               .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
               .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))

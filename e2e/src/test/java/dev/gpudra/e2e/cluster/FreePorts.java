@@ -8,7 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Loopback ports nobody listens on, so several control planes can run side by side. */
-final class FreePorts {
+public final class FreePorts {
 
   private FreePorts() {}
 
@@ -17,7 +17,7 @@ final class FreePorts {
    * kernel cannot hand out one port twice; another process could still take one before the
    * component binds it, which start-up then reports as a component that exited.
    */
-  static List<Integer> take(int count) {
+  public static List<Integer> take(int count) {
     List<ServerSocket> sockets = new ArrayList<>();
     try {
       for (int i = 0; i < count; i++) {

@@ -1,0 +1,110 @@
+package dev.gpudra.e2e.monitoring;
+
+import dev.gpudra.e2e.cluster.ComponentProcess;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.FreePorts;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The driver controller ({@code dev.gpudra.controller.Main}) in a child JVM, run on the test class
+ * path against the e2e control plane with the admin kubeconfig, its metrics on a free loopback
+ * port. Configured only through environment variables, as the chart configures it.
+ */
+public final class DriverControllerProcess implements AutoCloseable {
+
+  private final ComponentProcess process;
+  private final int metricsPort;
+
+  private DriverControllerProcess(ComponentProcess process, int metricsPort) {
+    this.process = process;
+    this.metricsPort = metricsPort;
+  }
+
+  /**
+   * Starts the controller with its Lease in {@code namespace} and waits until {@code /healthz}
+   * answers 200, which it does once its informers have synced.
+   */
+  public static DriverControllerProcess start(ControlPlane plane, String namespace) {
+    int port = FreePorts.take(1).getFirst();
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xmx256m");
+    command.add("-cp");
+    // Failsafe names the test class path here; java.class.path may be a manifest-only jar.
+    command.add(
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add("dev.gpudra.controller.Main");
+    ComponentProcess process =
+        ComponentProcess.start(
+            "gpudra-controller",
+            command,
+            plane.workDir().resolve("gpudra-controller.log"),
+            Map.of(
+                "KUBECONFIG",
+                plane.kubeconfig().toString(),
+                "GPUDRA_METRICS_PORT",
+                Integer.toString(port),
+                "GPUDRA_METRICS_REFRESH_INTERVAL",
+                "PT1S",
+                "POD_NAMESPACE",
+                namespace,
+                "POD_NAME",
+                "gpudra-controller-e2e"));
+    DriverControllerProcess controller = new DriverControllerProcess(process, port);
+    try {
+      controller.awaitHealthy();
+    } catch (RuntimeException e) {
+      controller.close();
+      throw e;
+    }
+    return controller;
+  }
+
+  /** {@code host:port} of its {@code /metrics}, as a Prometheus scrape target. */
+  public String metricsTarget() {
+    return "127.0.0.1:" + metricsPort;
+  }
+
+  /** The end of its log, for failure messages. */
+  public String logTail() {
+    return process.tail(40);
+  }
+
+  private void awaitHealthy() {
+    HttpClient http = HttpClient.newHttpClient();
+    HttpRequest healthz =
+        HttpRequest.newBuilder(URI.create("http://" + metricsTarget() + "/healthz"))
+            .timeout(Duration.ofSeconds(5))
+            .build();
+    long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+    while (System.nanoTime() < deadline) {
+      process.requireAlive();
+      try {
+        Thread.sleep(250);
+        if (http.send(healthz, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
+          return;
+        }
+      } catch (IOException e) {
+        // Not listening yet: the JVM is still starting.
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException("interrupted", e);
+      }
+    }
+    throw new IllegalStateException("controller not healthy after 2 minutes:\n" + logTail());
+  }
+
+  @Override
+  public void close() {
+    process.close();
+  }
+}
