@@ -46,22 +46,56 @@ public final class PendingClaimExplainer {
       List<ResourceSlice> slices,
       List<DeviceClass> classes,
       List<ResourceClaim> claims) {
+    return snapshot(nodes, slices, classes, claims).explain(claim);
+  }
+
+  /**
+   * Prepares one cluster state for explaining many claims: the allocator over it is built once, not
+   * per claim.
+   *
+   * @param claims every claim in the cluster; allocated ones hold their devices
+   */
+  public Snapshot snapshot(
+      List<Node> nodes,
+      List<ResourceSlice> slices,
+      List<DeviceClass> classes,
+      List<ResourceClaim> claims) {
+    List<ResourceClaim> allocated =
+        claims.stream()
+            .filter(c -> c.getStatus() != null && c.getStatus().getAllocation() != null)
+            .toList();
+    List<Node> sorted =
+        nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+    return new Snapshot(new Allocator(slices, classes, allocated, selectors), sorted);
+  }
+
+  /** One cluster state, ready to explain claims against. Not thread-safe. */
+  public final class Snapshot {
+
+    private final Allocator allocator;
+    private final List<Node> nodes;
+
+    private Snapshot(Allocator allocator, List<Node> nodes) {
+      this.allocator = allocator;
+      this.nodes = nodes;
+    }
+
+    /** Explains one claim against this state. */
+    public Explanation explain(ResourceClaim claim) {
+      return PendingClaimExplainer.this.explain(claim, allocator, nodes);
+    }
+  }
+
+  private Explanation explain(ResourceClaim claim, Allocator allocator, List<Node> nodes) {
     String namespace = claim.getMetadata().getNamespace();
     String name = claim.getMetadata().getName();
     String id = namespace + "/" + name;
     if (claim.getStatus() != null && claim.getStatus().getAllocation() != null) {
       return new Explanation(namespace, name, "claim " + id + " is allocated", List.of());
     }
-    List<ResourceClaim> allocated =
-        claims.stream()
-            .filter(c -> c.getStatus() != null && c.getStatus().getAllocation() != null)
-            .toList();
-    Allocator allocator = new Allocator(slices, classes, allocated, selectors);
     List<String> fits = new ArrayList<>();
     Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
-    List<Node> sorted =
-        nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
-    for (Node node : sorted) {
+    for (Node node : nodes) {
       String nodeName = node.getMetadata().getName();
       AllocationOutcome outcome = allocator.allocate(node, List.of(claim), budget);
       switch (outcome) {

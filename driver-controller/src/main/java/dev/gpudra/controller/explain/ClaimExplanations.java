@@ -35,7 +35,11 @@ public final class ClaimExplanations {
 
   /** The explanation for a claim the caller already holds. */
   public Explanation explain(ResourceClaim claim) {
-    return explainer.explain(
-        claim, view.nodes(), view.slices(), view.deviceClasses(), view.claims());
+    return snapshot().explain(claim);
+  }
+
+  /** The view's current state, for explaining many claims with one allocator. */
+  public PendingClaimExplainer.Snapshot snapshot() {
+    return explainer.snapshot(view.nodes(), view.slices(), view.deviceClasses(), view.claims());
   }
 }

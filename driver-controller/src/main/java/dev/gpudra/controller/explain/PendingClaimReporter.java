@@ -4,6 +4,7 @@ import dev.gpudra.controller.view.ClusterView;
 import dev.gpudra.core.claims.ClaimClassifier;
 import dev.gpudra.core.claims.ClaimState;
 import dev.gpudra.core.explain.Explanation;
+import dev.gpudra.core.explain.PendingClaimExplainer;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
@@ -99,12 +100,13 @@ public final class PendingClaimReporter {
     due.sort((a, b) -> created(a).compareTo(created(b)));
 
     int written = 0;
+    PendingClaimExplainer.Snapshot cluster = due.isEmpty() ? null : explanations.snapshot();
     for (ResourceClaim claim : due) {
       if (written >= maxEventsPerPass) {
         LOG.info("Event limit of {} reached; the rest waits for the next pass", maxEventsPerPass);
         break;
       }
-      Explanation explanation = explanations.explain(claim);
+      Explanation explanation = cluster.explain(claim);
       String summary = truncate(explanation.summary());
       Published last = published.get(claim.getMetadata().getUid());
       if (last != null

@@ -137,8 +137,7 @@ public final class ClusterView implements AutoCloseable {
 
   /** The labels of a pod, if the view knows it. */
   public Optional<Map<String, String>> podLabels(String namespace, String name) {
-    Pod pod = pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name));
-    return Optional.ofNullable(pod).map(p -> p.getMetadata().getLabels());
+    return pod(namespace, name).map(p -> p.getMetadata().getLabels());
   }
 
   /** Stops every informer. */
