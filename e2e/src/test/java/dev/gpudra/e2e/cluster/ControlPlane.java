@@ -63,6 +63,7 @@ public final class ControlPlane implements AutoCloseable {
     this.binaryVersion = binaryVersion;
     this.startup = startup;
     this.shutdownHook = new Thread(() -> stopAll(components, etcdDataDir), "gpudra-e2e-teardown");
+    Runtime.getRuntime().addShutdownHook(shutdownHook);
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.gpudra.e2e.examples;
 
+import dev.gpudra.e2e.nodes.TestNamespaces;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,14 +25,28 @@ public final class ExampleManifests {
     return Path.of(System.getProperty(EXAMPLES_PROPERTY, "../examples"), example, file);
   }
 
-  /** Creates every object of the given files of {@code example} in {@code namespace}, in order. */
+  /**
+   * Creates every object of the given files of {@code example}, in order, as {@code kubectl create
+   * -n namespace -f ...} does: an object naming its own namespace goes there, a Namespace is
+   * created (and awaited until pods may be created in it), every other object goes to {@code
+   * namespace}.
+   */
   public static List<HasMetadata> apply(
       KubernetesClient client, String namespace, String example, String... files) {
     List<HasMetadata> created = new ArrayList<>();
     for (String name : files) {
       try (InputStream in = Files.newInputStream(file(example, name))) {
         for (HasMetadata item : client.load(in).items()) {
-          created.add(client.resource(item).inNamespace(namespace).create());
+          if (item instanceof Namespace ns) {
+            created.add(client.resource(ns).create());
+            TestNamespaces.awaitReady(client, ns.getMetadata().getName());
+          } else {
+            String target =
+                item.getMetadata().getNamespace() == null
+                    ? namespace
+                    : item.getMetadata().getNamespace();
+            created.add(client.resource(item).inNamespace(target).create());
+          }
         }
       } catch (IOException e) {
         throw new UncheckedIOException(e);

@@ -19,6 +19,7 @@ import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -36,6 +37,12 @@ import java.util.concurrent.TimeUnit;
  * checks that every CDI id resolves in the node's CDI directory, and marks the pod Running; when
  * the pod is deleted it calls NodeUnprepareResources and then removes the pod, as the kubelet
  * finishes a graceful deletion.
+ *
+ * <p>The pod's claims are those of {@code spec.resourceClaims} and the claim the scheduler made for
+ * its extended resources ({@code status.extendedResourceClaimStatus}, e.g. {@code nvidia.com/gpu:
+ * 1}). A claim shared by several pods of the node is prepared again for each pod (the plugin
+ * answers a repeat from its checkpoint) and unprepared only when the last of them is gone, as the
+ * kubelet's claim cache does.
  *
  * <p>Pods are handled one at a time on one thread, in event order; every event and the periodic
  * resync re-read the pod, so a pod whose claims are not ready yet is retried, as the kubelet
@@ -183,8 +190,9 @@ public final class NodeAgent implements AutoCloseable {
 
   private void stop(String namespace, String name, String uid, boolean gone) {
     PreparedPod prepared = preparedByPodUid.get(uid);
-    if (prepared != null && !prepared.claims().isEmpty()) {
-      Map<String, ClaimOutcome> outcomes = dra.unprepare(prepared.claims());
+    List<PodClaim> lastUse = prepared == null ? List.of() : claimsOnlyUsedBy(uid, prepared);
+    if (!lastUse.isEmpty()) {
+      Map<String, ClaimOutcome> outcomes = dra.unprepare(lastUse);
       List<String> failures =
           outcomes.entrySet().stream()
               .filter(e -> !e.getValue().ok())
@@ -210,16 +218,25 @@ public final class NodeAgent implements AutoCloseable {
     }
   }
 
+  /** The claims of {@code prepared} that no other prepared pod of this node uses. */
+  private List<PodClaim> claimsOnlyUsedBy(String podUid, PreparedPod prepared) {
+    Set<String> usedElsewhere = new HashSet<>();
+    preparedByPodUid.forEach(
+        (otherUid, other) -> {
+          if (!otherUid.equals(podUid)) {
+            other.claims().forEach(c -> usedElsewhere.add(c.uid()));
+          }
+        });
+    return prepared.claims().stream().filter(c -> !usedElsewhere.contains(c.uid())).toList();
+  }
+
   /**
    * The pod's claims with allocation results of our driver, each allocated and reserved for the
    * pod; empty when one of its claims is not there yet.
    */
   private Optional<List<PodClaim>> allocatedClaims(Pod pod) {
     List<PodClaim> claims = new ArrayList<>();
-    List<PodResourceClaim> podClaims =
-        pod.getSpec().getResourceClaims() == null ? List.of() : pod.getSpec().getResourceClaims();
-    for (PodResourceClaim podClaim : podClaims) {
-      Optional<String> claimName = claimName(pod, podClaim);
+    for (Optional<String> claimName : claimNames(pod)) {
       if (claimName.isEmpty()) {
         return Optional.empty();
       }
@@ -251,6 +268,24 @@ public final class NodeAgent implements AutoCloseable {
       }
     }
     return Optional.of(claims);
+  }
+
+  /**
+   * The names of the pod's claims: those of {@code spec.resourceClaims}, empty where the claim for
+   * a template is not created yet, and the claim the scheduler made for the pod's extended
+   * resources.
+   */
+  private static List<Optional<String>> claimNames(Pod pod) {
+    List<Optional<String>> names = new ArrayList<>();
+    List<PodResourceClaim> podClaims =
+        pod.getSpec().getResourceClaims() == null ? List.of() : pod.getSpec().getResourceClaims();
+    podClaims.forEach(c -> names.add(claimName(pod, c)));
+    if (pod.getStatus() != null && pod.getStatus().getExtendedResourceClaimStatus() != null) {
+      names.add(
+          Optional.ofNullable(
+              pod.getStatus().getExtendedResourceClaimStatus().getResourceClaimName()));
+    }
+    return names;
   }
 
   private static Optional<String> claimName(Pod pod, PodResourceClaim podClaim) {

@@ -20,10 +20,18 @@ public final class TestNamespaces {
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(name).endMetadata().build())
         .create();
+    awaitReady(client, name);
+    return name;
+  }
+
+  /**
+   * Waits for the {@code default} ServiceAccount of namespace {@code name}; until the controller
+   * manager has created it the API server rejects pods in the namespace.
+   */
+  public static void awaitReady(KubernetesClient client, String name) {
     await("default ServiceAccount in " + name)
         .atMost(Duration.ofMinutes(2))
         .pollInterval(Duration.ofMillis(250))
         .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
-    return name;
   }
 }

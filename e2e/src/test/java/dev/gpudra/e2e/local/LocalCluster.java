@@ -1,0 +1,291 @@
+package dev.gpudra.e2e.local;
+
+import dev.gpudra.e2e.chart.ChartDeviceClasses;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.E2eBinaries;
+import dev.gpudra.e2e.examples.ExampleManifests;
+import dev.gpudra.e2e.examples.PodClaims;
+import dev.gpudra.e2e.monitoring.DriverControllerProcess;
+import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.nodes.TestNamespaces;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Namespace;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/**
+ * The local cluster of {@code scripts/local-cluster.sh}: the e2e control plane (etcd,
+ * kube-apiserver, kube-scheduler, kube-controller-manager built from Go modules), two fake GPU
+ * nodes ({@value #A100_NODE} with the mock 8x A100 80GB, {@value #H100_NODE} with the mock 8x
+ * H100), the chart's DeviceClasses ({@code nvidia.com/gpu} mapped to whole GPUs), the gpudra driver
+ * controller, and one example of {@code examples/} applied to the {@code default} namespace.
+ *
+ * <p>Once every pod of the example runs (or the scheduler has said why it cannot), it writes a
+ * report of the devices each pod received and their CDI specs to {@code <state>/report.txt}, then a
+ * {@code ready} file, and keeps running until {@code <state>/stop} appears or it is terminated;
+ * then it stops everything it started and removes the nodes' files.
+ *
+ * <p>Arguments: the state directory, the example's name (default {@value #DEFAULT_EXAMPLE}).
+ */
+public final class LocalCluster {
+
+  static final String A100_NODE = "gpu-a100-8x";
+  static final String H100_NODE = "gpu-h100-8x";
+  static final String DEFAULT_EXAMPLE = "one-gpu";
+  private static final String NAMESPACE = "default";
+  private static final Duration POD_TIMEOUT = Duration.ofMinutes(3);
+
+  /** The order of creation: namespaces, then what pods refer to, then pods. */
+  private static final List<String> KIND_ORDER =
+      List.of("Namespace", "ResourceClaimTemplate", "ResourceClaim", "Pod");
+
+  private final Path state;
+  private final List<AutoCloseable> started = new ArrayList<>();
+  private ControlPlane plane;
+
+  private LocalCluster(Path state) {
+    this.state = state;
+  }
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 1 || args.length > 2) {
+      System.err.println("usage: LocalCluster STATE_DIR [EXAMPLE]");
+      System.exit(2);
+    }
+    Path state = Path.of(args[0]).toAbsolutePath();
+    String example = args.length == 2 ? args[1] : DEFAULT_EXAMPLE;
+    LocalCluster cluster = new LocalCluster(state);
+    Thread stopper = new Thread(cluster::stop, "gpudra-local-cluster-stop");
+    Runtime.getRuntime().addShutdownHook(stopper);
+    try {
+      String report = cluster.start(example);
+      Files.writeString(state.resolve("report.txt"), report);
+      System.out.print(report);
+      Files.writeString(state.resolve("ready"), "");
+      Path stop = state.resolve("stop");
+      while (!Files.exists(stop)) {
+        Thread.sleep(500);
+      }
+    } catch (RuntimeException | IOException e) {
+      System.err.println("gpudra local cluster failed: " + e);
+      e.printStackTrace();
+      Files.writeString(state.resolve("failed"), String.valueOf(e.getMessage()));
+    }
+    Runtime.getRuntime().removeShutdownHook(stopper);
+    cluster.stop();
+    System.exit(0);
+  }
+
+  private String start(String example) throws IOException {
+    Path exampleDir = ExampleManifests.file(example, "");
+    if (!Files.isDirectory(exampleDir)) {
+      throw new IllegalArgumentException(
+          "no example " + example + " in " + exampleDir.getParent() + "; examples: " + examples());
+    }
+    plane = ControlPlane.start(E2eBinaries.locate(), state.resolve("control-plane"));
+    KubernetesClient client = plane.client();
+    Path kubeconfig = state.resolve("kubeconfig");
+    Files.copy(plane.kubeconfig(), kubeconfig, StandardCopyOption.REPLACE_EXISTING);
+
+    ChartDeviceClasses.render(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu")
+        .forEach(
+            item ->
+                client
+                    .resource(item)
+                    .fieldManager(ChartDeviceClasses.FIELD_MANAGER)
+                    .forceConflicts()
+                    .serverSideApply());
+    started.add(FakeGpuNode.start(plane, A100_NODE, "a100-8x"));
+    started.add(FakeGpuNode.start(plane, H100_NODE, "h100-8x"));
+    DriverControllerProcess controller = DriverControllerProcess.start(plane, "kube-system");
+    started.add(controller);
+
+    TestNamespaces.awaitReady(client, NAMESPACE);
+    List<HasMetadata> applied = applyExample(client, exampleDir);
+    List<Pod> pods =
+        applied.stream()
+            .filter(Pod.class::isInstance)
+            .map(p -> awaitOutcome(client, namespaceOf(p), p.getMetadata().getName()))
+            .toList();
+    return report(client, example, pods, kubeconfig, controller);
+  }
+
+  /** Creates the example's objects in {@link #KIND_ORDER}, each file's objects in file order. */
+  private static List<HasMetadata> applyExample(KubernetesClient client, Path dir)
+      throws IOException {
+    List<HasMetadata> items = new ArrayList<>();
+    try (Stream<Path> files = Files.list(dir)) {
+      for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
+        try (InputStream in = Files.newInputStream(file)) {
+          items.addAll(client.load(in).items());
+        }
+      }
+    }
+    List<HasMetadata> created = new ArrayList<>();
+    items.stream()
+        .sorted(Comparator.comparingInt(LocalCluster::kindRank))
+        .forEach(
+            item -> {
+              if (item instanceof Namespace ns) {
+                created.add(client.resource(ns).create());
+                TestNamespaces.awaitReady(client, ns.getMetadata().getName());
+              } else {
+                created.add(client.resource(item).inNamespace(namespaceOf(item)).create());
+              }
+            });
+    return created;
+  }
+
+  private static int kindRank(HasMetadata item) {
+    int rank = KIND_ORDER.indexOf(item.getKind());
+    return rank < 0 ? KIND_ORDER.size() - 1 : rank;
+  }
+
+  private static String namespaceOf(HasMetadata item) {
+    return item.getMetadata().getNamespace() == null
+        ? NAMESPACE
+        : item.getMetadata().getNamespace();
+  }
+
+  /** Waits until the pod runs or the scheduler has reported it unschedulable. */
+  private static Pod awaitOutcome(KubernetesClient client, String namespace, String name) {
+    long deadline = System.nanoTime() + POD_TIMEOUT.toNanos();
+    while (System.nanoTime() < deadline) {
+      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      if (pod != null
+          && pod.getStatus() != null
+          && ("Running".equals(pod.getStatus().getPhase()) || unschedulable(pod).isPresent())) {
+        return pod;
+      }
+      sleep(Duration.ofMillis(250));
+    }
+    throw new IllegalStateException(
+        "pod "
+            + namespace
+            + "/"
+            + name
+            + " neither Running nor unschedulable after "
+            + POD_TIMEOUT);
+  }
+
+  private static Optional<PodCondition> unschedulable(Pod pod) {
+    return pod.getStatus().getConditions() == null
+        ? Optional.empty()
+        : pod.getStatus().getConditions().stream()
+            .filter(c -> "PodScheduled".equals(c.getType()) && "False".equals(c.getStatus()))
+            .findFirst();
+  }
+
+  private String report(
+      KubernetesClient client,
+      String example,
+      List<Pod> pods,
+      Path kubeconfig,
+      DriverControllerProcess controller)
+      throws IOException {
+    StringBuilder out = new StringBuilder();
+    out.append(
+        String.format(
+            "gpudra local cluster: %s, nodes %s (8x A100 80GB) and %s (8x H100), example %s%n%n",
+            plane.binaryVersion(), A100_NODE, H100_NODE, example));
+    for (Pod pod : pods) {
+      pod = client.pods().resource(pod).get();
+      String podName = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
+      Optional<PodCondition> unschedulable = unschedulable(pod);
+      if (unschedulable.isPresent()) {
+        out.append(String.format("pod %s: Pending, not scheduled%n", podName));
+        out.append(String.format("  scheduler: %s%n", unschedulable.get().getMessage()));
+        continue;
+      }
+      String nodeName = pod.getSpec().getNodeName();
+      out.append(String.format("pod %s: Running on %s%n", podName, nodeName));
+      for (ResourceClaim claim : PodClaims.of(client, pod)) {
+        out.append(String.format("  claim %s%n", claim.getMetadata().getName()));
+        for (DeviceRequestAllocationResult r : PodClaims.results(claim)) {
+          out.append(
+              String.format(
+                  "    request %-10s -> %s/%s%s%n",
+                  r.getRequest(),
+                  r.getPool(),
+                  r.getDevice(),
+                  Boolean.TRUE.equals(r.getAdminAccess()) ? " (admin access)" : ""));
+        }
+        Optional<FakeGpuNode> node = node(nodeName);
+        if (node.isPresent()) {
+          String uid = claim.getMetadata().getUid();
+          out.append(String.format("    CDI spec %s%n", node.get().cdiSpec(uid)));
+          out.append(
+              String.format(
+                  "    device nodes %s%n", String.join(" ", node.get().cdiDeviceNodePaths(uid))));
+        }
+      }
+    }
+    out.append(
+        String.format(
+            "%nkubeconfig:  export KUBECONFIG=%s%n"
+                + "try:         kubectl get resourceclaims -A -o wide; kubectl get resourceslices%n"
+                + "controller:  http://%s/metrics, scripts/gpudra explain <namespace>/<claim>%n"
+                + "logs:        %s%n"
+                + "stop:        run the same command again%n",
+            kubeconfig, controller.metricsTarget(), plane.workDir().resolve("logs")));
+    return out.toString();
+  }
+
+  private Optional<FakeGpuNode> node(String name) {
+    return started.stream()
+        .filter(FakeGpuNode.class::isInstance)
+        .map(FakeGpuNode.class::cast)
+        .filter(n -> n.name().equals(name))
+        .findFirst();
+  }
+
+  /** Stops what was started, newest first, then the control plane; safe to call twice. */
+  private synchronized void stop() {
+    for (AutoCloseable part : started.reversed()) {
+      try {
+        part.close();
+      } catch (Exception e) {
+        System.err.println("gpudra local cluster: stopping " + part + ": " + e);
+      }
+    }
+    started.clear();
+    if (plane != null) {
+      plane.close();
+      plane = null;
+    }
+  }
+
+  private static String examples() {
+    try (Stream<Path> dirs = Files.list(ExampleManifests.file("", "").toAbsolutePath())) {
+      return String.join(
+          ", ",
+          dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static void sleep(Duration duration) {
+    try {
+      Thread.sleep(duration);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+}
