@@ -18,6 +18,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -210,6 +214,12 @@ public final class LocalCluster {
       if (unschedulable.isPresent()) {
         out.append(String.format("pod %s: Pending, not scheduled%n", podName));
         out.append(String.format("  scheduler: %s%n", unschedulable.get().getMessage()));
+        for (ResourceClaim claim : PodClaims.of(client, pod)) {
+          out.append(String.format("  claim %s, gpudra explain:%n", claim.getMetadata().getName()));
+          explain(controller, claim)
+              .lines()
+              .forEach(line -> out.append("    ").append(line).append(System.lineSeparator()));
+        }
         continue;
       }
       String nodeName = pod.getSpec().getNodeName();
@@ -244,6 +254,28 @@ public final class LocalCluster {
                 + "stop:        run the same command again%n",
             kubeconfig, controller.metricsTarget(), plane.workDir().resolve("logs")));
     return out.toString();
+  }
+
+  /** The controller's explanation of why {@code claim} is pending ({@code /explain/ns/name}). */
+  private static String explain(DriverControllerProcess controller, ResourceClaim claim)
+      throws IOException {
+    URI uri =
+        URI.create(
+            "http://"
+                + controller.metricsTarget()
+                + "/explain/"
+                + claim.getMetadata().getNamespace()
+                + "/"
+                + claim.getMetadata().getName());
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30)).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while asking " + uri, e);
+    }
   }
 
   private Optional<FakeGpuNode> node(String name) {
