@@ -54,7 +54,12 @@ public final class SysfsPciTopology implements PciTopologySource {
     Path link = pciDevices.resolve(pciBusId);
     if (!Files.exists(link)) {
       warnOnce(
-          pciBusId, "GPU " + pciBusId + ": " + link + " does not exist; no PCIe root, no NUMA");
+          pciBusId,
+          "GPU "
+              + pciBusId
+              + ": "
+              + link
+              + " does not exist; the GPU is published without PCIe root and NUMA node");
       return PciTopology.UNKNOWN;
     }
     return new PciTopology(pcieRoot(pciBusId, link), numaNode(pciBusId, link));
