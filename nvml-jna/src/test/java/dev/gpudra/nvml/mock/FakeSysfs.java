@@ -25,6 +25,22 @@ public final class FakeSysfs {
   private FakeSysfs() {}
 
   /**
+   * {@code FakeSysfs DIR PROFILE}: writes the tree of a built-in profile (or a profile file, any
+   * value with a {@code /}) under DIR, for {@code scripts/fake-node.sh}. Needs the system property
+   * {@value MockNvml#DIR_PROPERTY}.
+   */
+  public static void main(String[] args) throws IOException {
+    if (args.length != 2) {
+      System.err.println("usage: FakeSysfs DIR PROFILE");
+      System.exit(64);
+    }
+    // Not through MockNvml, which needs JNA on the class path.
+    Path builtIn = Path.of(System.getProperty(MockNvml.DIR_PROPERTY), "profiles");
+    Path file = args[1].contains("/") ? Path.of(args[1]) : builtIn.resolve(args[1] + ".profile");
+    System.out.println(create(Path.of(args[0]), MockProfile.load(file, builtIn)));
+  }
+
+  /**
    * Writes the tree for {@code profile}'s GPUs under {@code root} and returns {@code root}, the
    * directory to give the plugin as its sysfs root.
    */
