@@ -69,6 +69,10 @@ typedef struct {
   unsigned minor;
   int mig_table; /* index into mock_node.tables, -1 when the GPU has no MIG support */
   unsigned mig_current, mig_pending;
+  /* Where the GPU sits in the host's PCI tree. NVML does not serve these; the test fakes that build
+   * a sysfs tree for the node read them from the profile. Empty root: the GPU has no sysfs entry. */
+  char pcie_root[16];
+  int numa_node; /* -1: the kernel knows no node */
   unsigned line; /* where the block was opened, for error messages */
 } mock_gpu;
 

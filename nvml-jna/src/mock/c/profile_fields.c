@@ -112,6 +112,26 @@ int profile_gpu_field(parser *p, mock_gpu *gpu, char **tok, int count, const cha
     gpu->mig_table = table;
     return 0;
   }
+  if (strcmp(key, "pcie-root") == 0) {
+    /* The kernel's name of a root complex directory in sysfs: pci<domain>:<bus>, lower-case hex. */
+    int lower_hex = strlen(v) == 10 && strncmp(v, "pci", 3) == 0 && v[7] == ':';
+    for (int i = 3; lower_hex && i < 10; i++) {
+      if (i != 7 && !((v[i] >= '0' && v[i] <= '9') || (v[i] >= 'a' && v[i] <= 'f'))) lower_hex = 0;
+    }
+    if (!lower_hex) return profile_fail(p, key, "expected pciDDDD:BB in lower-case hex, found '%s'", v);
+    return profile_text(p, key, gpu->pcie_root, sizeof gpu->pcie_root, v);
+  }
+  if (strcmp(key, "numa-node") == 0) {
+    if (strcmp(v, "-1") == 0) {
+      gpu->numa_node = -1;
+      return 0;
+    }
+    if (v[0] == '-') return profile_fail(p, key, "expected -1 or a node number, found '%s'", v);
+    unsigned long long node;
+    if (profile_uint(p, key, v, 1024, &node) != 0) return -1;
+    gpu->numa_node = (int)node;
+    return 0;
+  }
   if (strcmp(key, "mig-mode") == 0) return parse_mode(p, key, v, &gpu->mig_current);
   if (strcmp(key, "mig-pending") == 0) return parse_mode(p, key, v, &gpu->mig_pending);
   return profile_fail(p, key, "unknown field");

@@ -233,6 +233,7 @@ static int parse_top(parser *p, char **tok, int count, const char *rest) {
       index = (int)n->model_count++;
       memset(&n->models[index], 0, sizeof n->models[index]);
       n->models[index].mig_table = -1;
+      n->models[index].numa_node = -1;
       if (profile_text(p, key, n->models[index].model, sizeof n->models[index].model, tok[1]) != 0) return -1;
     }
     p->gpu = &n->models[index];
@@ -248,6 +249,7 @@ static int parse_top(parser *p, char **tok, int count, const char *rest) {
       memset(g, 0, sizeof *g);
       g->defined = 1;
       g->mig_table = -1;
+      g->numa_node = -1;
       g->line = p->line;
     }
     if (index >= n->gpu_count) n->gpu_count = index + 1;

@@ -93,6 +93,10 @@ static const malformed MALFORMED[] = {
                         "  pci-bus-id 00000000:00:04.0\nend\n",
      "duplicate-minor.profile:2: minor: GPU 1 has the same minor as GPU 0"},
     {"bad-fault", "include l4-1x\nfault init-error NOT_AN_ERROR\n", "bad-fault.profile:2: init-error: unknown NVML error"},
+    {"bad-pcie-root", "include l4-1x\ngpu 0\n  pcie-root pci0000:C0\nend\n",
+     "bad-pcie-root.profile:3: pcie-root: expected pciDDDD:BB in lower-case hex, found 'pci0000:C0'"},
+    {"bad-numa-node", "include l4-1x\ngpu 0\n  numa-node -2\nend\n",
+     "bad-numa-node.profile:3: numa-node: expected -1 or a node number, found '-2'"},
 };
 
 static void check_malformed_profiles(void) {

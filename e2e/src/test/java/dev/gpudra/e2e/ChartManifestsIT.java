@@ -137,6 +137,7 @@ class ChartManifestsIT {
             "GPUDRA_HOST_DRIVER_ROOT",
             "GPUDRA_DEV_ROOT",
             "GPUDRA_PROC_ROOT",
+            "GPUDRA_SYSFS_ROOT",
             "GPUDRA_CHECKPOINT_DIR",
             "GPUDRA_BOOT_ID_PATH",
             "GPUDRA_METRICS_PORT",
@@ -147,6 +148,7 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("GPUDRA_DRIVER_ROOT", "/driver-root")
         .containsEntry("GPUDRA_HOST_DRIVER_ROOT", "/")
+        .containsEntry("GPUDRA_SYSFS_ROOT", "/host/sys")
         .containsEntry("GPUDRA_METRICS_PORT", "8080")
         .containsEntry("GPUDRA_DYNAMIC_MIG", "false")
         .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive");
@@ -162,17 +164,18 @@ class ChartManifestsIT {
 
   @Test
   void valuesReachTheEnvironmentOneToOne() {
-    Container plugin =
-        pluginContainer(
-            ChartManifests.render(
-                plane,
-                NAMESPACE,
-                "kubeletPlugin.dynamicMig=true",
-                "kubeletPlugin.metricsPort=9400",
-                "kubeletPlugin.driverRoot=/run/nvidia/driver",
-                "kubeletPlugin.checkpointDir=/var/lib/gpudra",
-                "kubeletPlugin.nvmlLibrary=/driver-root/usr/lib64/libnvidia-ml.so.1",
-                "kubeletPlugin.sharingStrategies={Exclusive,TimeSlicing}"));
+    List<HasMetadata> rendered =
+        ChartManifests.render(
+            plane,
+            NAMESPACE,
+            "kubeletPlugin.dynamicMig=true",
+            "kubeletPlugin.metricsPort=9400",
+            "kubeletPlugin.driverRoot=/run/nvidia/driver",
+            "kubeletPlugin.checkpointDir=/var/lib/gpudra",
+            "kubeletPlugin.nvmlLibrary=/driver-root/usr/lib64/libnvidia-ml.so.1",
+            "kubeletPlugin.sysfsRoot=/run/host/sys",
+            "kubeletPlugin.sharingStrategies={Exclusive,TimeSlicing}");
+    Container plugin = pluginContainer(rendered);
 
     assertThat(env(plugin))
         .containsEntry("GPUDRA_DYNAMIC_MIG", "true")
@@ -182,6 +185,7 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_NVML_LIBRARY", "/driver-root/usr/lib64/libnvidia-ml.so.1")
         .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive,TimeSlicing");
     assertThat(plugin.getPorts().getFirst().getContainerPort()).isEqualTo(9400);
+    assertThat(hostPaths(daemonSet(rendered))).containsEntry("host-sys", "/run/host/sys");
   }
 
   @Test
@@ -214,7 +218,8 @@ class ChartManifestsIT {
         .containsEntry("cdi-dir", "/var/run/cdi")
         .containsEntry("driver-root", "/")
         .containsEntry("host-dev", "/dev")
-        .containsEntry("host-proc", "/proc");
+        .containsEntry("host-proc", "/proc")
+        .containsEntry("host-sys", "/sys");
     var rollingUpdate = daemonSet.getSpec().getUpdateStrategy().getRollingUpdate();
     assertThat(rollingUpdate.getMaxSurge().getIntVal()).isEqualTo(1);
     assertThat(rollingUpdate.getMaxUnavailable().getIntVal()).isZero();
@@ -261,6 +266,7 @@ class ChartManifestsIT {
             "controller.metricsRefreshInterval=15s",
             "kubeletPlugin.sharingStrategies={TimeSlicing}",
             "kubeletPlugin.cdiDir=relative/cdi",
+            "kubeletPlugin.sysfsRoot=sys",
             "kubeletPlugin.metricsPort=0",
             "fakeGpu.profile=no-such-profile",
             "image.pullPolicy=Sometimes")) {

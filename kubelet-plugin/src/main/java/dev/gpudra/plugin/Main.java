@@ -6,6 +6,7 @@ import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.nvml.NvmlDeviceDiscovery;
 import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlSession;
+import dev.gpudra.nvml.SysfsPciTopology;
 import dev.gpudra.plugin.grpc.ShutdownHook;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
@@ -15,8 +16,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Entry point of the kubelet plugin daemon: configuration from the environment, hardware discovery
- * through NVML and the driver root, then {@link PluginNode}. Prints {@value #READY} on standard
- * output once the sockets serve, for supervisors and tests.
+ * through NVML, sysfs (PCIe roots, NUMA nodes) and the driver root, then {@link PluginNode}. Prints
+ * {@value #READY} on standard output once the sockets serve, for supervisors and tests.
  */
 public final class Main {
 
@@ -46,9 +47,16 @@ public final class Main {
     NodeInventory inventory;
     try (NvmlSession session =
         NvmlSession.open(new NvmlLibraryLoader(config.driverRoot(), config.nvmlLibrary()).load())) {
-      inventory = NvmlDeviceDiscovery.discover(session);
+      inventory =
+          NvmlDeviceDiscovery.discover(
+              session,
+              new SysfsPciTopology(config.sysfsRoot(), warning -> LOG.warn("{}", warning)));
     }
-    LOG.info("discovered {} GPUs, driver {}", inventory.gpus().size(), inventory.driverVersion());
+    LOG.info(
+        "discovered {} GPUs ({} with a known PCIe root), driver {}",
+        inventory.gpus().size(),
+        inventory.gpus().stream().filter(g -> g.pciTopology().pcieRoot().isPresent()).count(),
+        inventory.driverVersion());
     NodeDriverInfo driver =
         new DriverRootDiscovery(
                 new DriverRootDiscovery.Config(

@@ -26,6 +26,8 @@ import java.util.Set;
  * @param hostDriverRoot {@value #HOST_DRIVER_ROOT}: the same directory as the host sees it
  * @param devRoot {@value #DEV_ROOT}: directory holding the host's {@code dev/}
  * @param procRoot {@value #PROC_ROOT}: the host's {@code /proc}
+ * @param sysfsRoot {@value #SYSFS_ROOT}: the host's {@code /sys}, for each GPU's PCIe root and NUMA
+ *     node
  * @param nvmlLibrary {@value #NVML_LIBRARY}: explicit {@code libnvidia-ml.so.1}, else searched in
  *     the driver root
  * @param checkpointDir {@value #CHECKPOINT_DIR}: directory of the checkpoint file
@@ -44,6 +46,7 @@ public record PluginConfig(
     String hostDriverRoot,
     Path devRoot,
     Path procRoot,
+    Path sysfsRoot,
     Optional<Path> nvmlLibrary,
     Path checkpointDir,
     Path bootIdPath,
@@ -69,6 +72,9 @@ public record PluginConfig(
 
   /** Key of {@link #procRoot()}. */
   public static final String PROC_ROOT = "GPUDRA_PROC_ROOT";
+
+  /** Key of {@link #sysfsRoot()}. */
+  public static final String SYSFS_ROOT = "GPUDRA_SYSFS_ROOT";
 
   /** Key of {@link #nvmlLibrary()}. */
   public static final String NVML_LIBRARY = "GPUDRA_NVML_LIBRARY";
@@ -142,6 +148,7 @@ public record PluginConfig(
         string(env, HOST_DRIVER_ROOT).orElse("/"),
         path(env, DEV_ROOT, Path.of("/")),
         path(env, PROC_ROOT, Path.of("/proc")),
+        path(env, SYSFS_ROOT, Path.of("/sys")),
         string(env, NVML_LIBRARY).map(v -> toPath(NVML_LIBRARY, v)),
         path(env, CHECKPOINT_DIR, sockets.pluginDir()),
         path(env, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
@@ -170,6 +177,7 @@ public record PluginConfig(
     m.put(HOST_DRIVER_ROOT, hostDriverRoot);
     m.put(DEV_ROOT, devRoot.toString());
     m.put(PROC_ROOT, procRoot.toString());
+    m.put(SYSFS_ROOT, sysfsRoot.toString());
     m.put(NVML_LIBRARY, nvmlLibrary.map(Path::toString).orElse("(search driver root)"));
     m.put(CHECKPOINT_DIR, checkpointDir.toString());
     m.put(BOOT_ID_PATH, bootIdPath.toString());

@@ -34,6 +34,7 @@ class PluginConfigTest {
         .isEqualTo(Path.of("/var/lib/kubelet/plugins/gpu.gpudra.dev"));
     assertThat(config.bootIdPath()).isEqualTo(Path.of("/proc/sys/kernel/random/boot_id"));
     assertThat(config.driverRoot()).isEqualTo(Path.of("/"));
+    assertThat(config.sysfsRoot()).isEqualTo(Path.of("/sys"));
     assertThat(config.nvmlLibrary()).isEmpty();
     assertThat(config.metricsPort()).isEqualTo(8080);
     assertThat(config.dynamicMig()).isFalse();
@@ -50,6 +51,7 @@ class PluginConfigTest {
                 "GPUDRA_CHECKPOINT_DIR", "/state",
                 "GPUDRA_BOOT_ID_PATH", "/host/boot_id",
                 "GPUDRA_DRIVER_ROOT", "/driver-root",
+                "GPUDRA_SYSFS_ROOT", "/host/sys/",
                 "GPUDRA_NVML_LIBRARY", "/opt/libnvidia-ml.so.1",
                 "GPUDRA_METRICS_PORT", "9400",
                 "GPUDRA_DYNAMIC_MIG", "TRUE",
@@ -60,12 +62,15 @@ class PluginConfigTest {
     assertThat(config.checkpointDir()).isEqualTo(Path.of("/state"));
     assertThat(config.bootIdPath()).isEqualTo(Path.of("/host/boot_id"));
     assertThat(config.driverRoot()).isEqualTo(Path.of("/driver-root"));
+    assertThat(config.sysfsRoot()).isEqualTo(Path.of("/host/sys"));
     assertThat(config.nvmlLibrary()).isEqualTo(Optional.of(Path.of("/opt/libnvidia-ml.so.1")));
     assertThat(config.metricsPort()).isEqualTo(9400);
     assertThat(config.dynamicMig()).isTrue();
     assertThat(config.sharingStrategies()).isEqualTo(Set.of("Exclusive"));
     assertThat(config.killAtStep()).hasValue(3);
-    assertThat(config.effective()).containsEntry("GPUDRA_METRICS_PORT", "9400");
+    assertThat(config.effective())
+        .containsEntry("GPUDRA_METRICS_PORT", "9400")
+        .containsEntry("GPUDRA_SYSFS_ROOT", "/host/sys");
   }
 
   @ParameterizedTest
@@ -74,6 +79,7 @@ class PluginConfigTest {
       value = {
         "NODE_NAME | Not_A_Node | NODE_NAME",
         "GPUDRA_CDI_DIR | relative/cdi | GPUDRA_CDI_DIR",
+        "GPUDRA_SYSFS_ROOT | sys | GPUDRA_SYSFS_ROOT",
         "GPUDRA_METRICS_PORT | http | GPUDRA_METRICS_PORT",
         "GPUDRA_METRICS_PORT | 70000 | GPUDRA_METRICS_PORT",
         "GPUDRA_DYNAMIC_MIG | yes | GPUDRA_DYNAMIC_MIG",

@@ -19,8 +19,16 @@ public final class NvmlDeviceDiscovery {
 
   private NvmlDeviceDiscovery() {}
 
-  /** Discovers every GPU the driver reports. */
+  /** Discovers every GPU the driver reports, without their place in the PCI tree. */
   public static NodeInventory discover(NvmlSession session) {
+    return discover(session, PciTopologySource.NONE);
+  }
+
+  /**
+   * Discovers every GPU the driver reports, each with its PCIe root and NUMA node from {@code
+   * topology} (unknown values stay unknown; they never make a GPU a fault).
+   */
+  public static NodeInventory discover(NvmlSession session, PciTopologySource topology) {
     String driverVersion = session.driverVersion();
     String cudaDriverVersion = NvmlInventoryMapper.cudaVersion(session.cudaDriverVersion());
     int count = session.deviceCount();
@@ -28,7 +36,8 @@ public final class NvmlDeviceDiscovery {
     List<DeviceFault> faults = new ArrayList<>();
     for (int index = 0; index < count; index++) {
       try {
-        gpus.add(NvmlInventoryMapper.toGpu(session.readGpu(index)));
+        Gpu gpu = NvmlInventoryMapper.toGpu(session.readGpu(index));
+        gpus.add(gpu.withPciTopology(topology.topology(gpu.pciBusId())));
       } catch (NvmlException e) {
         faults.add(new DeviceFault(index, e.function(), e.nvmlMessage()));
       } catch (IllegalArgumentException e) {

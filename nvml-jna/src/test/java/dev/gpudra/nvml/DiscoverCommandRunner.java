@@ -15,6 +15,9 @@ final class DiscoverCommandRunner {
   /** What the command printed and returned. */
   record Result(int exitCode, String stdout, String stderr) {}
 
+  /** The command's sysfs root variable. */
+  static final String SYSFS_ROOT_ENV = "GPUDRA_SYSFS_ROOT";
+
   private DiscoverCommandRunner() {}
 
   static Result run(Map<String, String> env, String... args)
@@ -27,6 +30,9 @@ final class DiscoverCommandRunner {
     command.addAll(List.of(args));
     ProcessBuilder builder = new ProcessBuilder(command);
     builder.environment().keySet().removeIf(k -> k.startsWith("GPUDRA_"));
+    // The machine's own /sys must not leak into what a test sees: without a sysfs root of the
+    // test's, the command gets one that does not exist (one warning, no PCI topology).
+    builder.environment().put(SYSFS_ROOT_ENV, "/nonexistent/gpudra-test-sysfs");
     builder.environment().putAll(env);
     Process process = builder.start();
     CompletableFuture<String> err =

@@ -3,10 +3,12 @@ package dev.gpudra.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockNvml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
@@ -17,8 +19,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Keeps the inventories that {@code core}'s slice golden tests start from equal to what discovery
- * really returns for each mock profile on a fresh node. Rewrite them with {@code
- * -Dgpudra.updateGolden=true} after a deliberate profile change.
+ * really returns for each mock profile on a fresh node with the profile's fake sysfs ({@link
+ * FakeSysfs}). Rewrite them with {@code -Dgpudra.updateGolden=true} after a deliberate profile
+ * change.
  */
 class MockInventoryFixturesIT {
 
@@ -39,10 +42,13 @@ class MockInventoryFixturesIT {
   @ParameterizedTest
   @FieldSource("PROFILES")
   void coreFixtureIsWhatDiscoveryReturns(String profile) throws IOException {
+    Path sysfs = FakeSysfs.create(stateDir.resolve("sys"), MockNvml.load(profile));
+    List<String> warnings = new ArrayList<>();
     NodeInventory inventory;
     try (NvmlSession session = MockSession.open(profile, stateDir)) {
-      inventory = NvmlDeviceDiscovery.discover(session);
+      inventory = NvmlDeviceDiscovery.discover(session, new SysfsPciTopology(sysfs, warnings::add));
     }
+    assertThat(warnings).isEmpty();
     String actual = JSON.writeValueAsString(inventory) + "\n";
     Path fixture = FIXTURES.resolve(profile + ".json");
 

@@ -7,20 +7,23 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockNvml;
 import dev.gpudra.nvml.mock.MockProfile;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.FieldSource;
 
 /**
- * Discovery through JNA against the mock library, for every shipped profile: what comes out must be
- * exactly what the profile describes.
+ * Discovery through JNA against the mock library and the profile's fake sysfs, for every shipped
+ * profile: what comes out must be exactly what the profile describes.
  */
 class NvmlDiscoveryIT {
 
@@ -33,9 +36,15 @@ class NvmlDiscoveryIT {
     MockNvml.clearFromThisProcess();
   }
 
-  private NodeInventory discover(String profile) {
+  /** Discovery on a fresh node serving {@code profile}, with the profile's fake sysfs. */
+  private NodeInventory discover(String profile) throws IOException {
+    Path sysfs = FakeSysfs.create(stateDir.resolve("sys"), MockNvml.load(profile));
+    List<String> warnings = new ArrayList<>();
     try (NvmlSession session = MockSession.open(profile, stateDir)) {
-      return NvmlDeviceDiscovery.discover(session);
+      NodeInventory inventory =
+          NvmlDeviceDiscovery.discover(session, new SysfsPciTopology(sysfs, warnings::add));
+      assertThat(warnings).as("every GPU of %s has its sysfs entry", profile).isEmpty();
+      return inventory;
     }
   }
 
@@ -65,6 +74,10 @@ class NvmlDiscoveryIT {
       assertThat(gpu.migMode().capable()).isEqualTo(expected.migTable().isPresent());
       assertThat(gpu.migMode().current()).isEqualTo(expected.migEnabled());
       assertThat(gpu.migMode().pending()).isEqualTo(expected.migPending());
+      assertThat(gpu.pciTopology().pcieRoot()).isEqualTo(expected.pcieRoot());
+      assertThat(gpu.pciTopology().numaNode())
+          .isEqualTo(
+              expected.numaNode() < 0 ? OptionalInt.empty() : OptionalInt.of(expected.numaNode()));
     }
   }
 

@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.core.device.DeviceFault;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockNvml;
+import dev.gpudra.nvml.mock.MockProfile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,9 +124,12 @@ class NvmlFaultsIT {
   @Test
   void commandPrintsTheInventoryAndNamesTheLostGpuWithExitCode3() throws Exception {
     Path profile = profileFile("lost", "include a100-8x\nfault gpu-lost 5\n");
+    Map<String, String> env = env(profile.toString());
+    Path sysfs =
+        FakeSysfs.create(dir.resolve("sys"), MockProfile.load(profile, MockNvml.builtInDir()));
+    env.put(DiscoverCommandRunner.SYSFS_ROOT_ENV, sysfs.toString());
 
-    DiscoverCommandRunner.Result result =
-        DiscoverCommandRunner.run(env(profile.toString()), "discover");
+    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
 
     assertThat(result.exitCode()).isEqualTo(3);
     assertThat(result.stdout()).contains("\"faults\"").contains("GPU is lost");

@@ -20,9 +20,21 @@ public final class DeviceAttributes {
   /** Kubernetes' standard PCI address attribute. */
   public static final String PCI_BUS_ID = "resource.kubernetes.io/pciBusID";
 
+  /**
+   * Kubernetes' standard PCIe root complex attribute ({@code pci<domain>:<bus>}): devices with the
+   * same value share a root complex, which a claim asks for with {@code matchAttribute}.
+   */
+  public static final String PCIE_ROOT = "resource.kubernetes.io/pcieRoot";
+
+  /** The GPU's NUMA node (int), published only where the kernel knows it. */
+  public static final String NUMA_NODE = "resource.kubernetes.io/numaNode";
+
   private DeviceAttributes() {}
 
-  /** Attributes every device on a GPU carries: the GPU's identity and the driver versions. */
+  /**
+   * Attributes every device on a GPU carries: the GPU's identity, the driver versions and the GPU's
+   * place in the PCI tree (a MIG device shares its parent's PCIe root and NUMA node).
+   */
   static Map<String, DeviceAttribute> common(NodeInventory node, Gpu gpu) {
     Map<String, DeviceAttribute> attributes = new LinkedHashMap<>();
     attributes.put("productName", string(gpu.productName()));
@@ -32,6 +44,8 @@ public final class DeviceAttributes {
     attributes.put("driverVersion", version(node.driverVersion()));
     attributes.put("cudaDriverVersion", version(node.cudaDriverVersion()));
     attributes.put(PCI_BUS_ID, string(gpu.pciBusId()));
+    gpu.pciTopology().pcieRoot().ifPresent(root -> attributes.put(PCIE_ROOT, string(root)));
+    gpu.pciTopology().numaNode().ifPresent(numa -> attributes.put(NUMA_NODE, integer(numa)));
     return attributes;
   }
 
@@ -84,6 +98,10 @@ public final class DeviceAttributes {
 
   private static DeviceAttribute string(String value) {
     return new DeviceAttributeBuilder().withString(value).build();
+  }
+
+  private static DeviceAttribute integer(long value) {
+    return new DeviceAttributeBuilder().withInt(value).build();
   }
 
   private static DeviceAttribute version(String value) {

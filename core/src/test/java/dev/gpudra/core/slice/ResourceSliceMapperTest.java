@@ -11,6 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.device.PciTopology;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.Counter;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
@@ -18,6 +19,8 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 
@@ -67,6 +70,47 @@ class ResourceSliceMapperTest {
     assertThat(string(a100, "resource.kubernetes.io/pciBusID")).isEqualTo("0000:07:00.0");
     assertThat(a100.getCapacity().get("memory").getValue()).isEqualTo(new Quantity("80Gi"));
     assertThat(a100.getConsumesCounters()).isEmpty();
+  }
+
+  @Test
+  void gpusAndTheirMigDevicesCarryThePcieRootAndNumaNodeWhereKnown() {
+    NodeInventory inventory =
+        node(
+            a100(0, MIG_ON, List.of(threeG(0)))
+                .withPciTopology(new PciTopology(Optional.of("pci0000:00"), OptionalInt.of(0))),
+            a100(1, MIG_OFF, List.of())
+                .withPciTopology(new PciTopology(Optional.of("pci0000:80"), OptionalInt.of(1))),
+            l4(2).withPciTopology(new PciTopology(Optional.of("pci0000:c0"), OptionalInt.empty())),
+            h100(3, MIG_OFF));
+
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(inventory, STATIC);
+
+    Device mig = device(slices, "gpu-0-mig-3g40gb-9-4");
+    assertThat(string(mig, DeviceAttributes.PCIE_ROOT)).isEqualTo("pci0000:00");
+    assertThat(mig.getAttributes().get(DeviceAttributes.NUMA_NODE).getInt()).isZero();
+    Device a100 = device(slices, "gpu-1");
+    assertThat(string(a100, "resource.kubernetes.io/pcieRoot")).isEqualTo("pci0000:80");
+    assertThat(a100.getAttributes().get("resource.kubernetes.io/numaNode").getInt()).isEqualTo(1L);
+    Device l4 = device(slices, "gpu-2");
+    assertThat(string(l4, DeviceAttributes.PCIE_ROOT)).isEqualTo("pci0000:c0");
+    assertThat(l4.getAttributes()).doesNotContainKey(DeviceAttributes.NUMA_NODE);
+    assertThat(device(slices, "gpu-3").getAttributes())
+        .doesNotContainKeys(DeviceAttributes.PCIE_ROOT, DeviceAttributes.NUMA_NODE)
+        .containsKey(DeviceAttributes.PCI_BUS_ID);
+  }
+
+  @Test
+  void dynamicMigPlacementsCarryTheirGpusPcieRoot() {
+    NodeInventory inventory =
+        node(
+            h100(0, MIG_OFF)
+                .withPciTopology(new PciTopology(Optional.of("pci0000:15"), OptionalInt.of(0))));
+
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(inventory, DYNAMIC);
+
+    assertThat(devices(slices))
+        .hasSizeGreaterThan(1)
+        .allSatisfy(d -> assertThat(string(d, DeviceAttributes.PCIE_ROOT)).isEqualTo("pci0000:15"));
   }
 
   @Test

@@ -2,6 +2,8 @@ package dev.gpudra.e2e.nodes;
 
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.e2e.cluster.Command;
+import dev.gpudra.nvml.mock.FakeSysfs;
+import dev.gpudra.nvml.mock.MockProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -13,7 +15,8 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The inventory of a fake-GPU node: nvml-jna's discovery command ({@code gpudra-nvml.jar discover},
- * real JNA code) run in a child JVM against the mock NVML library serving a profile. A child
+ * real JNA code) run in a child JVM against the mock NVML library serving a profile, with a sysfs
+ * built from the profile ({@link FakeSysfs}) for the GPUs' PCIe roots and NUMA nodes. A child
  * process per node keeps the mock's per-process environment out of the test JVM.
  */
 public final class MockNodeDiscovery {
@@ -39,6 +42,13 @@ public final class MockNodeDiscovery {
       Path state = Files.createTempFile(stateDir, "mock-nvml-" + profile + "-", ".state");
       // The mock seeds a state file only when it does not exist yet.
       Files.delete(state);
+      Path mockDir = library.getParent();
+      Path sysfs =
+          FakeSysfs.create(
+              Files.createTempDirectory(stateDir, "sysfs-" + profile + "-"),
+              MockProfile.load(
+                  mockDir.resolve("profiles").resolve(profile + ".profile"),
+                  mockDir.resolve("profiles")));
       Path java = Path.of(System.getProperty("java.home"), "bin", "java");
       Command result =
           Command.check(
@@ -47,7 +57,13 @@ public final class MockNodeDiscovery {
                   "GPUDRA_NVML_LIBRARY", library.toString(),
                   "GPUDRA_MOCK_NVML_PROFILE", profile,
                   "GPUDRA_MOCK_NVML_STATE", state.toString()),
-              List.of(java.toString(), "-jar", jar.toString(), "discover"));
+              List.of(
+                  java.toString(),
+                  "-jar",
+                  jar.toString(),
+                  "discover",
+                  "--sysfs-root",
+                  sysfs.toString()));
       return JSON.readValue(result.stdout(), NodeInventory.class);
     } catch (IOException e) {
       throw new UncheckedIOException(e);

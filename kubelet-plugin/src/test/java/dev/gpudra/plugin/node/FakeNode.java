@@ -1,5 +1,7 @@
 package dev.gpudra.plugin.node;
 
+import dev.gpudra.nvml.mock.FakeSysfs;
+import dev.gpudra.nvml.mock.MockProfile;
 import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.grpc.PluginSockets;
 import java.io.IOException;
@@ -13,8 +15,10 @@ import java.util.UUID;
 /**
  * A GPU node in a temporary directory, for plugin processes: a driver root holding driver libraries
  * of the mock NVML's version, a {@code /proc} with the NVIDIA majors and MIG capability minors, a
- * boot id file, the kubelet's plugin and registry directories, a CDI directory, and the mock NVML
- * library serving a profile with a state file of this node's own.
+ * {@code /sys} placing the profile's GPUs under their PCIe root complexes with their NUMA nodes
+ * ({@link FakeSysfs}, from the profile's {@code pcie-root} and {@code numa-node}), a boot id file,
+ * the kubelet's plugin and registry directories, a CDI directory, and the mock NVML library serving
+ * a profile with a state file of this node's own.
  */
 public final class FakeNode {
 
@@ -48,6 +52,7 @@ public final class FakeNode {
           "Character devices:\n  1 mem\n195 nvidia-frontend\n508 nvidia-uvm\n511 nvidia-caps\n");
       Files.writeString(proc.resolve("mig-minors"), migMinors(8));
       Files.createDirectories(node.root.resolve("dev"));
+      FakeSysfs.create(node.sysfsRoot(), mockProfile(profile));
       node.newBoot();
     } catch (IOException e) {
       throw new UncheckedIOException(e);
@@ -80,6 +85,11 @@ public final class FakeNode {
     return root.resolve("proc");
   }
 
+  /** The node's {@code /sys}. */
+  public Path sysfsRoot() {
+    return root.resolve("sys");
+  }
+
   /** The boot id file. */
   public Path bootIdFile() {
     return root.resolve("boot_id");
@@ -107,8 +117,6 @@ public final class FakeNode {
 
   /** The plugin's environment on this node, talking to the API server at {@code masterUrl}. */
   public Map<String, String> env(String masterUrl) {
-    Path mockDir =
-        Path.of(System.getProperty("gpudra.mockNvml.dir", "../nvml-jna/target/mock-nvml"));
     Map<String, String> env = new LinkedHashMap<>();
     env.put(PluginConfig.NODE_NAME, nodeName);
     env.put(PluginSockets.PLUGIN_DIR_KEY, pluginDir().toString());
@@ -118,9 +126,10 @@ public final class FakeNode {
     env.put(PluginConfig.DRIVER_ROOT, driverRoot().toString());
     env.put(PluginConfig.DEV_ROOT, root.toString());
     env.put(PluginConfig.PROC_ROOT, procRoot().toString());
+    env.put(PluginConfig.SYSFS_ROOT, sysfsRoot().toString());
     env.put(
         PluginConfig.NVML_LIBRARY,
-        mockDir.resolve("libnvidia-ml.so.1").toAbsolutePath().normalize().toString());
+        mockDir().resolve("libnvidia-ml.so.1").toAbsolutePath().normalize().toString());
     env.put(PluginConfig.BOOT_ID_PATH, bootIdFile().toString());
     env.put(PluginConfig.METRICS_PORT, "0");
     env.put("GPUDRA_MOCK_NVML_PROFILE", profile);
@@ -131,6 +140,17 @@ public final class FakeNode {
     env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
     env.put("KUBERNETES_NAMESPACE", "default");
     return env;
+  }
+
+  private static Path mockDir() {
+    return Path.of(System.getProperty("gpudra.mockNvml.dir", "../nvml-jna/target/mock-nvml"));
+  }
+
+  /** The profile the mock library will serve: a built-in name, or a file path (with a '/'). */
+  private static MockProfile mockProfile(String profile) throws IOException {
+    Path builtIn = mockDir().resolve("profiles");
+    Path file = profile.contains("/") ? Path.of(profile) : builtIn.resolve(profile + ".profile");
+    return MockProfile.load(file, builtIn);
   }
 
   // The kernel's layout: per GPU, 15 GIs with 8 CIs each, numbered consecutively.

@@ -7,6 +7,7 @@ import dev.gpudra.nvml.NvmlException;
 import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlLibraryNotFoundException;
 import dev.gpudra.nvml.NvmlSession;
+import dev.gpudra.nvml.SysfsPciTopology;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -25,6 +26,9 @@ import tools.jackson.databind.json.JsonMapper;
     description = "Print this node's GPUs, MIG profiles and MIG devices as JSON.")
 final class DiscoverCommand implements Callable<Integer> {
 
+  /** Environment variable of {@code --sysfs-root}, named like the kubelet plugin's key. */
+  static final String SYSFS_ROOT_ENV = "GPUDRA_SYSFS_ROOT";
+
   @Spec CommandSpec spec;
 
   @Option(
@@ -38,6 +42,15 @@ final class DiscoverCommand implements Callable<Integer> {
       defaultValue = "${env:" + NvmlLibraryLoader.LIBRARY_ENV + "}",
       description = "Path of libnvidia-ml.so.1; overrides --driver-root.")
   Path library;
+
+  @Option(
+      names = "--sysfs-root",
+      defaultValue = "${env:" + SYSFS_ROOT_ENV + ":-/sys}",
+      description =
+          "The host's sysfs, for each GPU's PCIe root and NUMA node (env "
+              + SYSFS_ROOT_ENV
+              + ", default /sys).")
+  Path sysfsRoot;
 
   /** Output formats. */
   enum Output {
@@ -59,7 +72,10 @@ final class DiscoverCommand implements Callable<Integer> {
     try {
       NvmlLibraryLoader loader = new NvmlLibraryLoader(driverRoot, Optional.ofNullable(library));
       try (NvmlSession session = NvmlSession.open(loader.load())) {
-        inventory = NvmlDeviceDiscovery.discover(session);
+        inventory =
+            NvmlDeviceDiscovery.discover(
+                session,
+                new SysfsPciTopology(sysfsRoot, warning -> err.println("gpudra-nvml: " + warning)));
       }
     } catch (NvmlLibraryNotFoundException e) {
       err.println("gpudra-nvml: " + e.getMessage());

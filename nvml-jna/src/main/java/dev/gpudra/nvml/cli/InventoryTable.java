@@ -27,7 +27,10 @@ final class InventoryTable {
             inventory.gpus().size(),
             inventory.faults().isEmpty() ? "" : ", " + inventory.faults().size() + " unreadable"));
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"GPU", "MINOR", "UUID", "PRODUCT", "PCI", "MEMORY", "MIG"});
+    rows.add(
+        new String[] {
+          "GPU", "MINOR", "UUID", "PRODUCT", "PCI", "PCIE ROOT", "NUMA", "MEMORY", "MIG"
+        });
     for (Gpu gpu : inventory.gpus()) {
       rows.add(
           new String[] {
@@ -36,6 +39,10 @@ final class InventoryTable {
             gpu.uuid(),
             gpu.productName(),
             gpu.pciBusId(),
+            gpu.pciTopology().pcieRoot().orElse("-"),
+            gpu.pciTopology().numaNode().isPresent()
+                ? Integer.toString(gpu.pciTopology().numaNode().getAsInt())
+                : "-",
             gib(gpu.memoryBytes()),
             mig(gpu)
           });
@@ -53,6 +60,8 @@ final class InventoryTable {
                   + mig.computeInstanceId()
                   + ")",
               slices(mig),
+              "",
+              "",
               gib(mig.memoryBytes()),
               ""
             });

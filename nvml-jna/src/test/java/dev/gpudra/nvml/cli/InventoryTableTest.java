@@ -10,7 +10,10 @@ import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.device.PciTopology;
 import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
 class InventoryTableTest {
@@ -43,18 +46,19 @@ class InventoryTableTest {
             threeG.resources());
     Gpu a100 =
         new Gpu(
-            0,
-            0,
-            "GPU-A",
-            "NVIDIA A100-SXM4-80GB",
-            "Nvidia",
-            "Ampere",
-            "8.0",
-            80 * GIB,
-            "0000:07:00.0",
-            new MigMode(true, true, true),
-            List.of(threeG),
-            List.of(mig));
+                0,
+                0,
+                "GPU-A",
+                "NVIDIA A100-SXM4-80GB",
+                "Nvidia",
+                "Ampere",
+                "8.0",
+                80 * GIB,
+                "0000:07:00.0",
+                new MigMode(true, true, true),
+                List.of(threeG),
+                List.of(mig))
+            .withPciTopology(new PciTopology(Optional.of("pci0000:00"), OptionalInt.of(0)));
     Gpu l4 =
         new Gpu(
             1,
@@ -93,12 +97,18 @@ class InventoryTableTest {
     List<String> lines = InventoryTable.format(inventory).lines().toList();
 
     assertThat(lines.getFirst()).isEqualTo("driver 550.54.15, CUDA 12.4, 3 GPUs, 1 unreadable");
-    assertThat(lines.get(1)).startsWith("GPU").contains("MINOR", "UUID", "PCI", "MIG");
+    assertThat(lines.get(1))
+        .startsWith("GPU")
+        .contains("MINOR", "UUID", "PCI", "PCIE ROOT", "NUMA", "MIG");
     assertThat(lines.get(2))
         .contains(
-            "GPU-A", "NVIDIA A100-SXM4-80GB", "0000:07:00.0", "80.0 GiB", "on, 1 profile: 3g.40gb");
+            "GPU-A",
+            "NVIDIA A100-SXM4-80GB",
+            "0000:07:00.0  pci0000:00  0  ",
+            "80.0 GiB",
+            "on, 1 profile: 3g.40gb");
     assertThat(lines.get(3)).contains("MIG-1", "3g.40gb (GI 1, CI 0)", "slices 4-7", "39.3 GiB");
-    assertThat(lines.get(4)).contains("GPU-B", "NVIDIA L4").endsWith("-");
+    assertThat(lines.get(4)).contains("GPU-B", "NVIDIA L4", "  -  ").endsWith("-");
     assertThat(lines.get(5)).contains("GPU-C", "off (on after reset)");
     assertThat(lines.get(6)).isEqualTo("GPU 3 unreadable: nvmlDeviceGetUUID: GPU is lost");
     assertThat(lines).hasSize(7);

@@ -27,6 +27,7 @@ final class GpuDraft {
       Pattern.compile(
           "GPU-\\p{XDigit}{8}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{4}-\\p{XDigit}{12}");
   private static final Pattern CC = Pattern.compile("(\\d+)\\.(\\d+)");
+  private static final Pattern PCIE_ROOT = Pattern.compile("pci[0-9a-f]{4}:[0-9a-f]{2}");
 
   /** An initial GPU instance and its compute instances by id. */
   record InstanceDraft(
@@ -50,6 +51,8 @@ final class GpuDraft {
   Optional<MigTable> migTable = Optional.empty();
   boolean migEnabled;
   boolean migPending;
+  Optional<String> pcieRoot = Optional.empty();
+  int numaNode = -1;
   Map<Integer, InstanceDraft> instances = new TreeMap<>();
   int declaredAt;
 
@@ -71,6 +74,8 @@ final class GpuDraft {
     c.migTable = migTable;
     c.migEnabled = migEnabled;
     c.migPending = migPending;
+    c.pcieRoot = pcieRoot;
+    c.numaNode = numaNode;
     return c;
   }
 
@@ -128,6 +133,27 @@ final class GpuDraft {
           throw line.fail(key, "no mig-table named '" + table + "' is defined above");
         }
       }
+      case "pcie-root" -> {
+        if (!PCIE_ROOT.matcher(line.arg(1)).matches()) {
+          throw line.fail(
+              key, "expected pciDDDD:BB in lower-case hex, found '" + line.arg(1) + "'");
+        }
+        pcieRoot = Optional.of(line.arg(1));
+      }
+      case "numa-node" -> {
+        String value = line.arg(1);
+        if (value.equals("-1")) {
+          numaNode = -1;
+        } else if (value.startsWith("-")) {
+          throw line.fail(key, "expected -1 or a node number, found '" + value + "'");
+        } else {
+          long node = line.number(key, value);
+          if (node > 1024) {
+            throw line.fail(key, value + " is larger than 1024");
+          }
+          numaNode = (int) node;
+        }
+      }
       case "mig-mode" -> migEnabled = mode(line);
       case "mig-pending" -> migPending = mode(line);
       default -> throw line.fail(key, "unknown field");
@@ -182,6 +208,8 @@ final class GpuDraft {
         migTable,
         migEnabled,
         migPending,
+        pcieRoot,
+        numaNode,
         built);
   }
 }

@@ -70,6 +70,10 @@ public record MockProfile(
    * @param memoryMib total memory in MiB
    * @param reservedMib memory reserved by the driver in MiB (reported as used)
    * @param migTable the MIG table, empty for GPUs without MIG support
+   * @param pcieRoot the root complex the GPU hangs under in the host's sysfs ({@code pci0000:80});
+   *     empty when the node's sysfs has no entry for the GPU. Not served through NVML: {@link
+   *     FakeSysfs} builds the node's sysfs tree from it.
+   * @param numaNode the content of the GPU's sysfs {@code numa_node} file ({@code -1}: none)
    */
   public record Gpu(
       int index,
@@ -88,6 +92,8 @@ public record MockProfile(
       Optional<MigTable> migTable,
       boolean migEnabled,
       boolean migPending,
+      Optional<String> pcieRoot,
+      int numaNode,
       List<GpuInstance> gpuInstances) {
 
     private static final Pattern UUID =
@@ -103,6 +109,10 @@ public record MockProfile(
       }
       Objects.requireNonNull(pci, "pci");
       Objects.requireNonNull(migTable, "migTable");
+      Objects.requireNonNull(pcieRoot, "pcieRoot");
+      if (numaNode < -1) {
+        throw new IllegalArgumentException("numaNode must be >= -1: " + numaNode);
+      }
       gpuInstances = List.copyOf(gpuInstances);
     }
 

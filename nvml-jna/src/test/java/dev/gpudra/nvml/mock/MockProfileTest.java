@@ -215,6 +215,8 @@ class MockProfileTest {
       bad number       | gpu 0\\n  memory-mib lots\\nend                       | bad.profile:3: memory-mib: 'lots' is not a number
       overlap          | gpu 4\\n  mig-mode enabled\\n  gpu-instance 1 4g.40gb 0\\n  gpu-instance 2 3g.40gb 0\\nend | bad.profile:5: start: overlaps
       unclosed block   | gpu 0\\n  minor 3                                    | bad.profile:3: end: block not closed
+      bad pcie root    | gpu 0\\n  pcie-root pci0000:C0\\nend                 | bad.profile:3: pcie-root: expected pciDDDD:BB in lower-case hex, found 'pci0000:C0'
+      bad numa node    | gpu 0\\n  numa-node -2\\nend                         | bad.profile:3: numa-node: expected -1 or a node number, found '-2'
       duplicate minor  | gpu 8\\n  model a100-sxm4-80gb\\n  uuid GPU-00000000-1111-2222-3333-444444444444\\n  pci-bus-id 00000000:01:00.0\\nend | bad.profile:2: minor: GPU 8 has the same minor as GPU 0
       """)
   void malformedProfileNamesFileLineAndField(

@@ -1,0 +1,340 @@
+package dev.gpudra.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.gpudra.core.slice.DeviceAttributes;
+import dev.gpudra.e2e.chart.ChartDeviceClasses;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.examples.ExampleManifests;
+import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.nodes.TestNamespaces;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
+import io.fabric8.kubernetes.api.model.resource.v1.Device;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplate;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimTemplateBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * {@code examples/two-gpus-same-pcie-root/} applied unchanged to a cluster with two fake nodes
+ * whose plugins publish {@code resource.kubernetes.io/pcieRoot} from each node's sysfs: an 8x A100
+ * node (two GPUs per root complex; full GPUs 3-7 free, so 4+5 and 6+7 qualify) and an 8x H100 node
+ * (six full GPUs, each under a root complex of its own, so no pair qualifies although it has more
+ * free GPUs). The {@code matchAttribute} constraint has to lead the scheduler to a pair on one root
+ * of the A100 node; the same template stays unallocated on the H100 node, where two GPUs without
+ * the constraint are allocated at once.
+ */
+@ExtendWith(ControlPlaneExtension.class)
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class TwoGpusSamePcieRootExampleIT {
+
+  private static final String NAMESPACE = "example-two-gpus-same-pcie-root";
+  private static final String EXAMPLE = "two-gpus-same-pcie-root";
+  private static final String POD = "two-gpus-same-pcie-root";
+  private static final String TEMPLATE = "two-gpus-same-pcie-root";
+  private static final Duration TIMEOUT = Duration.ofMinutes(2);
+  private static final Pattern FULL_GPU = Pattern.compile("gpu-(\\d+)");
+
+  private final ControlPlane plane;
+  private final KubernetesClient client;
+  private FakeGpuNode a100;
+  private FakeGpuNode h100;
+
+  TwoGpusSamePcieRootExampleIT(ControlPlane plane) {
+    this.plane = plane;
+    this.client = plane.client();
+  }
+
+  @BeforeAll
+  void anA100NodeWithSharedRootsAndAnH100NodeWithARootPerGpu() throws IOException {
+    ChartDeviceClasses.apply(plane);
+    TestNamespaces.create(client, NAMESPACE);
+    long start = System.nanoTime();
+    a100 = FakeGpuNode.start(plane, "pcie-a100-8x", "a100-8x");
+    h100 = FakeGpuNode.start(plane, "pcie-h100-8x", "h100-8x");
+    System.out.printf(
+        "[e2e] fake nodes %s and %s: plugins ready and registered in %.1f s%n",
+        a100.name(), h100.name(), seconds(start));
+  }
+
+  @AfterAll
+  void removeNodesAndNamespace() {
+    for (FakeGpuNode node : new FakeGpuNode[] {a100, h100}) {
+      if (node != null) {
+        node.close();
+      }
+    }
+    client.namespaces().withName(NAMESPACE).delete();
+  }
+
+  @Test
+  void podGetsTwoGpusUnderOnePcieRootOfTheA100NodeNeverTheH100Node() throws IOException {
+    // Both nodes have at least two free whole GPUs; only the A100 node has two under one root.
+    Map<String, String> h100Roots = fullGpuRoots(h100.name());
+    Map<String, String> a100Roots = fullGpuRoots(a100.name());
+    assertThat(h100Roots).hasSizeGreaterThanOrEqualTo(2);
+    assertThat(h100Roots.values()).doesNotContainNull().doesNotHaveDuplicates();
+    assertThat(a100Roots.values()).doesNotContainNull();
+    assertThat(a100Roots.values().stream().distinct().count()).isLessThan(a100Roots.size());
+    System.out.printf(
+        "[e2e] PCIe roots of the full GPUs: %s %s, %s %s%n",
+        a100.name(), a100Roots, h100.name(), h100Roots);
+
+    long start = System.nanoTime();
+    ExampleManifests.apply(client, NAMESPACE, EXAMPLE, "claim-template.yaml", "pod.yaml");
+    Pod pod = awaitRunning(POD);
+    System.out.printf("[e2e] two-gpus-same-pcie-root pod Running after %.1f s%n", seconds(start));
+
+    assertThat(a100.agent().problems()).isEmpty();
+    assertThat(h100.agent().problems()).isEmpty();
+    assertThat(pod.getSpec().getNodeName()).isEqualTo(a100.name());
+    ResourceClaim claim = podClaim(pod);
+    List<DeviceRequestAllocationResult> results =
+        claim.getStatus().getAllocation().getDevices().getResults();
+    assertThat(results).hasSize(2);
+    assertThat(results)
+        .extracting(DeviceRequestAllocationResult::getPool)
+        .containsOnly(a100.name());
+    List<String> devices = results.stream().map(DeviceRequestAllocationResult::getDevice).toList();
+    assertThat(devices).doesNotHaveDuplicates().allMatch(d -> FULL_GPU.matcher(d).matches());
+    String root = a100Roots.get(devices.get(0));
+    assertThat(root).isNotNull().isEqualTo(a100Roots.get(devices.get(1)));
+    String claimUid = claim.getMetadata().getUid();
+    List<String> deviceNodes = a100.cdiDeviceNodePaths(claimUid);
+    for (String device : devices) {
+      Matcher minor = FULL_GPU.matcher(device);
+      assertThat(minor.matches()).isTrue();
+      assertThat(deviceNodes).contains("/dev/nvidia" + minor.group(1));
+    }
+    System.out.printf(
+        "[e2e] claim %s got %s on %s, both under %s; CDI spec %s%n",
+        claim.getMetadata().getName(), devices, a100.name(), root, a100.cdiSpec(claimUid));
+
+    long deleting = System.nanoTime();
+    deletePodAndAwaitGone(POD);
+    System.out.printf(
+        "[e2e] two-gpus-same-pcie-root pod unprepared and gone after %.1f s%n", seconds(deleting));
+    assertThat(a100.cdiSpec(claimUid)).doesNotExist();
+    assertThat(a100.agent().problems()).isEmpty();
+  }
+
+  @Test
+  void theConstraintKeepsTheClaimUnallocatedOnANodeWithARootPerGpu() throws IOException {
+    ResourceClaimTemplate example = exampleTemplate();
+    // The example's template, unless the other scenario left it; removed again below so that
+    // the other scenario can apply the example as a user would.
+    boolean createdExample = template(TEMPLATE) == null;
+    if (createdExample) {
+      client.resource(example).inNamespace(NAMESPACE).create();
+    }
+    // The same request without the constraint, as the control: the node has the GPUs for it.
+    ResourceClaimTemplate anyRoot =
+        new ResourceClaimTemplateBuilder(example)
+            .editMetadata()
+            .withName("two-gpus-any-root")
+            .endMetadata()
+            .editSpec()
+            .editSpec()
+            .editDevices()
+            .withConstraints(List.of())
+            .endDevices()
+            .endSpec()
+            .endSpec()
+            .build();
+    client.resource(anyRoot).inNamespace(NAMESPACE).create();
+
+    client.resource(podOnH100("same-root-on-h100", TEMPLATE)).inNamespace(NAMESPACE).create();
+    PodCondition waiting = awaitClaimsUnallocatable("same-root-on-h100");
+    assertThat(podClaim(pod("same-root-on-h100")).getStatus().getAllocation()).isNull();
+    System.out.println(
+        "[e2e] same-root claim on " + h100.name() + " waits: " + waiting.getMessage());
+
+    client
+        .resource(podOnH100("any-root-on-h100", "two-gpus-any-root"))
+        .inNamespace(NAMESPACE)
+        .create();
+    Pod control = awaitRunning("any-root-on-h100");
+    List<String> devices =
+        podClaim(control).getStatus().getAllocation().getDevices().getResults().stream()
+            .map(DeviceRequestAllocationResult::getDevice)
+            .toList();
+    Map<String, String> roots = fullGpuRoots(h100.name());
+    assertThat(devices).hasSize(2);
+    assertThat(roots.get(devices.get(0))).isNotNull().isNotEqualTo(roots.get(devices.get(1)));
+    assertThat(pod("same-root-on-h100").getSpec().getNodeName()).isNull();
+    System.out.printf(
+        "[e2e] without the constraint %s got %s on %s%n",
+        control.getMetadata().getName(), devices, h100.name());
+
+    deletePodAndAwaitGone("any-root-on-h100");
+    deletePodAndAwaitGone("same-root-on-h100");
+    assertThat(h100.agent().problems()).isEmpty();
+    client.resource(anyRoot).inNamespace(NAMESPACE).delete();
+    if (createdExample) {
+      client.resource(example).inNamespace(NAMESPACE).delete();
+      await("deletion of template " + TEMPLATE)
+          .atMost(TIMEOUT)
+          .until(() -> template(TEMPLATE) == null);
+    }
+  }
+
+  private ResourceClaimTemplate template(String name) {
+    return client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaimTemplates()
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
+  }
+
+  /** The example's template as a user's file holds it. */
+  private ResourceClaimTemplate exampleTemplate() throws IOException {
+    try (InputStream in =
+        Files.newInputStream(ExampleManifests.file(EXAMPLE, "claim-template.yaml"))) {
+      ResourceClaimTemplate template = (ResourceClaimTemplate) client.load(in).items().getFirst();
+      assertThat(template.getSpec().getSpec().getDevices().getConstraints())
+          .singleElement()
+          .satisfies(c -> assertThat(c.getMatchAttribute()).isEqualTo(DeviceAttributes.PCIE_ROOT));
+      return template;
+    }
+  }
+
+  /** A pod with a claim from {@code template}, pinned to the H100 node. */
+  private Pod podOnH100(String name, String template) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .addToNodeSelector("kubernetes.io/hostname", h100.name())
+        .addNewResourceClaim()
+        .withName("gpus")
+        .withResourceClaimTemplateName(template)
+        .endResourceClaim()
+        .addNewContainer()
+        .withName("cuda")
+        .withImage("nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04")
+        .withNewResources()
+        .addNewClaim()
+        .withName("gpus")
+        .endClaim()
+        .endResources()
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+
+  /** Each published full GPU of {@code node} and its {@code pcieRoot} (null when it has none). */
+  private Map<String, String> fullGpuRoots(String node) {
+    Map<String, String> roots = new TreeMap<>();
+    for (Device device : devices(node)) {
+      if (FULL_GPU.matcher(device.getName()).matches()) {
+        DeviceAttribute root = device.getAttributes().get(DeviceAttributes.PCIE_ROOT);
+        roots.put(device.getName(), root == null ? null : root.getString());
+      }
+    }
+    return roots;
+  }
+
+  private List<Device> devices(String node) {
+    return client.dynamicResourceAllocation().v1().resourcesSlices().list().getItems().stream()
+        .filter(s -> FakeGpuNode.DRIVER.equals(s.getSpec().getDriver()))
+        .filter(s -> node.equals(s.getSpec().getPool().getName()))
+        .flatMap(s -> s.getSpec().getDevices().stream())
+        .toList();
+  }
+
+  private Pod pod(String name) {
+    return client.pods().inNamespace(NAMESPACE).withName(name).get();
+  }
+
+  private Pod awaitRunning(String name) {
+    return await("pod " + name + " Running")
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> pod(name),
+            p ->
+                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                    || !a100.agent().problems().isEmpty()
+                    || !h100.agent().problems().isEmpty());
+  }
+
+  /**
+   * Waits until the scheduler has tried the pod's claim against the nodes' devices and found none
+   * that satisfy it (not merely that the claim does not exist yet).
+   */
+  private PodCondition awaitClaimsUnallocatable(String name) {
+    PodCondition condition =
+        await("PodScheduled=False (cannot allocate all claims) on " + name)
+            .atMost(TIMEOUT)
+            .pollInterval(Duration.ofMillis(250))
+            .until(
+                () -> podScheduled(name),
+                c ->
+                    c.isPresent()
+                        && "False".equals(c.get().getStatus())
+                        && c.get().getMessage() != null
+                        && c.get().getMessage().contains("cannot allocate all claims"))
+            .orElseThrow();
+    assertThat(condition.getReason()).isEqualTo("Unschedulable");
+    return condition;
+  }
+
+  private Optional<PodCondition> podScheduled(String name) {
+    Pod pod = pod(name);
+    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> "PodScheduled".equals(c.getType()))
+        .findFirst();
+  }
+
+  private void deletePodAndAwaitGone(String name) {
+    client.pods().inNamespace(NAMESPACE).withName(name).delete();
+    await("deletion of pod " + name)
+        .atMost(TIMEOUT)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> pod(name) == null);
+  }
+
+  private ResourceClaim podClaim(Pod pod) {
+    assertThat(pod.getStatus().getResourceClaimStatuses()).hasSize(1);
+    String name = pod.getStatus().getResourceClaimStatuses().getFirst().getResourceClaimName();
+    return client
+        .dynamicResourceAllocation()
+        .v1()
+        .resourceClaims()
+        .inNamespace(NAMESPACE)
+        .withName(name)
+        .get();
+  }
+
+  private static double seconds(long sinceNanos) {
+    return (System.nanoTime() - sinceNanos) / 1e9;
+  }
+}
