@@ -10,9 +10,14 @@ import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -34,6 +39,34 @@ class HelmChartIT {
 
     assertThat(lint.exitCode()).as(lint.stdout() + lint.stderr()).isZero();
     assertThat(lint.stdout()).contains("1 chart(s) linted, 0 chart(s) failed");
+  }
+
+  /**
+   * The package holds the dashboard and the rule file the templates read, and leaves the rules'
+   * promtool tests out ({@code .helmignore}).
+   */
+  @Test
+  void packageShipsTheRuleFileButNotItsTests() throws IOException {
+    Path destination = Files.createDirectories(plane.workDir().resolve("helm-package"));
+    Command pack = helm.packageChart(destination);
+    assertThat(pack.exitCode()).as(pack.stdout() + pack.stderr()).isZero();
+    Path archive;
+    try (Stream<Path> files = Files.list(destination)) {
+      archive = files.filter(f -> f.toString().endsWith(".tgz")).findFirst().orElseThrow();
+    }
+
+    List<String> entries =
+        Command.check(Duration.ofMinutes(1), "tar", "tzf", archive.toString())
+            .stdout()
+            .lines()
+            .toList();
+
+    assertThat(entries)
+        .contains(
+            "gpudra/rules/gpudra-alerts.yaml",
+            "gpudra/dashboards/gpudra.json",
+            "gpudra/templates/monitoring.yaml")
+        .noneMatch(e -> e.endsWith("_test.yaml"));
   }
 
   @Test

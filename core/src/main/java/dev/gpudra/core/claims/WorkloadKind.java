@@ -1,6 +1,7 @@
 package dev.gpudra.core.claims;
 
 import java.util.Map;
+import java.util.Set;
 
 /**
  * What kind of workload a claim serves, from the labels of the pod that uses it. Bounded on
@@ -21,6 +22,9 @@ public enum WorkloadKind {
 
   /** Label teams put on pods to name their workload kind; the value {@code agent} is recognised. */
   public static final String WORKLOAD_LABEL = "gpu.gpudra.dev/workload";
+
+  /** Every pod label {@link #of} reads; other labels never change a pod's kind. */
+  public static final Set<String> POD_LABELS = Set.of(AWS_BATCH_JOB_LABEL, WORKLOAD_LABEL);
 
   private final String label;
 

@@ -1,6 +1,7 @@
 package dev.gpudra.controller.explain;
 
 import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.controller.view.SlimPod;
 import dev.gpudra.core.claims.ClaimClassifier;
 import dev.gpudra.core.claims.ClaimState;
 import dev.gpudra.core.explain.Explanation;
@@ -10,8 +11,6 @@ import io.fabric8.kubernetes.api.model.EventBuilder;
 import io.fabric8.kubernetes.api.model.ObjectReference;
 import io.fabric8.kubernetes.api.model.ObjectReferenceBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.nio.charset.StandardCharsets;
@@ -127,20 +126,18 @@ public final class PendingClaimReporter {
   }
 
   /** Pods that need the claim: its owner (template claims) and pods naming it. */
-  private List<Pod> pods(ResourceClaim claim) {
+  private List<SlimPod> pods(ResourceClaim claim) {
     String namespace = claim.getMetadata().getNamespace();
     String name = claim.getMetadata().getName();
-    List<Pod> pods = new ArrayList<>();
+    List<SlimPod> pods = new ArrayList<>();
     for (OwnerReference owner : claim.getMetadata().getOwnerReferences()) {
       if ("Pod".equals(owner.getKind())) {
         view.pod(namespace, owner.getName()).ifPresent(pods::add);
       }
     }
-    for (Pod pod : view.pods(namespace)) {
-      for (PodResourceClaim ref : pod.getSpec().getResourceClaims()) {
-        if (name.equals(ref.getResourceClaimName()) && !pods.contains(pod)) {
-          pods.add(pod);
-        }
+    for (SlimPod pod : view.pods(namespace)) {
+      if (pod.uses(name) && !pods.contains(pod)) {
+        pods.add(pod);
       }
     }
     return pods;
@@ -194,13 +191,13 @@ public final class PendingClaimReporter {
         .build();
   }
 
-  private static ObjectReference reference(Pod pod) {
+  private static ObjectReference reference(SlimPod pod) {
     return new ObjectReferenceBuilder()
         .withApiVersion("v1")
         .withKind("Pod")
-        .withNamespace(pod.getMetadata().getNamespace())
-        .withName(pod.getMetadata().getName())
-        .withUid(pod.getMetadata().getUid())
+        .withNamespace(pod.namespace())
+        .withName(pod.name())
+        .withUid(pod.uid())
         .build();
   }
 

@@ -28,14 +28,26 @@ import java.util.function.Consumer;
  * Pods, Nodes and DeviceClasses. Readers get copies of the informers' current items; the informers
  * keep them up to date from watches.
  *
+ * <p>Pods, the most numerous objects of a cluster and often the largest, are kept only as {@link
+ * SlimPod}s: the pod informer stores them through {@link SlimPodStore}, so a pod costs the view
+ * well under a kilobyte whatever its spec holds, and it lists pods in pages of {@value
+ * #POD_LIST_PAGE}, so that at most one page of full Pods is in memory at once.
+ *
  * <p>Thread-safe: the informer caches are concurrent, and listeners are called on the informer
  * threads.
  */
 public final class ClusterView implements AutoCloseable {
 
+  /**
+   * Pods per page when the pod informer lists (at start and after a watch expires): full Pods are
+   * held only one page at a time before they are slimmed.
+   */
+  static final long POD_LIST_PAGE = 500;
+
   private final KubernetesClient client;
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private final List<Consumer<ResourceClaim>> claimListeners = new CopyOnWriteArrayList<>();
+  private final SlimPodStore podStore = new SlimPodStore();
   private SharedIndexInformer<ResourceSlice> slices;
   private SharedIndexInformer<ResourceClaim> claims;
   private SharedIndexInformer<Pod> pods;
@@ -61,7 +73,14 @@ public final class ClusterView implements AutoCloseable {
     slices = track(dra.resourcesSlices().runnableInformer(0));
     claims = track(dra.resourceClaims().inAnyNamespace().runnableInformer(0));
     claims.addEventHandler(claimHandler());
-    pods = track(client.pods().inAnyNamespace().runnableInformer(0));
+    pods =
+        track(
+            client
+                .pods()
+                .inAnyNamespace()
+                .withLimit(POD_LIST_PAGE)
+                .runnableInformer(0)
+                .itemStore(podStore));
     nodes = track(client.nodes().runnableInformer(0));
     deviceClasses = track(dra.deviceClasses().runnableInformer(0));
     List<CompletableFuture<Void>> started =
@@ -126,18 +145,21 @@ public final class ClusterView implements AutoCloseable {
   }
 
   /** A pod, if the view knows it. */
-  public Optional<Pod> pod(String namespace, String name) {
-    return Optional.ofNullable(pods.getStore().getByKey(Cache.namespaceKeyFunc(namespace, name)));
+  public Optional<SlimPod> pod(String namespace, String name) {
+    return podStore.slim(Cache.namespaceKeyFunc(namespace, name));
   }
 
   /** The pods of a namespace. */
-  public List<Pod> pods(String namespace) {
-    return List.copyOf(pods.getIndexer().byIndex(Cache.NAMESPACE_INDEX, namespace));
+  public List<SlimPod> pods(String namespace) {
+    return pods.getIndexer().indexKeys(Cache.NAMESPACE_INDEX, namespace).stream()
+        .map(podStore::slim)
+        .flatMap(Optional::stream)
+        .toList();
   }
 
-  /** The labels of a pod, if the view knows it. */
+  /** The labels of a pod that say its workload kind, if the view knows it. */
   public Optional<Map<String, String>> podLabels(String namespace, String name) {
-    return pod(namespace, name).map(p -> p.getMetadata().getLabels());
+    return pod(namespace, name).map(SlimPod::labels);
   }
 
   /** Stops every informer. */

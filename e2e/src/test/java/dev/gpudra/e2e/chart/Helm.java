@@ -67,6 +67,14 @@ public final class Helm {
         List.of("--kube-version", kubeVersion, "--namespace", namespace));
   }
 
+  /** {@code helm package} of the chart into {@code destination}; any exit status is returned. */
+  public Command packageChart(Path destination) {
+    return run(
+        List.of("package", chart.toString(), "--destination", destination.toString()),
+        new String[0],
+        List.of());
+  }
+
   /** Helm's version line, e.g. {@code v4.3.1+g...}. */
   public String version() {
     return Command.check(TIMEOUT, env, List.of(binary.toString(), "version", "--short"))

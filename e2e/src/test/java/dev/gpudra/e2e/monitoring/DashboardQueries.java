@@ -3,7 +3,6 @@ package dev.gpudra.e2e.monitoring;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -16,10 +15,6 @@ public final class DashboardQueries {
    */
   public static final String RATE_INTERVAL = "1m";
 
-  /** Series only the kubelet plugins export (or their scrape job): no data until plugins run. */
-  private static final Pattern PLUGIN_SERIES =
-      Pattern.compile("gpudra_(un)?prepare|gpudra_prepared_|gpudra-kubelet-plugin");
-
   private DashboardQueries() {}
 
   /**
@@ -30,11 +25,6 @@ public final class DashboardQueries {
    * @param expr the PromQL as Prometheus receives it (Grafana variables substituted)
    */
   public record Query(String panel, String refId, String expr) {
-
-    /** Whether the query reads kubelet-plugin series, as opposed to the controller's. */
-    public boolean plugin() {
-      return PLUGIN_SERIES.matcher(expr).find();
-    }
 
     @Override
     public String toString() {

@@ -13,15 +13,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A real Prometheus (the Debian package's {@code /usr/bin/prometheus}) on loopback, scraping the
- * given targets every second and loading the given rule files. Its TSDB lives in the work
- * directory; {@link #close()} stops exactly this process.
+ * given targets, with their target labels, every second and loading the given rule files. Its TSDB
+ * lives in the work directory; {@link #close()} stops exactly this process.
  */
 public final class PrometheusServer implements AutoCloseable {
 
@@ -43,10 +46,41 @@ public final class PrometheusServer implements AutoCloseable {
   }
 
   /**
-   * Starts Prometheus with one static scrape job per entry of {@code jobs} (job name to {@code
-   * host:port}) and the rule files, and waits until it answers {@code /-/ready}.
+   * One scrape target.
+   *
+   * @param address {@code host:port} of its {@code /metrics}
+   * @param labels the target labels service discovery and relabeling would give it; {@code job}
+   *     names its scrape job
+   * @param honorLabels whether the scraped series' own labels win over target labels of the same
+   *     name (the job's {@code honor_labels}); otherwise Prometheus renames them {@code
+   *     exported_<name>}
    */
-  public static PrometheusServer start(Path workDir, Map<String, String> jobs, List<Path> rules) {
+  public record ScrapeTarget(String address, Map<String, String> labels, boolean honorLabels) {
+
+    /** Copies; requires a {@code job} label. */
+    public ScrapeTarget {
+      labels = Map.copyOf(labels);
+      if (!labels.containsKey("job")) {
+        throw new IllegalArgumentException("a target needs a job label: " + labels);
+      }
+    }
+
+    /** A target known only by its job name. */
+    public static ScrapeTarget of(String job, String address) {
+      return new ScrapeTarget(address, Map.of("job", job), false);
+    }
+
+    /** The scrape job's name. */
+    public String job() {
+      return labels.get("job");
+    }
+  }
+
+  /**
+   * Starts Prometheus with one static scrape job per job name of {@code targets} and the rule
+   * files, and waits until it answers {@code /-/ready}.
+   */
+  public static PrometheusServer start(Path workDir, List<ScrapeTarget> targets, List<Path> rules) {
     requireInstalled();
     int port = FreePorts.take(1).getFirst();
     StringBuilder config =
@@ -54,14 +88,33 @@ public final class PrometheusServer implements AutoCloseable {
     config.append("rule_files:\n");
     rules.forEach(r -> config.append("  - ").append(r.toAbsolutePath()).append('\n'));
     config.append("scrape_configs:\n");
+    Map<String, List<ScrapeTarget>> jobs =
+        targets.stream()
+            .collect(
+                Collectors.groupingBy(ScrapeTarget::job, LinkedHashMap::new, Collectors.toList()));
     jobs.forEach(
-        (job, target) ->
-            config
-                .append("  - job_name: ")
-                .append(job)
-                .append("\n    static_configs:\n      - targets: ['")
-                .append(target)
-                .append("']\n"));
+        (job, members) -> {
+          boolean honor = members.getFirst().honorLabels();
+          if (members.stream().anyMatch(t -> t.honorLabels() != honor)) {
+            throw new IllegalArgumentException("job " + job + " mixes honor_labels settings");
+          }
+          config.append("  - job_name: ").append(quote(job)).append('\n');
+          config.append("    honor_labels: ").append(honor).append('\n');
+          config.append("    static_configs:\n");
+          for (ScrapeTarget target : members) {
+            config.append("      - targets: [").append(quote(target.address())).append("]\n");
+            config.append("        labels:\n");
+            new TreeMap<>(target.labels())
+                .forEach(
+                    (name, value) ->
+                        config
+                            .append("          ")
+                            .append(name)
+                            .append(": ")
+                            .append(quote(value))
+                            .append('\n'));
+          }
+        });
     try {
       Files.createDirectories(workDir);
       Path file = Files.writeString(workDir.resolve("prometheus.yml"), config);
@@ -86,6 +139,11 @@ public final class PrometheusServer implements AutoCloseable {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write the Prometheus config in " + workDir, e);
     }
+  }
+
+  // YAML single-quoted scalar.
+  private static String quote(String value) {
+    return "'" + value.replace("'", "''") + "'";
   }
 
   /** Fails with the command that installs Prometheus when it is not installed. */
@@ -127,6 +185,13 @@ public final class PrometheusServer implements AutoCloseable {
   /** The loaded rule groups ({@code /api/v1/rules}), with each rule's health. */
   public JsonNode rules() {
     return JSON.readTree(get("/api/v1/rules").body());
+  }
+
+  /**
+   * The active alerts ({@code /api/v1/alerts}): pending and firing, with labels and annotations.
+   */
+  public JsonNode alerts() {
+    return JSON.readTree(get("/api/v1/alerts").body());
   }
 
   /** The end of Prometheus's own log, for failure messages. */

@@ -1,6 +1,8 @@
 package dev.gpudra.e2e.nodes;
 
 import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.FreePorts;
+import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.emulator.DraCalls;
 import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.emulator.RegisteredPlugin;
@@ -26,7 +28,8 @@ import tools.jackson.databind.json.JsonMapper;
  * plugin ({@code dev.gpudra.plugin.Main} in a JVM of its own) serving a mock NVML profile from a
  * fake driver root, {@code /dev} and {@code /proc}, talking to the real API server with the control
  * plane's kubeconfig, and a {@link NodeAgent} in the kubelet's place, registered with the plugin
- * through its registration socket.
+ * through its registration socket. The plugin serves {@code /metrics} on a free port chosen for it
+ * ({@link #metricsTarget()}).
  *
  * <p>The plugin publishes the node's ResourceSlices itself before it reports ready. {@link
  * #close()} stops exactly this node's plugin process and removes its slices, Node and files.
@@ -42,14 +45,16 @@ public final class FakeGpuNode implements AutoCloseable {
   private final KubernetesClient client;
   private final FakeNode files;
   private final Path pluginLog;
+  private final int metricsPort;
   private PluginProcess plugin;
   private KubeletEmulator kubelet;
   private NodeAgent agent;
 
-  private FakeGpuNode(KubernetesClient client, FakeNode files, Path pluginLog) {
+  private FakeGpuNode(KubernetesClient client, FakeNode files, Path pluginLog, int metricsPort) {
     this.client = client;
     this.files = files;
     this.pluginLog = pluginLog;
+    this.metricsPort = metricsPort;
   }
 
   /**
@@ -65,7 +70,8 @@ public final class FakeGpuNode implements AutoCloseable {
         new FakeGpuNode(
             plane.client(),
             FakeNode.create(root, name, profile),
-            logs.resolve(name + "-plugin.log"));
+            logs.resolve(name + "-plugin.log"),
+            FreePorts.take(1).getFirst());
     try {
       FakeNodes.createReady(plane.client(), name);
       node.plugin =
@@ -114,6 +120,25 @@ public final class FakeGpuNode implements AutoCloseable {
     return paths;
   }
 
+  /**
+   * {@code host:port} of the plugin's {@code /metrics} and {@code /healthz}, as a Prometheus scrape
+   * target. The plugin binds a port chosen here rather than {@code 0} (any free port), which it
+   * would only name in its log.
+   */
+  public String metricsTarget() {
+    return "127.0.0.1:" + metricsPort;
+  }
+
+  /**
+   * Kills the plugin process (SIGKILL), as a crash would, and leaves the rest of the node: its
+   * Node, its slices and the node agent stay. {@link #close()} still cleans up.
+   */
+  public void killPlugin() {
+    if (plugin != null) {
+      plugin.kill();
+    }
+  }
+
   /** The plugin's log. */
   public Path pluginLog() {
     return pluginLog;
@@ -134,6 +159,7 @@ public final class FakeGpuNode implements AutoCloseable {
     env.remove("KUBERNETES_TRUST_CERTIFICATES");
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "true");
     env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
+    env.put(PluginConfig.METRICS_PORT, Integer.toString(metricsPort));
     return env;
   }
 
