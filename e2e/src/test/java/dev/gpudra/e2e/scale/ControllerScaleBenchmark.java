@@ -20,6 +20,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * How the driver controller copes with a large cluster, on the real control plane of the e2e tests:
@@ -133,8 +134,14 @@ public final class ControllerScaleBenchmark {
             Thread.sleep(wait / 1_000_000);
           }
           Duration cpuBefore = JvmProbe.cpuTime(controller.pid());
+          Map<String, Duration> threadsBefore = JvmProbe.cpuByThread(controller.pid());
           long windowStart = System.nanoTime();
           Thread.sleep(steadySeconds * 1000L);
+          String busiest =
+              busiestThreads(
+                  threadsBefore,
+                  JvmProbe.cpuByThread(controller.pid()),
+                  System.nanoTime() - windowStart);
           double steadyCore =
               JvmProbe.cpuTime(controller.pid()).minus(cpuBefore).toNanos()
                   / (double) (System.nanoTime() - windowStart);
@@ -181,6 +188,7 @@ public final class ControllerScaleBenchmark {
                   steadyCore * 100,
                   steadySeconds,
                   refreshAge.map(a -> String.format("%.1f s", a)).orElse("unknown")));
+          report.add("  busiest threads: " + busiest);
         }
       }
     }
@@ -217,6 +225,20 @@ public final class ControllerScaleBenchmark {
       long rss = JvmProbe.residentBytes(process.pid());
       return new Footprint(time, JvmProbe.heapAfterFullGc(process.pid()), rss, cpu);
     }
+  }
+
+  /** The threads that used most CPU between two readings, as percent of one core. */
+  private static String busiestThreads(
+      Map<String, Duration> before, Map<String, Duration> after, long nanos) {
+    return after.entrySet().stream()
+        .map(
+            e ->
+                Map.entry(
+                    e.getKey(), e.getValue().minus(before.getOrDefault(e.getKey(), Duration.ZERO))))
+        .sorted((a, b) -> b.getValue().compareTo(a.getValue()))
+        .limit(5)
+        .map(e -> String.format("%s %.0f%%", e.getKey(), e.getValue().toNanos() * 100.0 / nanos))
+        .collect(Collectors.joining(", "));
   }
 
   private static boolean synced(Path log) {

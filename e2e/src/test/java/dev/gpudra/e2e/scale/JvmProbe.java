@@ -6,8 +6,11 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Reads another JVM's footprint from outside, the same way for the controller and the baseline:
@@ -45,7 +48,32 @@ public final class JvmProbe {
 
   /** User plus system CPU time {@code pid} has used. */
   public static Duration cpuTime(long pid) {
-    String stat = read(Path.of("/proc", Long.toString(pid), "stat"));
+    return ticks(read(Path.of("/proc", Long.toString(pid), "stat")));
+  }
+
+  /**
+   * CPU time per thread name of {@code pid} (threads of the same name added up). Linux shows at
+   * most 15 characters of a name, e.g. {@code metrics-refresh}.
+   */
+  public static Map<String, Duration> cpuByThread(long pid) {
+    Map<String, Duration> byName = new TreeMap<>();
+    Path tasks = Path.of("/proc", Long.toString(pid), "task");
+    try (Stream<Path> threads = Files.list(tasks)) {
+      for (Path task : threads.toList()) {
+        try {
+          String name = Files.readString(task.resolve("comm")).strip();
+          byName.merge(name, ticks(Files.readString(task.resolve("stat"))), Duration::plus);
+        } catch (IOException e) {
+          // The thread ended while listing.
+        }
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return byName;
+  }
+
+  private static Duration ticks(String stat) {
     // The command name (field 2) may hold spaces; fields after its closing parenthesis are fixed.
     String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
