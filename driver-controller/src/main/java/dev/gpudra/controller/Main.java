@@ -43,6 +43,15 @@ public final class Main {
     }
   }
 
+  private static ScheduledExecutorService daemonScheduler(String name) {
+    return Executors.newSingleThreadScheduledExecutor(
+        r -> {
+          Thread thread = new Thread(r, name);
+          thread.setDaemon(true);
+          return thread;
+        });
+  }
+
   public static void main(String[] args) throws IOException, InterruptedException {
     ControllerConfig config;
     try {
@@ -59,13 +68,10 @@ public final class Main {
     ClusterMetrics metrics =
         new ClusterMetrics(view, ControllerConfig.DRIVER_NAME, registry, Clock.systemUTC());
     view.start(config.syncTimeout());
-    ScheduledExecutorService refresher =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread thread = new Thread(r, "metrics-refresh");
-              thread.setDaemon(true);
-              return thread;
-            });
+    ScheduledExecutorService refresher = daemonScheduler("metrics-refresh");
+    // Explaining pending claims runs the allocator over every node; on a thread of its own it
+    // never delays the metric refresh, however long a pass takes on a large cluster.
+    ScheduledExecutorService reporterScheduler = daemonScheduler("pending-claim-reporter");
     var unused =
         refresher.scheduleWithFixedDelay(
             metrics::refresh, 0, config.refreshInterval().toMillis(), TimeUnit.MILLISECONDS);
@@ -95,7 +101,7 @@ public final class Main {
             Duration.ofSeconds(15),
             () ->
                 reporting.set(
-                    refresher.scheduleWithFixedDelay(
+                    reporterScheduler.scheduleWithFixedDelay(
                         () -> report(reporter),
                         0,
                         config.refreshInterval().toMillis(),
@@ -116,6 +122,7 @@ public final class Main {
                   election.close();
                   server.close();
                   refresher.shutdownNow();
+                  reporterScheduler.shutdownNow();
                   view.close();
                   client.close();
                   stopped.countDown();

@@ -9,9 +9,11 @@ import dev.gpudra.core.cel.SelectorCache;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimSpec;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -69,11 +71,20 @@ public final class PendingClaimExplainer {
     return new Snapshot(new Allocator(slices, classes, allocated, selectors), sorted);
   }
 
-  /** One cluster state, ready to explain claims against. Not thread-safe. */
+  /**
+   * One cluster state, ready to explain claims against. Not thread-safe.
+   *
+   * <p>What the allocator finds per node depends only on a pending claim's spec and this state, so
+   * it is worked out once per distinct spec: a cluster's pending claims mostly come from a few
+   * templates, and explaining thousands of them then costs a few allocator runs per node rather
+   * than thousands. The claims' specs must not change while the snapshot is used (informer caches
+   * replace objects, they do not mutate them).
+   */
   public final class Snapshot {
 
     private final Allocator allocator;
     private final List<Node> nodes;
+    private final Map<ResourceClaimSpec, Verdict> verdicts = new HashMap<>();
 
     private Snapshot(Allocator allocator, List<Node> nodes) {
       this.allocator = allocator;
@@ -82,17 +93,38 @@ public final class PendingClaimExplainer {
 
     /** Explains one claim against this state. */
     public Explanation explain(ResourceClaim claim) {
-      return PendingClaimExplainer.this.explain(claim, allocator, nodes);
+      String namespace = claim.getMetadata().getNamespace();
+      String name = claim.getMetadata().getName();
+      if (claim.getStatus() != null && claim.getStatus().getAllocation() != null) {
+        return new Explanation(
+            namespace, name, "claim " + namespace + "/" + name + " is allocated", List.of());
+      }
+      ResourceClaimSpec spec = claim.getSpec();
+      Verdict verdict = spec == null ? null : verdicts.get(spec);
+      if (verdict == null) {
+        verdict = judge(claim, allocator, nodes);
+        // An invalid claim's message names the claim; it is found on the first node anyway.
+        if (spec != null && !(verdict instanceof Verdict.Invalid)) {
+          verdicts.put(spec, verdict);
+        }
+      }
+      return render(namespace, name, verdict, nodes.size());
     }
   }
 
-  private Explanation explain(ResourceClaim claim, Allocator allocator, List<Node> nodes) {
-    String namespace = claim.getMetadata().getNamespace();
-    String name = claim.getMetadata().getName();
-    String id = namespace + "/" + name;
-    if (claim.getStatus() != null && claim.getStatus().getAllocation() != null) {
-      return new Explanation(namespace, name, "claim " + id + " is allocated", List.of());
-    }
+  /** What the allocator found for a pending claim on every node, apart from the claim's name. */
+  private sealed interface Verdict {
+    /** The claim cannot be allocated anywhere; the message names the claim. */
+    record Invalid(String message) implements Verdict {}
+
+    /** Nodes where the claim fits now, in node order. */
+    record Fits(List<String> nodes) implements Verdict {}
+
+    /** It fits nowhere: node groups and their reasons, most nodes first. */
+    record FitsNowhere(List<String> details) implements Verdict {}
+  }
+
+  private Verdict judge(ResourceClaim claim, Allocator allocator, List<Node> nodes) {
     List<String> fits = new ArrayList<>();
     Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
     for (Node node : nodes) {
@@ -101,11 +133,7 @@ public final class PendingClaimExplainer {
       switch (outcome) {
         case AllocationOutcome.Allocated allocatedOutcome -> fits.add(nodeName);
         case AllocationOutcome.Invalid invalid -> {
-          return new Explanation(
-              namespace,
-              name,
-              "claim " + id + " cannot be allocated on any node: " + invalid.message(),
-              List.of());
+          return new Verdict.Invalid(invalid.message());
         }
         case AllocationOutcome.BudgetExceeded exceeded ->
             nodesByReason
@@ -118,22 +146,43 @@ public final class PendingClaimExplainer {
       }
     }
     if (!fits.isEmpty()) {
-      return new Explanation(
-          namespace,
-          name,
-          "claim " + id + " fits now on " + names(fits) + "; it waits for a pod to be scheduled",
-          List.of());
+      return new Verdict.Fits(List.copyOf(fits));
     }
-    List<String> details =
+    return new Verdict.FitsNowhere(
         nodesByReason.entrySet().stream()
             .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
             .map(e -> names(e.getValue()) + ": " + e.getKey())
-            .toList();
-    String headline =
-        nodes.isEmpty()
-            ? "claim " + id + " fits on no node: the cluster has no nodes"
-            : "claim " + id + " fits on none of " + nodes.size() + " nodes:";
-    return new Explanation(namespace, name, headline, details);
+            .toList());
+  }
+
+  private static Explanation render(String namespace, String name, Verdict verdict, int nodeCount) {
+    String id = namespace + "/" + name;
+    return switch (verdict) {
+      case Verdict.Invalid invalid ->
+          new Explanation(
+              namespace,
+              name,
+              "claim " + id + " cannot be allocated on any node: " + invalid.message(),
+              List.of());
+      case Verdict.Fits fits ->
+          new Explanation(
+              namespace,
+              name,
+              "claim "
+                  + id
+                  + " fits now on "
+                  + names(fits.nodes())
+                  + "; it waits for a pod to be scheduled",
+              List.of());
+      case Verdict.FitsNowhere nowhere ->
+          new Explanation(
+              namespace,
+              name,
+              nodeCount == 0
+                  ? "claim " + id + " fits on no node: the cluster has no nodes"
+                  : "claim " + id + " fits on none of " + nodeCount + " nodes:",
+              nowhere.details());
+    };
   }
 
   private static String names(List<String> nodes) {

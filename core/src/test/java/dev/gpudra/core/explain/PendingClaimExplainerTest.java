@@ -207,4 +207,50 @@ class PendingClaimExplainerTest {
         .contains("gpu.gpudra.dve");
     assertThat(explanation.text()).isEqualTo(explanation.headline());
   }
+
+  @Test
+  void claimsWithTheSameRequestsGetTheSameReasonsEachUnderItsOwnName() {
+    String big = "device.capacity[\"gpu.gpudra.dev\"].memory.compareTo(quantity(\"40Gi\")) >= 0";
+    ResourceClaim first = claim("first", "gpu.gpudra.dev", big);
+    ResourceClaim second = claim("second", "gpu.gpudra.dev", big);
+    ResourceClaim small = claim("small", "gpu.gpudra.dev", null);
+    List<ResourceSlice> slices = new ArrayList<>(slices("node-a", 2));
+    slices.addAll(slices("node-b", 1));
+    PendingClaimExplainer.Snapshot snapshot =
+        EXPLAINER.snapshot(
+            List.of(node("node-b"), node("node-a")),
+            slices,
+            CLASSES,
+            List.of(first, second, small, holding("taken", "node-b", "gpu-0")));
+
+    Explanation one = snapshot.explain(first);
+    Explanation two = snapshot.explain(second);
+    Explanation three = snapshot.explain(small);
+
+    assertThat(one.headline()).isEqualTo("claim ml/first fits on none of 2 nodes:");
+    assertThat(two.headline()).isEqualTo("claim ml/second fits on none of 2 nodes:");
+    assertThat(two.claim()).isEqualTo("second");
+    assertThat(two.details())
+        .isEqualTo(one.details())
+        .containsExactly(
+            "node-a: request \"gpu\" has selectors false on 2 devices, needs 1 but only 0 usable",
+            "node-b: request \"gpu\" has selectors false on 1 device, needs 1 but only 0 usable");
+    assertThat(three.headline())
+        .isEqualTo("claim ml/small fits now on node-a; it waits for a pod to be scheduled");
+  }
+
+  @Test
+  void anInvalidClaimIsNamedItselfAfterAnotherWithTheSameRequests() {
+    String broken = "device.attributes[\"gpu.gpudra.dev\"].productName ==";
+    PendingClaimExplainer.Snapshot snapshot =
+        EXPLAINER.snapshot(List.of(node("node-a")), slices("node-a", 1), CLASSES, List.of());
+
+    Explanation one = snapshot.explain(claim("one", "gpu.gpudra.dev", broken));
+    Explanation two = snapshot.explain(claim("two", "gpu.gpudra.dev", broken));
+
+    assertThat(one.headline())
+        .startsWith("claim ml/one cannot be allocated on any node: claim ml/one: selector #0");
+    assertThat(two.headline())
+        .startsWith("claim ml/two cannot be allocated on any node: claim ml/two: selector #0");
+  }
 }

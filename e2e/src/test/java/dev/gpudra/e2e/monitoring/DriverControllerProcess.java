@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -34,31 +35,37 @@ public final class DriverControllerProcess implements AutoCloseable {
    * answers 200, which it does once its informers have synced.
    */
   public static DriverControllerProcess start(ControlPlane plane, String namespace) {
+    return start(plane, namespace, List.of("-Xmx256m"), Map.of());
+  }
+
+  /**
+   * As {@link #start(ControlPlane, String)}, with the given JVM options (heap size, GC logging) and
+   * extra environment, which overrides the defaults set here (such as the 1 s metrics refresh).
+   */
+  public static DriverControllerProcess start(
+      ControlPlane plane, String namespace, List<String> jvmOptions, Map<String, String> env) {
     int port = FreePorts.take(1).getFirst();
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.add("-Xmx256m");
+    command.addAll(jvmOptions);
     command.add("-cp");
     // Failsafe names the test class path here; java.class.path may be a manifest-only jar.
     command.add(
         System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
     command.add("dev.gpudra.controller.Main");
+    Map<String, String> environment = new HashMap<>();
+    environment.put("KUBECONFIG", plane.kubeconfig().toString());
+    environment.put("GPUDRA_METRICS_PORT", Integer.toString(port));
+    environment.put("GPUDRA_METRICS_REFRESH_INTERVAL", "PT1S");
+    environment.put("POD_NAMESPACE", namespace);
+    environment.put("POD_NAME", "gpudra-controller-e2e");
+    environment.putAll(env);
     ComponentProcess process =
         ComponentProcess.start(
             "gpudra-controller",
             command,
             plane.workDir().resolve("gpudra-controller.log"),
-            Map.of(
-                "KUBECONFIG",
-                plane.kubeconfig().toString(),
-                "GPUDRA_METRICS_PORT",
-                Integer.toString(port),
-                "GPUDRA_METRICS_REFRESH_INTERVAL",
-                "PT1S",
-                "POD_NAMESPACE",
-                namespace,
-                "POD_NAME",
-                "gpudra-controller-e2e"));
+            environment);
     DriverControllerProcess controller = new DriverControllerProcess(process, port);
     try {
       controller.awaitHealthy();
@@ -67,6 +74,16 @@ public final class DriverControllerProcess implements AutoCloseable {
       throw e;
     }
     return controller;
+  }
+
+  /** The controller JVM's process id (for {@code jcmd} and {@code /proc}). */
+  public long pid() {
+    return process.pid();
+  }
+
+  /** Its {@code /metrics} page. */
+  public URI metricsUri() {
+    return URI.create("http://" + metricsTarget() + "/metrics");
   }
 
   /** {@code host:port} of its {@code /metrics}, as a Prometheus scrape target. */
