@@ -17,11 +17,11 @@ import dev.gpudra.e2e.monitoring.PrometheusServer;
 import dev.gpudra.e2e.monitoring.PrometheusServer.ScrapeTarget;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
@@ -518,28 +519,7 @@ class DashboardAndAlertsIT {
     client
         .pods()
         .inNamespace(NAMESPACE)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .addToNodeSelector("kubernetes.io/hostname", GPU_NODE)
-                .addNewResourceClaim()
-                .withName("gpu")
-                .withResourceClaimName(claim)
-                .endResourceClaim()
-                .addNewContainer()
-                .withName("main")
-                .withImage("registry.k8s.io/pause:3.10")
-                .withNewResources()
-                .addNewClaim()
-                .withName("gpu")
-                .endClaim()
-                .endResources()
-                .endContainer()
-                .endSpec()
-                .build())
+        .resource(TestPods.usingClaim(name, "gpu", claim, Optional.of(GPU_NODE)))
         .create();
   }
 }

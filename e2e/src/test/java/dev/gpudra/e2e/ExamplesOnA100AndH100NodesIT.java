@@ -10,8 +10,8 @@ import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -64,14 +64,7 @@ class ExamplesOnA100AndH100NodesIT {
 
   @BeforeAll
   void twoFakeNodesAndTheChartsDeviceClasses() throws IOException {
-    ChartDeviceClasses.render(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu")
-        .forEach(
-            item ->
-                client
-                    .resource(item)
-                    .fieldManager(ChartDeviceClasses.FIELD_MANAGER)
-                    .forceConflicts()
-                    .serverSideApply());
+    ChartDeviceClasses.apply(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu");
     long start = System.nanoTime();
     nodes.add(FakeGpuNode.start(plane, A100_NODE, "a100-8x"));
     nodes.add(FakeGpuNode.start(plane, H100_NODE, "h100-8x"));
@@ -140,7 +133,9 @@ class ExamplesOnA100AndH100NodesIT {
             .inNamespace(ns)
             .create();
     client
-        .resource(podUsingClaim("h100-holder", allH100.getMetadata().getName()))
+        .resource(
+            TestPods.usingClaim(
+                "h100-holder", "gpus", allH100.getMetadata().getName(), Optional.empty()))
         .inNamespace(ns)
         .create();
     Pod holder = awaitRunning(ns, "h100-holder");
@@ -240,7 +235,11 @@ class ExamplesOnA100AndH100NodesIT {
     namespaces.add("gpu-monitoring");
     ExampleManifests.apply(client, workers, "one-gpu", "claim-template.yaml");
     for (String nodeName : List.of(A100_NODE, H100_NODE)) {
-      client.resource(workerPod("worker-" + nodeName, nodeName)).inNamespace(workers).create();
+      client
+          .resource(
+              TestPods.fromTemplate("worker-" + nodeName, "gpu", "one-gpu", Optional.of(nodeName)))
+          .inNamespace(workers)
+          .create();
     }
     Map<String, String> workerDevice =
         Map.of(
@@ -423,56 +422,6 @@ class ExamplesOnA100AndH100NodesIT {
         .filter(Objects::nonNull)
         .map(a -> a.getString())
         .findFirst();
-  }
-
-  private static Pod podUsingClaim(String name, String claimName) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addNewResourceClaim()
-        .withName("gpus")
-        .withResourceClaimName(claimName)
-        .endResourceClaim()
-        .addNewContainer()
-        .withName("main")
-        .withImage("busybox")
-        .withNewResources()
-        .addNewClaim()
-        .withName("gpus")
-        .endClaim()
-        .endResources()
-        .endContainer()
-        .endSpec()
-        .build();
-  }
-
-  /** A pod with its own one-gpu claim, kept to {@code nodeName} by a node selector. */
-  private static Pod workerPod(String name, String nodeName) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .withNodeSelector(Map.of("kubernetes.io/hostname", nodeName))
-        .addNewResourceClaim()
-        .withName("gpu")
-        .withResourceClaimTemplateName("one-gpu")
-        .endResourceClaim()
-        .addNewContainer()
-        .withName("main")
-        .withImage("busybox")
-        .withNewResources()
-        .addNewClaim()
-        .withName("gpu")
-        .endClaim()
-        .endResources()
-        .endContainer()
-        .endSpec()
-        .build();
   }
 
   private void deletePod(String ns, String name) {

@@ -13,9 +13,9 @@ import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.nodes.FakeNodes;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
@@ -218,32 +218,11 @@ class SchedulerAllocatesFromSlicesIT {
 
   /** A pod for the claim; no nodeName, so the scheduler has to place it. */
   private void createPod(String name, String claim) {
+    // Only the node of this class: others in the shared cluster may offer devices too.
     client
         .pods()
         .inNamespace(NAMESPACE)
-        .resource(
-            new PodBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                // Only the node of this class: others in the shared cluster may offer devices too.
-                .addToNodeSelector("kubernetes.io/hostname", node)
-                .addNewResourceClaim()
-                .withName("device")
-                .withResourceClaimName(claim)
-                .endResourceClaim()
-                .addNewContainer()
-                .withName("main")
-                .withImage("registry.k8s.io/pause:3.10")
-                .withNewResources()
-                .addNewClaim()
-                .withName("device")
-                .endClaim()
-                .endResources()
-                .endContainer()
-                .endSpec()
-                .build())
+        .resource(TestPods.usingClaim(name, "device", claim, Optional.of(node)))
         .create();
   }
 

@@ -10,8 +10,8 @@ import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
@@ -223,28 +223,7 @@ class TwoGpusSamePcieRootExampleIT {
 
   /** A pod with a claim from {@code template}, pinned to the H100 node. */
   private Pod podOnH100(String name, String template) {
-    return new PodBuilder()
-        .withNewMetadata()
-        .withName(name)
-        .endMetadata()
-        .withNewSpec()
-        .withRestartPolicy("Never")
-        .addToNodeSelector("kubernetes.io/hostname", h100.name())
-        .addNewResourceClaim()
-        .withName("gpus")
-        .withResourceClaimTemplateName(template)
-        .endResourceClaim()
-        .addNewContainer()
-        .withName("cuda")
-        .withImage("nvcr.io/nvidia/cuda:12.4.1-base-ubuntu22.04")
-        .withNewResources()
-        .addNewClaim()
-        .withName("gpus")
-        .endClaim()
-        .endResources()
-        .endContainer()
-        .endSpec()
-        .build();
+    return TestPods.fromTemplate(name, "gpus", template, Optional.of(h100.name()));
   }
 
   /** Each published full GPU of {@code node} and its {@code pcieRoot} (null when it has none). */

@@ -26,9 +26,12 @@ public final class ChartDeviceClasses {
         .toList();
   }
 
-  /** Renders the chart with its defaults and server-side applies the result (idempotent). */
-  public static List<HasMetadata> apply(ControlPlane plane) {
-    return render(plane).stream()
+  /**
+   * Renders the chart with the given {@code --set} values (its defaults when none) and server-side
+   * applies the result (idempotent).
+   */
+  public static List<HasMetadata> apply(ControlPlane plane, String... setValues) {
+    return render(plane, setValues).stream()
         .map(
             item ->
                 plane

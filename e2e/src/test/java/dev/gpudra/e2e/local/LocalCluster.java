@@ -106,14 +106,7 @@ public final class LocalCluster {
     Path kubeconfig = state.resolve("kubeconfig");
     Files.copy(plane.kubeconfig(), kubeconfig, StandardCopyOption.REPLACE_EXISTING);
 
-    ChartDeviceClasses.render(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu")
-        .forEach(
-            item ->
-                client
-                    .resource(item)
-                    .fieldManager(ChartDeviceClasses.FIELD_MANAGER)
-                    .forceConflicts()
-                    .serverSideApply());
+    ChartDeviceClasses.apply(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu");
     started.add(FakeGpuNode.start(plane, A100_NODE, "a100-8x"));
     started.add(FakeGpuNode.start(plane, H100_NODE, "h100-8x"));
     DriverControllerProcess controller = DriverControllerProcess.start(plane, "kube-system");

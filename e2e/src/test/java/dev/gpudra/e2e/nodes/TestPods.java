@@ -1,0 +1,63 @@
+package dev.gpudra.e2e.nodes;
+
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodResourceClaim;
+import io.fabric8.kubernetes.api.model.PodResourceClaimBuilder;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Pods that scenarios create in code (the examples' own pods come from {@code examples/}): one
+ * container using one pod-level claim, optionally kept to one node by a node selector, so that the
+ * scheduler still places them and allocates their claims.
+ */
+public final class TestPods {
+
+  private static final String IMAGE = "registry.k8s.io/pause:3.10";
+
+  private TestPods() {}
+
+  /** A pod whose claim {@code podClaim} is the existing ResourceClaim {@code claimName}. */
+  public static Pod usingClaim(
+      String name, String podClaim, String claimName, Optional<String> node) {
+    return pod(
+        name,
+        node,
+        new PodResourceClaimBuilder().withName(podClaim).withResourceClaimName(claimName).build());
+  }
+
+  /** A pod whose claim {@code podClaim} is made from ResourceClaimTemplate {@code template}. */
+  public static Pod fromTemplate(
+      String name, String podClaim, String template, Optional<String> node) {
+    return pod(
+        name,
+        node,
+        new PodResourceClaimBuilder()
+            .withName(podClaim)
+            .withResourceClaimTemplateName(template)
+            .build());
+  }
+
+  private static Pod pod(String name, Optional<String> node, PodResourceClaim claim) {
+    return new PodBuilder()
+        .withNewMetadata()
+        .withName(name)
+        .endMetadata()
+        .withNewSpec()
+        .withRestartPolicy("Never")
+        .withNodeSelector(node.map(n -> Map.of("kubernetes.io/hostname", n)).orElse(null))
+        .withResourceClaims(claim)
+        .addNewContainer()
+        .withName("main")
+        .withImage(IMAGE)
+        .withNewResources()
+        .addNewClaim()
+        .withName(claim.getName())
+        .endClaim()
+        .endResources()
+        .endContainer()
+        .endSpec()
+        .build();
+  }
+}
