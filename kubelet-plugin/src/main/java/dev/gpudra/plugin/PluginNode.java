@@ -95,7 +95,7 @@ public final class PluginNode implements AutoCloseable {
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
       StepListener steps =
           config.killAtStep().isPresent()
-              ? new SelfKillAtStep(config.killAtStep().getAsLong())
+              ? new SelfKillAtStep(config.killAtStep().getAsLong(), config.killAtStepName())
               : StepListener.NONE;
 
       PreparePlanner planner =
