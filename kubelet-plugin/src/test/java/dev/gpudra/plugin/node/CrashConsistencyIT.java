@@ -64,7 +64,7 @@ class CrashConsistencyIT {
 
   private static final int KILLS = Integer.getInteger("gpudra.crash.kills", 200);
   private static final String MIG_KILLS_PROPERTY = "gpudra.crash.migKills";
-  private static final int DEFAULT_MIG_KILLS = 60;
+  private static final int DEFAULT_MIG_KILLS = 33;
   private static final int MIG_KILLS = Integer.getInteger(MIG_KILLS_PROPERTY, DEFAULT_MIG_KILLS);
   // GPUs of a100-8x in MIG mode: the ones the plugin owns with dynamic MIG.
   private static final List<Integer> MIG_GPUS = List.of(0, 1, 2);
