@@ -8,9 +8,12 @@ import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlSession;
 import dev.gpudra.nvml.SysfsPciTopology;
 import dev.gpudra.plugin.grpc.ShutdownHook;
+import dev.gpudra.plugin.mig.MigControl;
+import dev.gpudra.plugin.mig.NvmlMigControl;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -44,13 +47,24 @@ public final class Main {
     }
     LOG.info("gpudra kubelet plugin configuration: {}", config.effective());
 
+    // With dynamic MIG the session stays open: prepare and unprepare create and destroy instances.
+    NvmlSession session =
+        NvmlSession.open(new NvmlLibraryLoader(config.driverRoot(), config.nvmlLibrary()).load());
     NodeInventory inventory;
-    try (NvmlSession session =
-        NvmlSession.open(new NvmlLibraryLoader(config.driverRoot(), config.nvmlLibrary()).load())) {
+    try {
       inventory =
           NvmlDeviceDiscovery.discover(
               session,
               new SysfsPciTopology(config.sysfsRoot(), warning -> LOG.warn("{}", warning)));
+    } catch (RuntimeException e) {
+      session.close();
+      throw e;
+    }
+    Optional<MigControl> mig = Optional.empty();
+    if (config.dynamicMig()) {
+      mig = Optional.of(new NvmlMigControl(session, inventory));
+    } else {
+      session.close();
     }
     LOG.info(
         "discovered {} GPUs ({} with a known PCIe root), driver {}",
@@ -70,9 +84,10 @@ public final class Main {
     KubernetesClient client = new KubernetesClientBuilder().build();
     PluginNode node;
     try {
-      node = PluginNode.start(config, inventory, driver, client);
+      node = PluginNode.start(config, inventory, driver, client, mig);
     } catch (Exception e) {
       client.close();
+      session.close();
       throw e;
     }
     ShutdownHook.install(
@@ -80,6 +95,7 @@ public final class Main {
         () -> {
           node.close();
           client.close();
+          session.close();
         });
     System.out.write((READY + "\n").getBytes(StandardCharsets.UTF_8));
     System.out.flush();

@@ -37,6 +37,8 @@ import java.util.Set;
  * @param dynamicMig {@value #DYNAMIC_MIG}: publish MIG placements for on-demand creation
  * @param sharingStrategies {@value #SHARING_STRATEGIES}: strategies this node applies
  * @param killAtStep {@value #TEST_KILL_AT_STEP}: test hook, SIGKILL at the N-th prepare step
+ * @param killAtStepName {@value #TEST_KILL_AT_STEP_NAME}: test hook, count only the steps of this
+ *     name toward {@code killAtStep}
  */
 public record PluginConfig(
     String nodeName,
@@ -53,7 +55,8 @@ public record PluginConfig(
     int metricsPort,
     boolean dynamicMig,
     Set<String> sharingStrategies,
-    OptionalLong killAtStep) {
+    OptionalLong killAtStep,
+    Optional<String> killAtStepName) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -97,6 +100,9 @@ public record PluginConfig(
   /** Key of {@link #killAtStep()}. */
   public static final String TEST_KILL_AT_STEP = "GPUDRA_TEST_KILL_AT_STEP";
 
+  /** Key of {@link #killAtStepName()}. */
+  public static final String TEST_KILL_AT_STEP_NAME = "GPUDRA_TEST_KILL_AT_STEP_NAME";
+
   /** Default metrics port. */
   public static final int DEFAULT_METRICS_PORT = 8080;
 
@@ -130,6 +136,11 @@ public record PluginConfig(
     if (!sharingStrategies.contains("Exclusive")) {
       throw new IllegalArgumentException(SHARING_STRATEGIES + " must include Exclusive");
     }
+    Objects.requireNonNull(killAtStepName, "killAtStepName");
+    if (killAtStepName.isPresent() && killAtStep.isEmpty()) {
+      throw new IllegalArgumentException(
+          TEST_KILL_AT_STEP_NAME + " needs " + TEST_KILL_AT_STEP + " (which one of those steps)");
+    }
   }
 
   /**
@@ -157,7 +168,8 @@ public record PluginConfig(
         strategies(env),
         string(env, TEST_KILL_AT_STEP)
             .map(v -> OptionalLong.of(positiveLong(TEST_KILL_AT_STEP, v)))
-            .orElse(OptionalLong.empty()));
+            .orElse(OptionalLong.empty()),
+        string(env, TEST_KILL_AT_STEP_NAME));
   }
 
   /** The sharing policy these strategies make. */
@@ -185,6 +197,7 @@ public record PluginConfig(
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
     killAtStep.ifPresent(n -> m.put(TEST_KILL_AT_STEP, Long.toString(n)));
+    killAtStepName.ifPresent(n -> m.put(TEST_KILL_AT_STEP_NAME, n));
     return m;
   }
 

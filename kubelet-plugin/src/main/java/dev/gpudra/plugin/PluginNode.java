@@ -20,6 +20,9 @@ import dev.gpudra.plugin.grpc.UnixSocketServerFactory;
 import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
+import dev.gpudra.plugin.mig.DynamicMigEffects;
+import dev.gpudra.plugin.mig.MigControl;
+import dev.gpudra.plugin.mig.MigRecovery;
 import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
 import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimFetcher;
@@ -50,9 +53,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running node daemon, assembled from its configuration, the discovered hardware and an API
- * server client. Start order: recover the checkpoint (before any socket serves, so the first call
- * sees consistent state), publish slices, serve the sockets, then metrics. {@link #close()} stops
- * in reverse order and is idempotent.
+ * server client. Start order: recover the checkpoint and, with dynamic MIG, the MIG instances
+ * (before any socket serves, so the first call sees consistent state), publish slices, serve the
+ * sockets, then metrics. {@link #close()} stops in reverse order and is idempotent.
  */
 public final class PluginNode implements AutoCloseable {
 
@@ -75,10 +78,15 @@ public final class PluginNode implements AutoCloseable {
   /**
    * Starts the daemon.
    *
+   * @param mig the node's MIG instances; required with dynamic MIG, unused otherwise
    * @throws IOException when a socket or the metrics port cannot be served
    */
   public static PluginNode start(
-      PluginConfig config, NodeInventory inventory, NodeDriverInfo driver, KubernetesClient client)
+      PluginConfig config,
+      NodeInventory inventory,
+      NodeDriverInfo driver,
+      KubernetesClient client,
+      Optional<MigControl> mig)
       throws IOException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
@@ -87,12 +95,17 @@ public final class PluginNode implements AutoCloseable {
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
       StepListener steps =
           config.killAtStep().isPresent()
-              ? new SelfKillAtStep(config.killAtStep().getAsLong())
+              ? new SelfKillAtStep(config.killAtStep().getAsLong(), config.killAtStepName())
               : StepListener.NONE;
 
       PreparePlanner planner =
           new PreparePlanner(
-              driverName, config.nodeName(), inventory, driver.migMinors(), config.sharingPolicy());
+              driverName,
+              config.nodeName(),
+              inventory,
+              driver.migMinors(),
+              config.sharingPolicy(),
+              config.dynamicMig());
       ClaimFetcher fetcher = new ClaimFetcher(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
@@ -102,6 +115,22 @@ public final class PluginNode implements AutoCloseable {
               writer,
               BootId.read(config.bootIdPath()),
               new ApiServerClaimRebuilder(fetcher, planner));
+      ClaimEffects effects = ClaimEffects.NONE;
+      if (config.dynamicMig()) {
+        MigControl control =
+            mig.orElseThrow(
+                () -> new IllegalArgumentException("dynamic MIG needs the node's NVML session"));
+        MigRecovery.Recovered reconciled =
+            MigRecovery.recover(recovered, control, MigRecovery.ownedGpus(inventory));
+        if (!reconciled.checkpoint().equals(recovered)) {
+          // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with
+          // specs, which the kubelet's next prepare rewrites and its unprepare deletes.
+          store.save(reconciled.checkpoint());
+        }
+        reconciled.lostSpecs().forEach(writer::delete);
+        recovered = reconciled.checkpoint();
+        effects = new DynamicMigEffects(control, driver.migMinors(), steps);
+      }
       NodeState state = new NodeState(store, recovered);
       metrics.preparedNow(
           recovered.claims().size(),
@@ -112,10 +141,8 @@ public final class PluginNode implements AutoCloseable {
               new CommonEditsBuilder(CommonEditsBuilder.DEFAULT_HOOK_PATH)
                   .build(driver.files(), driver.majors()));
       ClaimPreparer preparer =
-          new ClaimPreparer(
-              fetcher, planner, state, ClaimEffects.NONE, specs, writer, steps, metrics);
-      ClaimUnpreparer unpreparer =
-          new ClaimUnpreparer(state, ClaimEffects.NONE, writer, steps, metrics);
+          new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics);
+      ClaimUnpreparer unpreparer = new ClaimUnpreparer(state, effects, writer, steps, metrics);
 
       List<ResourceSliceSpec> slices =
           ResourceSliceMapper.map(

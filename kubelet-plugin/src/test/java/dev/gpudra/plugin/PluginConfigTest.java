@@ -40,6 +40,7 @@ class PluginConfigTest {
     assertThat(config.dynamicMig()).isFalse();
     assertThat(config.sharingStrategies()).containsExactly("Exclusive");
     assertThat(config.killAtStep()).isEqualTo(OptionalLong.empty());
+    assertThat(config.killAtStepName()).isEmpty();
   }
 
   @Test
@@ -56,7 +57,8 @@ class PluginConfigTest {
                 "GPUDRA_METRICS_PORT", "9400",
                 "GPUDRA_DYNAMIC_MIG", "TRUE",
                 "GPUDRA_SHARING_STRATEGIES", "Exclusive, ",
-                "GPUDRA_TEST_KILL_AT_STEP", "3"));
+                "GPUDRA_TEST_KILL_AT_STEP", "3",
+                "GPUDRA_TEST_KILL_AT_STEP_NAME", "prepare:spec-written"));
 
     assertThat(config.cdiDir()).isEqualTo(Path.of("/run/cdi"));
     assertThat(config.checkpointDir()).isEqualTo(Path.of("/state"));
@@ -68,6 +70,7 @@ class PluginConfigTest {
     assertThat(config.dynamicMig()).isTrue();
     assertThat(config.sharingStrategies()).isEqualTo(Set.of("Exclusive"));
     assertThat(config.killAtStep()).hasValue(3);
+    assertThat(config.killAtStepName()).contains("prepare:spec-written");
     assertThat(config.effective())
         .containsEntry("GPUDRA_METRICS_PORT", "9400")
         .containsEntry("GPUDRA_SYSFS_ROOT", "/host/sys");
@@ -85,6 +88,7 @@ class PluginConfigTest {
         "GPUDRA_DYNAMIC_MIG | yes | GPUDRA_DYNAMIC_MIG",
         "GPUDRA_SHARING_STRATEGIES | Exclusive,MPS | GPUDRA_SHARING_STRATEGIES",
         "GPUDRA_TEST_KILL_AT_STEP | 0 | GPUDRA_TEST_KILL_AT_STEP",
+        "GPUDRA_TEST_KILL_AT_STEP_NAME | prepare:spec-written | GPUDRA_TEST_KILL_AT_STEP_NAME",
         "KUBELET_PLUGIN_DIRECTORY_PATH | plugins | KUBELET_PLUGIN_DIRECTORY_PATH",
       })
   void aBadValueFailsStartUpNamingItsKey(String key, String value, String named) {

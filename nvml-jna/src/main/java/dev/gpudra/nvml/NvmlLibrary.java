@@ -33,6 +33,9 @@ public interface NvmlLibrary extends Library {
   /** {@code NVML_GPU_INSTANCE_PROFILE_COUNT} in the header we build against. */
   int GPU_INSTANCE_PROFILE_COUNT = 10;
 
+  /** {@code NVML_COMPUTE_INSTANCE_PROFILE_COUNT} in the header we build against. */
+  int COMPUTE_INSTANCE_PROFILE_COUNT = 8;
+
   /** {@code NVML_COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED}. */
   int COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED = 0;
 
@@ -92,6 +95,13 @@ public interface NvmlLibrary extends Library {
 
   int nvmlDeviceGetGpuInstanceById(Pointer device, int id, PointerByReference gpuInstance);
 
+  /**
+   * {@code gpuInstances} is an array of {@code nvmlGpuInstance_t} with room for the profile's
+   * instance count; {@code count} returns how many were written.
+   */
+  int nvmlDeviceGetGpuInstances(
+      Pointer device, int profileId, Pointer gpuInstances, IntByReference count);
+
   int nvmlGpuInstanceGetInfo(Pointer gpuInstance, GpuInstanceInfo info);
 
   int nvmlGpuInstanceGetComputeInstanceProfileInfoV(
@@ -104,6 +114,10 @@ public interface NvmlLibrary extends Library {
       Pointer gpuInstance, int profileId, PointerByReference computeInstance);
 
   int nvmlComputeInstanceDestroy(Pointer computeInstance);
+
+  /** Like {@link #nvmlDeviceGetGpuInstances}, for the compute instances of one profile. */
+  int nvmlGpuInstanceGetComputeInstances(
+      Pointer gpuInstance, int profileId, Pointer computeInstances, IntByReference count);
 
   int nvmlGpuInstanceGetComputeInstanceById(
       Pointer gpuInstance, int id, PointerByReference computeInstance);

@@ -1,17 +1,21 @@
 package dev.gpudra.nvml;
 
+import com.sun.jna.Memory;
 import com.sun.jna.Native;
 import com.sun.jna.Pointer;
 import com.sun.jna.ptr.IntByReference;
 import com.sun.jna.ptr.PointerByReference;
 import dev.gpudra.core.device.MigPlacement;
+import dev.gpudra.core.device.nvml.RawComputeInstance;
 import dev.gpudra.core.device.nvml.RawGpu;
+import dev.gpudra.core.device.nvml.RawGpuInstance;
 import dev.gpudra.core.device.nvml.RawGpuInstanceProfile;
 import dev.gpudra.core.device.nvml.RawMigDevice;
 import dev.gpudra.core.device.nvml.RawPlacement;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One initialised use of NVML: {@link #open} calls {@code nvmlInit_v2}, {@link #close} calls {@code
@@ -223,6 +227,155 @@ public final class NvmlSession implements AutoCloseable {
         "nvmlGpuInstanceGetComputeInstanceById",
         nvml.nvmlGpuInstanceGetComputeInstanceById(gpuInstance, computeInstanceId, instance));
     check("nvmlComputeInstanceDestroy", nvml.nvmlComputeInstanceDestroy(instance.getValue()));
+  }
+
+  /**
+   * Every GPU instance of a GPU in MIG mode, with its compute instances, sorted by id. Unlike
+   * {@link #readGpu}'s MIG devices this includes GPU instances without a compute instance.
+   */
+  public synchronized List<RawGpuInstance> gpuInstances(int gpuIndex) {
+    ensureOpen();
+    Pointer device = device(gpuIndex);
+    List<RawGpuInstance> instances = new ArrayList<>();
+    for (int index = 0; index < NvmlLibrary.GPU_INSTANCE_PROFILE_COUNT; index++) {
+      NvmlLibrary.GpuInstanceProfileInfoV2 info = NvmlLibrary.GpuInstanceProfileInfoV2.versioned();
+      int rc = nvml.nvmlDeviceGetGpuInstanceProfileInfoV(device, index, info);
+      if (PROFILE_ABSENT.contains(rc)) {
+        continue;
+      }
+      check("nvmlDeviceGetGpuInstanceProfileInfoV", rc);
+      if (info.instanceCount == 0) {
+        continue;
+      }
+      Memory handles = new Memory((long) Native.POINTER_SIZE * info.instanceCount);
+      IntByReference count = new IntByReference(info.instanceCount);
+      check(
+          "nvmlDeviceGetGpuInstances",
+          nvml.nvmlDeviceGetGpuInstances(device, info.id, handles, count));
+      for (Pointer handle : handles.getPointerArray(0, count.getValue())) {
+        instances.add(gpuInstance(handle));
+      }
+    }
+    instances.sort(java.util.Comparator.comparingInt(RawGpuInstance::id));
+    return instances;
+  }
+
+  /** The GPU instance {@code gpuInstanceId} of a GPU in MIG mode; empty when there is none. */
+  public synchronized Optional<RawGpuInstance> gpuInstance(int gpuIndex, int gpuInstanceId) {
+    ensureOpen();
+    PointerByReference instance = new PointerByReference();
+    int rc = nvml.nvmlDeviceGetGpuInstanceById(device(gpuIndex), gpuInstanceId, instance);
+    if (rc == NvmlReturn.ERROR_NOT_FOUND) {
+      return Optional.empty();
+    }
+    check("nvmlDeviceGetGpuInstanceById", rc);
+    return Optional.of(gpuInstance(instance.getValue()));
+  }
+
+  /**
+   * Creates a compute instance of the largest compute-instance profile the GPU instance offers, the
+   * one that fills it ({@code nvidia-smi mig -cci} without a profile does the same).
+   *
+   * @return the new compute instance's id
+   */
+  public synchronized int createFullComputeInstance(int gpuIndex, int gpuInstanceId) {
+    ensureOpen();
+    Pointer gpuInstance = gpuInstance(device(gpuIndex), gpuInstanceId);
+    NvmlLibrary.ComputeInstanceProfileInfoV2 full = null;
+    for (NvmlLibrary.ComputeInstanceProfileInfoV2 profile : computeProfiles(gpuInstance)) {
+      if (full == null || profile.sliceCount > full.sliceCount) {
+        full = profile;
+      }
+    }
+    if (full == null) {
+      throw new NvmlException(
+          "nvmlGpuInstanceGetComputeInstanceProfileInfoV",
+          NvmlReturn.ERROR_NOT_SUPPORTED,
+          "GPU instance " + gpuInstanceId + " offers no compute-instance profile");
+    }
+    PointerByReference instance = new PointerByReference();
+    check(
+        "nvmlGpuInstanceCreateComputeInstance",
+        nvml.nvmlGpuInstanceCreateComputeInstance(gpuInstance, full.id, instance));
+    NvmlLibrary.ComputeInstanceInfo info = new NvmlLibrary.ComputeInstanceInfo();
+    check(
+        "nvmlComputeInstanceGetInfo_v2",
+        nvml.nvmlComputeInstanceGetInfo_v2(instance.getValue(), info));
+    return info.id;
+  }
+
+  /**
+   * The UUID of the MIG device that compute instance {@code computeInstanceId} of GPU instance
+   * {@code gpuInstanceId} is; empty when no such MIG device exists.
+   */
+  public synchronized Optional<String> migDeviceUuid(
+      int gpuIndex, int gpuInstanceId, int computeInstanceId) {
+    ensureOpen();
+    Pointer device = device(gpuIndex);
+    IntByReference max = new IntByReference();
+    check("nvmlDeviceGetMaxMigDeviceCount", nvml.nvmlDeviceGetMaxMigDeviceCount(device, max));
+    for (int i = 0; i < max.getValue(); i++) {
+      PointerByReference handle = new PointerByReference();
+      int rc = nvml.nvmlDeviceGetMigDeviceHandleByIndex(device, i, handle);
+      if (rc == NvmlReturn.ERROR_NOT_FOUND) {
+        continue;
+      }
+      check("nvmlDeviceGetMigDeviceHandleByIndex", rc);
+      Pointer mig = handle.getValue();
+      IntByReference gi = new IntByReference();
+      check("nvmlDeviceGetGpuInstanceId", nvml.nvmlDeviceGetGpuInstanceId(mig, gi));
+      IntByReference ci = new IntByReference();
+      check("nvmlDeviceGetComputeInstanceId", nvml.nvmlDeviceGetComputeInstanceId(mig, ci));
+      if (gi.getValue() == gpuInstanceId && ci.getValue() == computeInstanceId) {
+        return Optional.of(uuid(mig));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private RawGpuInstance gpuInstance(Pointer handle) {
+    NvmlLibrary.GpuInstanceInfo info = gpuInstanceInfo(handle);
+    List<RawComputeInstance> computeInstances = new ArrayList<>();
+    for (NvmlLibrary.ComputeInstanceProfileInfoV2 profile : computeProfiles(handle)) {
+      if (profile.instanceCount == 0) {
+        continue;
+      }
+      Memory handles = new Memory((long) Native.POINTER_SIZE * profile.instanceCount);
+      IntByReference count = new IntByReference(profile.instanceCount);
+      check(
+          "nvmlGpuInstanceGetComputeInstances",
+          nvml.nvmlGpuInstanceGetComputeInstances(handle, profile.id, handles, count));
+      for (Pointer ci : handles.getPointerArray(0, count.getValue())) {
+        NvmlLibrary.ComputeInstanceInfo ciInfo = new NvmlLibrary.ComputeInstanceInfo();
+        check("nvmlComputeInstanceGetInfo_v2", nvml.nvmlComputeInstanceGetInfo_v2(ci, ciInfo));
+        computeInstances.add(
+            new RawComputeInstance(ciInfo.id, ciInfo.profileId, profile.sliceCount));
+      }
+    }
+    computeInstances.sort(java.util.Comparator.comparingInt(RawComputeInstance::id));
+    return new RawGpuInstance(
+        info.id,
+        info.profileId,
+        new RawPlacement(info.placement.start, info.placement.size),
+        computeInstances);
+  }
+
+  // The compute-instance profiles a GPU instance offers (shared engines, as nvidia-smi creates).
+  private List<NvmlLibrary.ComputeInstanceProfileInfoV2> computeProfiles(Pointer gpuInstance) {
+    List<NvmlLibrary.ComputeInstanceProfileInfoV2> profiles = new ArrayList<>();
+    for (int index = 0; index < NvmlLibrary.COMPUTE_INSTANCE_PROFILE_COUNT; index++) {
+      NvmlLibrary.ComputeInstanceProfileInfoV2 info =
+          NvmlLibrary.ComputeInstanceProfileInfoV2.versioned();
+      int rc =
+          nvml.nvmlGpuInstanceGetComputeInstanceProfileInfoV(
+              gpuInstance, index, NvmlLibrary.COMPUTE_INSTANCE_ENGINE_PROFILE_SHARED, info);
+      if (PROFILE_ABSENT.contains(rc)) {
+        continue;
+      }
+      check("nvmlGpuInstanceGetComputeInstanceProfileInfoV", rc);
+      profiles.add(info);
+    }
+    return profiles;
   }
 
   private List<RawGpuInstanceProfile> profiles(Pointer device) {

@@ -87,6 +87,68 @@ class NvmlMigIT {
   }
 
   @Test
+  void listsGpuInstancesWithAndWithoutComputeInstances() {
+    try (NvmlSession session = MockSession.open(node)) {
+      // GPU 2 holds one 4g.40gb GPU instance that has no compute instance, so no MIG device.
+      assertThat(session.gpuInstances(2))
+          .singleElement()
+          .satisfies(
+              gi -> {
+                assertThat(gi.placement().start()).isZero();
+                assertThat(gi.placement().size()).isEqualTo(4);
+                assertThat(gi.computeInstances()).isEmpty();
+              });
+      // GPU 0: 3g.40gb + 2g.20gb + 2x 1g.10gb, each with a compute instance filling it.
+      assertThat(session.gpuInstances(0))
+          .hasSize(4)
+          .allSatisfy(gi -> assertThat(gi.computeInstances()).hasSize(1));
+      assertThat(session.gpuInstances(0))
+          .extracting(gi -> gi.computeInstances().getFirst().sliceCount())
+          .containsExactlyInAnyOrder(3, 2, 1, 1);
+    }
+  }
+
+  @Test
+  void aFullComputeInstanceFillsItsGpuInstanceAndIsFoundByIdAndUuid() {
+    MigProfile threeG = profile(gpu(2), "3g.40gb");
+    int gpuInstanceId;
+    int computeInstanceId;
+    String uuid;
+    try (NvmlSession session = MockSession.open(node)) {
+      gpuInstanceId = session.createGpuInstance(2, threeG.id(), FREE_HALF);
+      assertThat(session.gpuInstance(2, gpuInstanceId).orElseThrow().computeInstances()).isEmpty();
+      assertThat(session.migDeviceUuid(2, gpuInstanceId, 0)).isEmpty();
+
+      computeInstanceId = session.createFullComputeInstance(2, gpuInstanceId);
+
+      var gi = session.gpuInstance(2, gpuInstanceId).orElseThrow();
+      assertThat(gi.profileId()).isEqualTo(threeG.id());
+      assertThat(gi.placement().start()).isEqualTo(FREE_HALF.start());
+      assertThat(gi.computeInstances())
+          .singleElement()
+          .satisfies(
+              ci -> {
+                assertThat(ci.id()).isEqualTo(computeInstanceId);
+                assertThat(ci.profileId()).isEqualTo(COMPUTE_PROFILE_3_SLICE);
+                assertThat(ci.sliceCount()).isEqualTo(3);
+              });
+      uuid = session.migDeviceUuid(2, gpuInstanceId, computeInstanceId).orElseThrow();
+      assertThatThrownBy(() -> session.createFullComputeInstance(2, gpuInstanceId))
+          .isInstanceOfSatisfying(
+              NvmlException.class,
+              e -> assertThat(e.code()).isEqualTo(NvmlReturn.ERROR_INSUFFICIENT_RESOURCES));
+    }
+    assertThat(gpu(2).migDevices()).singleElement().extracting(MigDevice::uuid).isEqualTo(uuid);
+
+    try (NvmlSession session = MockSession.open(node)) {
+      session.destroyComputeInstance(2, gpuInstanceId, computeInstanceId);
+      session.destroyGpuInstance(2, gpuInstanceId);
+      assertThat(session.gpuInstance(2, gpuInstanceId)).isEmpty();
+      assertThat(session.gpuInstances(2)).hasSize(1); // the profile's own 4g.40gb
+    }
+  }
+
+  @Test
   void anOverlappingPlacementIsRefusedByNvml() {
     Gpu gpu = gpu(0);
     MigDevice existing =

@@ -1,5 +1,6 @@
 package dev.gpudra.core.checkpoint;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,14 +15,31 @@ import java.util.Objects;
  * @param cdiDeviceIds fully qualified CDI ids handed to the kubelet
  * @param adminAccess whether the allocation was for admin access (no exclusivity)
  * @param sharingStrategy the sharing strategy it was prepared with
+ * @param dynamicMig the MIG device the plugin creates for this device (dynamic MIG); {@code null}
+ *     for a device that exists without the plugin (a GPU, a MIG device an administrator made).
+ *     Omitted from the file when {@code null}, so checkpoints without dynamic MIG devices read and
+ *     write exactly as before it existed.
  */
+@JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointedDevice(
     List<String> requestNames,
     String poolName,
     String deviceName,
     List<String> cdiDeviceIds,
     boolean adminAccess,
-    String sharingStrategy) {
+    String sharingStrategy,
+    DynamicMig dynamicMig) {
+
+  /** A device that exists without the plugin creating it. */
+  public CheckpointedDevice(
+      List<String> requestNames,
+      String poolName,
+      String deviceName,
+      List<String> cdiDeviceIds,
+      boolean adminAccess,
+      String sharingStrategy) {
+    this(requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, null);
+  }
 
   /** Copies lists and requires every name. */
   public CheckpointedDevice {
@@ -35,11 +53,21 @@ public record CheckpointedDevice(
     }
   }
 
+  /** The same device with {@code mig} as its dynamic MIG record. */
+  public CheckpointedDevice withDynamicMig(DynamicMig mig) {
+    return new CheckpointedDevice(
+        requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, mig);
+  }
+
   /**
    * Whether this device, held by one claim, rules out {@code other} holding the same device for a
-   * different claim: yes, unless either is admin access or both are shared (non-exclusive).
+   * different claim: yes, unless either is admin access or both are shared (non-exclusive). A MIG
+   * device the plugin creates exists for one claim only, so it always excludes.
    */
   public boolean excludes(CheckpointedDevice other) {
+    if (dynamicMig != null || other.dynamicMig != null) {
+      return true;
+    }
     if (adminAccess || other.adminAccess) {
       return false;
     }

@@ -84,7 +84,7 @@ public final class ResourceSliceMapper {
    * Whether dynamic MIG placements are published for the GPU: it needs MIG profiles, and MIG must
    * be on already unless the GPU can switch MIG on without a reset.
    */
-  static boolean offersDynamicMig(Gpu gpu) {
+  public static boolean offersDynamicMig(Gpu gpu) {
     return gpu.migMode().capable()
         && !gpu.migProfiles().isEmpty()
         && (gpu.migMode().current() || togglesMigWithoutReset(gpu));

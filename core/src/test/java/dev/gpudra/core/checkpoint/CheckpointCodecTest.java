@@ -18,6 +18,52 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CheckpointCodecTest {
 
   private static final Path GOLDEN = Path.of("src/test/resources/golden/checkpoint-v1.txt");
+  private static final Path GOLDEN_DYNAMIC_MIG =
+      Path.of("src/test/resources/golden/checkpoint-v1-dynamic-mig.txt");
+  private static final String GPU2 = "GPU-2a0e2b6c-0000-4000-8000-000000000002";
+
+  /** Two dynamic MIG devices: one created and recorded, one planned before creation. */
+  static Checkpoint dynamicMigSample() {
+    CheckpointedDevice created =
+        new CheckpointedDevice(
+            List.of("mig"),
+            "node-a",
+            "gpu-2-mig-1g10gb-19-3",
+            List.of(
+                "k8s.gpu.gpudra.dev/claim=11111111-0000-4000-8000-000000000001-gpu-2-mig-1g10gb-19-3"),
+            false,
+            "Exclusive",
+            DynamicMig.planned(GPU2, 19, 3, 1)
+                .withInstance(
+                    new MigInstanceIds(1, 0, "MIG-6c8f0e2a-0000-4000-8000-0000000000c1")));
+    CheckpointedDevice planned =
+        new CheckpointedDevice(
+            List.of("mig"),
+            "node-a",
+            "gpu-2-mig-3g40gb-9-4",
+            List.of(
+                "k8s.gpu.gpudra.dev/claim=22222222-0000-4000-8000-000000000002-gpu-2-mig-3g40gb-9-4"),
+            false,
+            "Exclusive",
+            DynamicMig.planned(GPU2, 9, 4, 4));
+    return new Checkpoint(
+        "5f0e8c1b-3d2a-4b6c-9e8f-7a6b5c4d3e2f",
+        Map.of(
+            "11111111-0000-4000-8000-000000000001",
+            new PreparedClaim(
+                "11111111-0000-4000-8000-000000000001",
+                "ml",
+                "small",
+                ClaimState.PREPARE_COMPLETED,
+                List.of(created)),
+            "22222222-0000-4000-8000-000000000002",
+            new PreparedClaim(
+                "22222222-0000-4000-8000-000000000002",
+                "ml",
+                "medium",
+                ClaimState.PREPARE_STARTED,
+                List.of(planned))));
+  }
 
   static Checkpoint sample() {
     CheckpointedDevice gpu0 =
@@ -66,6 +112,26 @@ class CheckpointCodecTest {
     assertThat(new String(encoded, StandardCharsets.UTF_8))
         .isEqualTo(Files.readString(GOLDEN, StandardCharsets.UTF_8));
     assertThat(CheckpointCodec.decode(Files.readAllBytes(GOLDEN))).isEqualTo(sample());
+  }
+
+  @Test
+  void encodesDynamicMigDevicesToTheirGoldenFileAndBack() throws Exception {
+    byte[] encoded = CheckpointCodec.encode(dynamicMigSample());
+    if (Boolean.getBoolean("gpudra.updateGolden")) {
+      Files.write(GOLDEN_DYNAMIC_MIG, encoded);
+    }
+
+    assertThat(new String(encoded, StandardCharsets.UTF_8))
+        .isEqualTo(Files.readString(GOLDEN_DYNAMIC_MIG, StandardCharsets.UTF_8));
+    assertThat(CheckpointCodec.decode(Files.readAllBytes(GOLDEN_DYNAMIC_MIG)))
+        .isEqualTo(dynamicMigSample());
+  }
+
+  @Test
+  void writesNoDynamicMigFieldForDevicesThePluginDoesNotCreate() {
+    String encoded = new String(CheckpointCodec.encode(sample()), StandardCharsets.UTF_8);
+
+    assertThat(encoded).doesNotContain("dynamicMig").doesNotContain("null");
   }
 
   @Test
@@ -159,5 +225,20 @@ class CheckpointCodecTest {
     assertThat(cp.conflicts("new-uid", List.of(admin))).isEmpty();
     assertThat(cp.conflicts("new-uid", List.of(otherPool))).isEmpty();
     assertThat(cp.conflicts("8d5b9f7e-0c1a-4a63-9d7e-2f3b4c5d6e7f", List.of(again))).isEmpty();
+  }
+
+  @Test
+  void aMigDeviceThePluginCreatesExcludesEveryOtherClaimEvenAdminAccessAndSharing() {
+    Checkpoint cp = dynamicMigSample();
+    String name = "gpu-2-mig-1g10gb-19-3";
+    CheckpointedDevice admin =
+        new CheckpointedDevice(List.of("r"), "node-a", name, List.of(), true, "Exclusive");
+    CheckpointedDevice shared =
+        new CheckpointedDevice(List.of("r"), "node-a", name, List.of(), false, "TimeSlicing");
+
+    assertThat(cp.conflicts("new-uid", List.of(admin)))
+        .containsExactly(
+            name + " is held by claim ml/small (11111111-0000-4000-8000-000000000001)");
+    assertThat(cp.conflicts("new-uid", List.of(shared))).hasSize(1);
   }
 }

@@ -63,6 +63,16 @@ public final class FakeGpuNode implements AutoCloseable {
    */
   public static FakeGpuNode start(ControlPlane plane, String name, String profile)
       throws IOException {
+    return start(plane, name, profile, Map.of());
+  }
+
+  /**
+   * Like {@link #start(ControlPlane, String, String)}, with {@code pluginSettings} added to the
+   * plugin's environment, e.g. {@code GPUDRA_DYNAMIC_MIG=true}.
+   */
+  public static FakeGpuNode start(
+      ControlPlane plane, String name, String profile, Map<String, String> pluginSettings)
+      throws IOException {
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
     Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));
@@ -74,8 +84,9 @@ public final class FakeGpuNode implements AutoCloseable {
             FreePorts.take(1).getFirst());
     try {
       FakeNodes.createReady(plane.client(), name);
-      node.plugin =
-          PluginProcess.start(node.pluginEnv(plane.kubeconfig()), node.pluginLog, PLUGIN_START);
+      Map<String, String> env = node.pluginEnv(plane.kubeconfig());
+      env.putAll(pluginSettings);
+      node.plugin = PluginProcess.start(env, node.pluginLog, PLUGIN_START);
       node.kubelet = new KubeletEmulator(node.files.registryDir());
       List<Path> sockets = node.kubelet.discoverRegistrationSockets();
       if (sockets.size() != 1) {
@@ -137,6 +148,11 @@ public final class FakeGpuNode implements AutoCloseable {
     if (plugin != null) {
       plugin.kill();
     }
+  }
+
+  /** The node's files: driver root, {@code /proc}, mock NVML state. */
+  public FakeNode files() {
+    return files;
   }
 
   /** The plugin's log. */

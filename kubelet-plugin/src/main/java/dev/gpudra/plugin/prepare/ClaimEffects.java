@@ -4,11 +4,13 @@ import dev.gpudra.core.checkpoint.PreparedClaim;
 
 /**
  * Changes to the node a prepared claim needs beyond its CDI spec (creating MIG devices, setting
- * time-slices, starting an MPS daemon), and their undoing.
+ * time-slices, starting an MPS daemon), and their undoing. Called with the node state lock held,
+ * after {@code PREPARE_STARTED} is saved and before the spec is written.
  *
- * <p>Both operations must be idempotent: after a crash, {@link #apply} may run again for a claim
- * whose effects are partly or fully in place, and {@link #undo} may run for a claim whose effects
- * were never applied.
+ * <p>After a crash, {@link #apply} may run again for a claim and {@link #undo} may run for a claim
+ * whose effects were never applied, so both must tolerate any state a crash can leave, or rely on
+ * start-up recovery to have removed it (as MIG creation does: see {@code mig.MigRecovery}). A
+ * failing {@link #apply} removes what it made itself before it throws.
  */
 public interface ClaimEffects {
 
@@ -16,14 +18,23 @@ public interface ClaimEffects {
   ClaimEffects NONE =
       new ClaimEffects() {
         @Override
-        public void apply(PreparePlan plan) {}
+        public PreparePlan apply(PreparePlan plan) {
+          plan.hardware(); // a device to create cannot be prepared without effects
+          return plan;
+        }
 
         @Override
         public void undo(PreparedClaim claim) {}
       };
 
-  /** Puts the plan's effects in place. */
-  void apply(PreparePlan plan);
+  /**
+   * Puts the plan's effects in place.
+   *
+   * @return the plan with every device existing ({@link PlannedDevice.Existing}), its records
+   *     holding what was created
+   * @throws EffectsFailedException when the node refused a change; the message is the claim's error
+   */
+  PreparePlan apply(PreparePlan plan);
 
   /** Removes the effects recorded for {@code claim}, from the checkpoint alone. */
   void undo(PreparedClaim claim);

@@ -100,6 +100,9 @@ public final class ClaimPreparer {
     } catch (PrepareRefusedException e) {
       LOG.warn("prepare refused: {}", e.getMessage());
       return new PrepareResult.Failed(e.getMessage());
+    } catch (EffectsFailedException e) {
+      LOG.warn("prepare failed: {}", e.getMessage());
+      return new PrepareResult.Failed(e.getMessage());
     } catch (RuntimeException e) {
       LOG.error("prepare of claim {} failed", ref, e);
       return new PrepareResult.Failed("claim " + ref + ": preparing failed: " + e);
@@ -148,25 +151,33 @@ public final class ClaimPreparer {
               + ": device already prepared for another claim: "
               + String.join("; ", conflicts));
     }
+    // An earlier attempt that failed and could not roll back left what it made on record.
+    Optional<PreparedClaim> leftover =
+        before.claim(ref.uid()).filter(c -> c.state() == ClaimState.PREPARE_STARTED);
+    if (leftover.isPresent()) {
+      effects.undo(leftover.get());
+    }
+    // The plan's records say what will be created (a MIG placement) before anything is.
     state.save(before.with(plan.entry(ClaimState.PREPARE_STARTED)));
     steps.reached("prepare:started-saved");
+    PreparePlan applied = plan;
     try {
-      effects.apply(plan);
+      applied = effects.apply(plan);
       steps.reached("prepare:effects-applied");
-      ClaimSpec spec =
-          specs.build(ref.uid(), plan.devices().stream().map(PlannedDevice::hardware).toList());
+      ClaimSpec spec = specs.build(ref.uid(), applied.hardware());
       writer.write(spec);
       steps.reached("prepare:spec-written");
-      state.save(state.snapshot().with(plan.entry(ClaimState.PREPARE_COMPLETED)));
+      state.save(state.snapshot().with(applied.entry(ClaimState.PREPARE_COMPLETED)));
       steps.reached("prepare:completed-saved");
     } catch (RuntimeException e) {
-      rollBack(plan, e);
+      // A failed apply removed what it made; after a successful one, its records say what to undo.
+      rollBack(applied, e);
       throw e;
     }
     publishGauges();
     LOG.info(
-        "prepared claim {}: {}", ref, plan.records().stream().map(d -> d.deviceName()).toList());
-    return new PrepareResult.Prepared(plan.records());
+        "prepared claim {}: {}", ref, applied.records().stream().map(d -> d.deviceName()).toList());
+    return new PrepareResult.Prepared(applied.records());
   }
 
   private void rollBack(PreparePlan plan, RuntimeException cause) {
@@ -176,8 +187,14 @@ public final class ClaimPreparer {
       writer.delete(plan.claim().uid());
       state.save(state.snapshot().without(plan.claim().uid()));
     } catch (RuntimeException e) {
-      // The PREPARE_STARTED entry stays: the kubelet's next prepare or unprepare finishes the job.
+      // The PREPARE_STARTED entry stays, recording what was made: the kubelet's next prepare or
+      // unprepare undoes it.
       cause.addSuppressed(e);
+      try {
+        state.save(state.snapshot().with(started));
+      } catch (RuntimeException again) {
+        cause.addSuppressed(again);
+      }
     }
   }
 

@@ -1,8 +1,10 @@
 package dev.gpudra.plugin.prepare;
 
+import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -31,5 +33,31 @@ public record PreparePlan(ClaimRef claim, List<PlannedDevice> devices) {
   /** The checkpoint entry of this plan in {@code state}. */
   public PreparedClaim entry(ClaimState state) {
     return new PreparedClaim(claim.uid(), claim.namespace(), claim.name(), state, records());
+  }
+
+  /** The same claim with {@code next} devices (the ones effects created in place of new ones). */
+  public PreparePlan withDevices(List<PlannedDevice> next) {
+    if (next.size() != devices.size()) {
+      throw new IllegalArgumentException("a plan keeps its number of devices");
+    }
+    return new PreparePlan(claim, next);
+  }
+
+  /**
+   * The hardware of every device, for the CDI spec.
+   *
+   * @throws IllegalStateException when a device still has to be created
+   */
+  public List<PreparedDevice> hardware() {
+    List<PreparedDevice> hardware = new ArrayList<>();
+    for (PlannedDevice device : devices) {
+      switch (device) {
+        case PlannedDevice.Existing existing -> hardware.add(existing.hardware());
+        case PlannedDevice.NewMig mig ->
+            throw new IllegalStateException(
+                "MIG device " + mig.record().deviceName() + " has not been created");
+      }
+    }
+    return hardware;
   }
 }

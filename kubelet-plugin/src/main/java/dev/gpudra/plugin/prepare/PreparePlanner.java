@@ -5,6 +5,7 @@ import dev.gpudra.cdi.MigMinors;
 import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.core.config.AllocatedConfig;
 import dev.gpudra.core.config.ClaimConfigs;
 import dev.gpudra.core.config.ConfigSource;
@@ -15,8 +16,11 @@ import dev.gpudra.core.config.NodeSharingPolicy;
 import dev.gpudra.core.config.SharingConfig;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigDevice;
+import dev.gpudra.core.device.MigPlacement;
+import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.slice.DeviceNames;
+import dev.gpudra.core.slice.ResourceSliceMapper;
 import io.fabric8.kubernetes.api.model.resource.v1.AllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -36,6 +40,11 @@ import java.util.Set;
  * node's inventory and its policy. Thread-safe; nothing here touches files, devices or the API
  * server, so every refusal happens before anything is written.
  *
+ * <p>With dynamic MIG, a MIG device name on a GPU that offers dynamic MIG is planned as a {@link
+ * PlannedDevice.NewMig}: the placement to create, recorded before anything is created. Everywhere
+ * else (static MIG, GPUs without dynamic MIG) a MIG device name must be an existing MIG device,
+ * which is never created or destroyed here.
+ *
  * <p>Only allocation results of our driver in this node's pool are taken; a claim with results of
  * our driver only in other pools was allocated to another node and is refused. A device listed in
  * several results (admin access next to a normal request) becomes one device serving all those
@@ -48,6 +57,7 @@ public final class PreparePlanner {
   private final NodeInventory inventory;
   private final MigMinors migMinors;
   private final NodeSharingPolicy policy;
+  private final boolean dynamicMig;
 
   /**
    * @param driverName our driver name
@@ -55,18 +65,23 @@ public final class PreparePlanner {
    * @param inventory the node's devices
    * @param migMinors the node's MIG capability minors
    * @param policy the sharing strategies the node applies
+   * @param dynamicMig whether the plugin creates the MIG devices of GPUs that offer dynamic MIG
+   *     ({@link ResourceSliceMapper#offersDynamicMig}); a MIG device name on such a GPU is then a
+   *     placement to create, never an existing device
    */
   public PreparePlanner(
       String driverName,
       String nodeName,
       NodeInventory inventory,
       MigMinors migMinors,
-      NodeSharingPolicy policy) {
+      NodeSharingPolicy policy,
+      boolean dynamicMig) {
     this.driverName = Objects.requireNonNull(driverName, "driverName");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.inventory = Objects.requireNonNull(inventory, "inventory");
     this.migMinors = Objects.requireNonNull(migMinors, "migMinors");
     this.policy = Objects.requireNonNull(policy, "policy");
+    this.dynamicMig = dynamicMig;
   }
 
   /**
@@ -159,11 +174,6 @@ public final class PreparePlanner {
       throw refused(ref, "invalid configuration: " + e.getMessage());
     }
     Sharing sharing = sharing(ref, config.sharing());
-    PreparedDevice hardware =
-        switch (parsed.get()) {
-          case DeviceNames.Parsed.FullGpu gpu -> fullGpu(ref, deviceName, gpu, sharing);
-          case DeviceNames.Parsed.Mig mig -> migDevice(ref, deviceName, mig, sharing);
-        };
     CheckpointedDevice record =
         new CheckpointedDevice(
             List.copyOf(merged.requests),
@@ -172,7 +182,101 @@ public final class PreparePlanner {
             List.of(CdiNames.qualifiedId(ref.uid(), deviceName)),
             merged.adminAccess,
             config.sharing().strategy());
-    return new PlannedDevice(record, hardware);
+    return switch (parsed.get()) {
+      case DeviceNames.Parsed.FullGpu gpu ->
+          new PlannedDevice.Existing(record, fullGpu(ref, deviceName, gpu, sharing));
+      case DeviceNames.Parsed.Mig mig -> {
+        Gpu parent = gpu(ref, deviceName, mig.minor());
+        if (dynamicMig && ResourceSliceMapper.offersDynamicMig(parent)) {
+          yield newMig(ref, record, parent, mig, sharing);
+        }
+        yield new PlannedDevice.Existing(record, migDevice(ref, deviceName, parent, mig, sharing));
+      }
+    };
+  }
+
+  /**
+   * A placement of a GPU whose MIG devices the plugin creates: the name must be one the slices
+   * publish (a whole GPU instance at one of its profile's placements) on a GPU in MIG mode.
+   */
+  private PlannedDevice newMig(
+      ClaimRef ref,
+      CheckpointedDevice record,
+      Gpu gpu,
+      DeviceNames.Parsed.Mig parsed,
+      Sharing sharing)
+      throws PrepareRefusedException {
+    String deviceName = record.deviceName();
+    if (parsed.computeInstanceId().isPresent()) {
+      throw refused(
+          ref,
+          "device "
+              + deviceName
+              + " names one compute instance; with dynamic MIG the plugin publishes and creates"
+              + " whole GPU instances only");
+    }
+    if (record.adminAccess()) {
+      throw refused(
+          ref,
+          "admin access to MIG device "
+              + deviceName
+              + " is not supported with dynamic MIG: the device exists only while the claim that"
+              + " created it holds it");
+    }
+    MigProfile profile =
+        gpu.migProfiles().stream()
+            .filter(
+                p ->
+                    p.id() == parsed.profileId()
+                        && DeviceNames.profileLabel(p.name()).equals(parsed.profileLabel()))
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    refused(
+                        ref,
+                        "GPU "
+                            + gpu.minor()
+                            + " has no MIG profile "
+                            + parsed.profileLabel()
+                            + " with id "
+                            + parsed.profileId()
+                            + " (device "
+                            + deviceName
+                            + ")"));
+    MigPlacement placement =
+        profile.placements().stream()
+            .filter(p -> p.start() == parsed.placementStart())
+            .findFirst()
+            .orElseThrow(
+                () ->
+                    refused(
+                        ref,
+                        "MIG profile "
+                            + profile.name()
+                            + " has no placement starting at memory slice "
+                            + parsed.placementStart()
+                            + " on GPU "
+                            + gpu.minor()
+                            + " (device "
+                            + deviceName
+                            + ")"));
+    if (!gpu.migMode().current()) {
+      throw refused(
+          ref,
+          "MIG mode is disabled on GPU "
+              + gpu.minor()
+              + ", so MIG device "
+              + deviceName
+              + " cannot be created; this plugin does not switch MIG mode on (an administrator"
+              + " can: nvidia-smi -i "
+              + gpu.uuid()
+              + " -mig 1)");
+    }
+    return new PlannedDevice.NewMig(
+        record.withDynamicMig(
+            DynamicMig.planned(gpu.uuid(), profile.id(), placement.start(), placement.size())),
+        gpu.minor(),
+        sharing);
   }
 
   private PreparedDevice fullGpu(
@@ -186,9 +290,8 @@ public final class PreparePlanner {
   }
 
   private PreparedDevice migDevice(
-      ClaimRef ref, String deviceName, DeviceNames.Parsed.Mig parsed, Sharing sharing)
+      ClaimRef ref, String deviceName, Gpu gpu, DeviceNames.Parsed.Mig parsed, Sharing sharing)
       throws PrepareRefusedException {
-    Gpu gpu = gpu(ref, deviceName, parsed.minor());
     MigDevice mig =
         gpu.migDevices().stream()
             .filter(
@@ -206,7 +309,7 @@ public final class PreparePlanner {
                         "MIG device "
                             + deviceName
                             + " does not exist on this node (creating MIG devices on demand is"
-                            + " not enabled)"));
+                            + " not enabled for its GPU)"));
     int giCap =
         migMinors
             .gpuInstance(gpu.minor(), mig.gpuInstanceId())

@@ -1,6 +1,8 @@
 package dev.gpudra.plugin.prepare;
 
 import java.io.IOException;
+import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -9,27 +11,34 @@ import org.slf4j.LoggerFactory;
  * Sends SIGKILL to this very process when the N-th step is reached: a crash at a precise point,
  * with no shutdown hook, no flush and no cleanup, exactly like the OOM killer or a node losing
  * power for the process (the kernel keeps what was written). Test-only; armed by {@code
- * GPUDRA_TEST_KILL_AT_STEP}.
+ * GPUDRA_TEST_KILL_AT_STEP}, and {@code GPUDRA_TEST_KILL_AT_STEP_NAME} to count only the steps of
+ * one name (so that a test can aim at a step that is rare among the others).
  */
 public final class SelfKillAtStep implements StepListener {
 
   private static final Logger LOG = LoggerFactory.getLogger(SelfKillAtStep.class);
 
   private final long killAt;
+  private final Optional<String> only;
   private final AtomicLong steps = new AtomicLong();
 
   /**
    * @param killAt the 1-based step to die at
+   * @param only when present, only steps of this name count
    */
-  public SelfKillAtStep(long killAt) {
+  public SelfKillAtStep(long killAt, Optional<String> only) {
     if (killAt < 1) {
       throw new IllegalArgumentException("killAt must be >= 1, got " + killAt);
     }
     this.killAt = killAt;
+    this.only = Objects.requireNonNull(only, "only");
   }
 
   @Override
   public void reached(String step) {
+    if (only.isPresent() && !only.get().equals(step)) {
+      return;
+    }
     if (steps.incrementAndGet() != killAt) {
       return;
     }

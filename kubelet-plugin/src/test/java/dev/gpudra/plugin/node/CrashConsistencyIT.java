@@ -51,11 +51,42 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>Invariants: every claim the kubelet holds as prepared has a completed checkpoint entry and
  * exactly one spec resolving its CDI ids; every other claim has neither; no spec without an entry;
  * no device held by two claims. Prints the kill points exercised and inconsistencies found.
+ *
+ * <p>One more node runs the plugin with dynamic MIG ({@value #MIG_KILLS_PROPERTY}, default {@value
+ * #DEFAULT_MIG_KILLS} kills): its claims are MIG placements the plugin creates, some overlapping
+ * (NVML refuses the second) and one the same as another's. There, after every restart and again
+ * after the repeated call, the GPU and compute instances in the mock NVML's state must be exactly
+ * those recorded by completed checkpoint entries: a claim cut off in the middle of creating or
+ * destroying leaves nothing behind.
  */
 @EnableKubernetesMockClient(crud = true, https = false)
 class CrashConsistencyIT {
 
   private static final int KILLS = Integer.getInteger("gpudra.crash.kills", 200);
+  private static final String MIG_KILLS_PROPERTY = "gpudra.crash.migKills";
+  private static final int DEFAULT_MIG_KILLS = 33;
+  private static final int MIG_KILLS = Integer.getInteger(MIG_KILLS_PROPERTY, DEFAULT_MIG_KILLS);
+  // GPUs of a100-8x in MIG mode: the ones the plugin owns with dynamic MIG.
+  private static final List<Integer> MIG_GPUS = List.of(0, 1, 2);
+  private static final Pattern MIG_NAME = Pattern.compile("gpu-(\\d+)-mig-.*");
+  private static final List<String> STEPS =
+      List.of(
+          "prepare:started-saved",
+          "prepare:effects-applied",
+          "prepare:spec-written",
+          "prepare:completed-saved",
+          "unprepare:effects-undone",
+          "unprepare:spec-deleted",
+          "unprepare:entry-removed");
+  private static final List<String> MIG_STEPS =
+      java.util.stream.Stream.concat(
+              STEPS.stream(),
+              java.util.stream.Stream.of(
+                  "prepare:gpu-instance-created",
+                  "prepare:compute-instance-created",
+                  "unprepare:compute-instance-destroyed",
+                  "unprepare:gpu-instance-destroyed"))
+          .toList();
   private static final Pattern KILL_LINE = Pattern.compile("KILL-POINT \\d+ (\\S+): sending");
 
   KubernetesMockServer server;
@@ -66,7 +97,13 @@ class CrashConsistencyIT {
   private record Call(boolean prepare, List<PodClaim> claims) {}
 
   /** What one node's share of the crash test saw. */
-  private record NodeRun(int kills, int rounds, List<String> inconsistencies, String log) {}
+  private record NodeRun(
+      String node,
+      int kills,
+      int rounds,
+      double seconds,
+      List<String> inconsistencies,
+      String log) {}
 
   @Test
   void everyCrashDuringPrepareOrUnprepareConvergesToAConsistentNode() throws Exception {
@@ -75,7 +112,7 @@ class CrashConsistencyIT {
     // round, and two of them overlap well even on two cores.
     int nodes = Integer.getInteger("gpudra.crash.nodes", 2);
     List<java.util.concurrent.Future<NodeRun>> futures = new ArrayList<>();
-    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(nodes)) {
+    try (var pool = java.util.concurrent.Executors.newFixedThreadPool(nodes + 1)) {
       for (int n = 0; n < nodes; n++) {
         int index = n;
         int share = KILLS / nodes + (n < KILLS % nodes ? 1 : 0);
@@ -86,13 +123,20 @@ class CrashConsistencyIT {
                         "node-" + (char) ('a' + index),
                         root.resolve("n" + index),
                         seed + index,
-                        share)));
+                        share,
+                        false)));
+      }
+      if (MIG_KILLS > 0) {
+        futures.add(
+            pool.submit(
+                () -> runNode("node-mig", root.resolve("mig"), seed + nodes, MIG_KILLS, true)));
       }
     }
     int kills = 0;
     int rounds = 0;
     List<String> inconsistencies = new ArrayList<>();
     Map<String, Integer> points = new TreeMap<>();
+    Map<String, Integer> migPoints = new TreeMap<>();
     for (var future : futures) {
       NodeRun run = future.get();
       kills += run.kills();
@@ -100,45 +144,60 @@ class CrashConsistencyIT {
       inconsistencies.addAll(run.inconsistencies());
       Matcher m = KILL_LINE.matcher(run.log());
       while (m.find()) {
-        points.merge(m.group(1), 1, Integer::sum);
+        (run.node().equals("node-mig") ? migPoints : points).merge(m.group(1), 1, Integer::sum);
       }
+      System.out.printf(
+          "crash test node %s: %d kills in %d rounds, %.1f s%n",
+          run.node(), run.kills(), run.rounds(), run.seconds());
     }
     System.out.printf(
-        "crash test (seed %d, %d nodes): %d kills in %d rounds; kill points exercised %s;"
-            + " inconsistencies found: %d%n",
-        seed, nodes, kills, rounds, points, inconsistencies.size());
+        "crash test (seed %d, %d nodes + dynamic MIG node): %d kills in %d rounds; kill points"
+            + " exercised %s, with dynamic MIG %s; inconsistencies found: %d%n",
+        seed, nodes, kills, rounds, points, migPoints, inconsistencies.size());
     inconsistencies.forEach(i -> System.out.println("  inconsistency: " + i));
     assertThat(inconsistencies).isEmpty();
-    assertThat(kills).isGreaterThanOrEqualTo(KILLS);
+    assertThat(kills).isGreaterThanOrEqualTo(KILLS + MIG_KILLS);
+    if (MIG_KILLS >= MIG_STEPS.size()) {
+      assertThat(migPoints.keySet()).containsAll(MIG_STEPS);
+    }
     // With the default number of kills every step is hit; a short run need not hit all.
     if (KILLS >= 100) {
-      assertThat(points.keySet())
-          .contains(
-              "prepare:started-saved",
-              "prepare:effects-applied",
-              "prepare:spec-written",
-              "prepare:completed-saved",
-              "unprepare:effects-undone",
-              "unprepare:spec-deleted",
-              "unprepare:entry-removed");
+      assertThat(points.keySet()).containsAll(STEPS);
     }
   }
 
-  private NodeRun runNode(String nodeName, Path dir, long seed, int targetKills) throws Exception {
+  // Claims' devices, one list per claim. Static node: whole GPUs, two claims on gpu-7. Dynamic MIG
+  // node: placements on GPUs 0 and 1, where c1/c2 name the same one and c3 overlaps c0, and a GPU.
+  private static final List<List<String>> STATIC_CLAIMS =
+      List.of(
+          List.of("gpu-4"), List.of("gpu-5"), List.of("gpu-6"), List.of("gpu-7"), List.of("gpu-7"));
+  private static final List<List<String>> MIG_CLAIMS =
+      List.of(
+          List.of("gpu-0-mig-3g40gb-9-0"),
+          List.of("gpu-0-mig-1g10gb-19-4"),
+          List.of("gpu-0-mig-1g10gb-19-4"),
+          List.of("gpu-0-mig-2g20gb-14-2"),
+          List.of("gpu-1-mig-2g20gb-14-2", "gpu-1-mig-1g10gb-19-6"),
+          List.of("gpu-4"));
+
+  private NodeRun runNode(String nodeName, Path dir, long seed, int targetKills, boolean dynamicMig)
+      throws Exception {
+    long started = System.nanoTime();
     Random random = new Random(seed);
     FakeNode node =
         FakeNode.create(java.nio.file.Files.createDirectories(dir), nodeName, "a100-8x");
     Claims claims = new Claims(client, "crash-" + nodeName);
     List<PodClaim> all = new ArrayList<>();
-    String[] gpus = {"gpu-4", "gpu-5", "gpu-6", "gpu-7", "gpu-7"};
-    for (int i = 0; i < gpus.length; i++) {
-      all.add(
+    Map<String, List<String>> deviceOf = new HashMap<>();
+    List<List<String>> devices = dynamicMig ? MIG_CLAIMS : STATIC_CLAIMS;
+    for (int i = 0; i < devices.size(); i++) {
+      PodClaim claim =
           claims.allocated(
-              "c" + i, List.of(Claims.result("gpu", nodeName, gpus[i], false)), List.of()));
-    }
-    Map<String, String> deviceOf = new HashMap<>();
-    for (int i = 0; i < gpus.length; i++) {
-      deviceOf.put(all.get(i).uid(), gpus[i]);
+              "c" + i,
+              devices.get(i).stream().map(d -> Claims.result("gpu", nodeName, d, false)).toList(),
+              List.of());
+      all.add(claim);
+      deviceOf.put(claim.uid(), devices.get(i));
     }
 
     Set<String> prepared = new HashSet<>(); // what the kubelet believes
@@ -150,15 +209,26 @@ class CrashConsistencyIT {
     while (kills < targetKills) {
       rounds++;
       Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
-      env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
+      if (dynamicMig) {
+        // Each step in turn, its first or second time: the MIG node's fewer kills hit them all.
+        env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(2)));
+        env.put(PluginConfig.TEST_KILL_AT_STEP_NAME, MIG_STEPS.get(rounds % MIG_STEPS.size()));
+      } else {
+        env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
+      }
       env.put(PluginConfig.METRICS_PORT, "-1");
+      env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
       PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
+      if (dynamicMig) {
+        // Recovery has run: only completed claims may have instances.
+        migProblems(node).forEach(p -> inconsistencies.add("after restart: " + p));
+      }
       try (KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
         DraCalls dra = DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
         if (interrupted != null) {
           apply(dra, interrupted, prepared, inconsistencies);
           interrupted = null;
-          inconsistencies.addAll(check(node, all, prepared, deviceOf));
+          inconsistencies.addAll(check(node, all, prepared, deviceOf, dynamicMig));
         }
         while (true) {
           Call call = nextCall(random, all, prepared);
@@ -181,6 +251,7 @@ class CrashConsistencyIT {
     // A final clean run: repeat what was cut off, then everything must be consistent.
     Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
     env.put(PluginConfig.METRICS_PORT, "-1");
+    env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
     try (PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
         KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
       if (!plugin.alive()) {
@@ -190,10 +261,21 @@ class CrashConsistencyIT {
       if (interrupted != null) {
         apply(dra, interrupted, prepared, inconsistencies);
       }
-      inconsistencies.addAll(check(node, all, prepared, deviceOf));
+      inconsistencies.addAll(check(node, all, prepared, deviceOf, dynamicMig));
+      // Unpreparing everything leaves the owned GPUs empty.
+      apply(dra, new Call(false, all), prepared, inconsistencies);
+      if (dynamicMig
+          && MockMigState.read(node).stream().anyMatch(gi -> MIG_GPUS.contains(gi.gpu()))) {
+        inconsistencies.add(nodeName + ": instances left after unpreparing every claim");
+      }
     }
     return new NodeRun(
-        kills, rounds, inconsistencies, Files.readString(log, StandardCharsets.UTF_8));
+        nodeName,
+        kills,
+        rounds,
+        (System.nanoTime() - started) / 1e9,
+        inconsistencies,
+        Files.readString(log, StandardCharsets.UTF_8));
   }
 
   // A pod's call: prepare some claims the kubelet does not hold, or unprepare some it holds.
@@ -215,7 +297,8 @@ class CrashConsistencyIT {
       if (call.prepare()) {
         if (o.ok()) {
           prepared.add(c.uid());
-        } else if (!o.error().contains("already prepared for another claim")) {
+        } else if (!o.error().contains("already prepared for another claim")
+            && !o.error().contains("Insufficient Resources (NVML error 23)")) {
           inconsistencies.add("prepare of " + c.name() + " failed: " + o.error());
         }
       } else if (o.ok()) {
@@ -227,7 +310,11 @@ class CrashConsistencyIT {
   }
 
   private static List<String> check(
-      FakeNode node, List<PodClaim> all, Set<String> prepared, Map<String, String> deviceOf)
+      FakeNode node,
+      List<PodClaim> all,
+      Set<String> prepared,
+      Map<String, List<String>> deviceOf,
+      boolean dynamicMig)
       throws IOException {
     List<String> problems = new ArrayList<>();
     Checkpoint cp;
@@ -256,9 +343,11 @@ class CrashConsistencyIT {
         if (!specs.contains(c.uid())) {
           problems.add(c.name() + " prepared but has no spec");
         }
-        String id = "k8s.gpu.gpudra.dev/claim=" + c.uid() + "-" + deviceOf.get(c.uid());
-        if (!defined.contains(id)) {
-          problems.add(c.name() + " CDI id " + id + " not in any spec");
+        for (String device : deviceOf.get(c.uid())) {
+          String id = "k8s.gpu.gpudra.dev/claim=" + c.uid() + "-" + device;
+          if (!defined.contains(id)) {
+            problems.add(c.name() + " CDI id " + id + " not in any spec");
+          }
         }
       } else {
         entry.ifPresent(e -> problems.add(c.name() + " not prepared but has entry " + e.state()));
@@ -281,6 +370,61 @@ class CrashConsistencyIT {
         }
       }
     }
+    if (dynamicMig) {
+      problems.addAll(migProblems(node));
+    }
     return problems;
+  }
+
+  /**
+   * Differences between the instances on the owned GPUs and those that completed checkpoint entries
+   * record; empty when they are exactly the same.
+   */
+  private static List<String> migProblems(FakeNode node) throws IOException {
+    Checkpoint cp;
+    try {
+      cp = CheckpointCodec.decode(Files.readAllBytes(node.checkpointFile()));
+    } catch (Exception e) {
+      return List.of("checkpoint unreadable: " + e.getMessage());
+    }
+    Set<MockMigState.GpuInstance> recorded = new HashSet<>();
+    for (PreparedClaim claim : cp.entries()) {
+      for (CheckpointedDevice d : claim.devices()) {
+        if (d.dynamicMig() == null) {
+          continue;
+        }
+        if (claim.state() != ClaimState.PREPARE_COMPLETED) {
+          if (d.dynamicMig().instance() != null) {
+            return List.of(claim.name() + " is not completed but records an instance");
+          }
+          continue;
+        }
+        Matcher m = MIG_NAME.matcher(d.deviceName());
+        if (!m.matches() || d.dynamicMig().instance() == null) {
+          return List.of(claim.name() + " completed without its instance: " + d);
+        }
+        recorded.add(
+            new MockMigState.GpuInstance(
+                Integer.parseInt(m.group(1)),
+                d.dynamicMig().instance().gpuInstanceId(),
+                d.dynamicMig().placementStart(),
+                d.dynamicMig().placementSize(),
+                List.of(d.dynamicMig().instance().computeInstanceId())));
+      }
+    }
+    Set<MockMigState.GpuInstance> present = new HashSet<>();
+    for (MockMigState.GpuInstance gi : MockMigState.read(node)) {
+      if (MIG_GPUS.contains(gi.gpu())) {
+        present.add(gi);
+      }
+    }
+    if (present.equals(recorded)) {
+      return List.of();
+    }
+    Set<MockMigState.GpuInstance> extra = new HashSet<>(present);
+    extra.removeAll(recorded);
+    Set<MockMigState.GpuInstance> missing = new HashSet<>(recorded);
+    missing.removeAll(present);
+    return List.of("MIG instances not recorded " + extra + ", recorded but missing " + missing);
   }
 }

@@ -115,6 +115,11 @@ public final class FakeNode {
     return pluginDir().resolve("checkpoint");
   }
 
+  /** The mock NVML library's MIG state file: the node's GPU and compute instances. */
+  public Path nvmlStateFile() {
+    return root.resolve("nvml.state");
+  }
+
   /** The plugin's environment on this node, talking to the API server at {@code masterUrl}. */
   public Map<String, String> env(String masterUrl) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -133,7 +138,7 @@ public final class FakeNode {
     env.put(PluginConfig.BOOT_ID_PATH, bootIdFile().toString());
     env.put(PluginConfig.METRICS_PORT, "0");
     env.put("GPUDRA_MOCK_NVML_PROFILE", profile);
-    env.put("GPUDRA_MOCK_NVML_STATE", root.resolve("nvml.state").toString());
+    env.put("GPUDRA_MOCK_NVML_STATE", nvmlStateFile().toString());
     env.put("KUBERNETES_MASTER", masterUrl);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");

@@ -183,6 +183,8 @@ class PrepareUnprepareIT {
     assertThat(CdiSpecCheck.problems(node.cdiDir(), outcome)).isEmpty();
     assertThat(Files.readString(spec(claim.uid()))).contains("/dev/nvidia-caps/nvidia-cap");
     assertThat(dra.unprepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+    // Static MIG never creates or destroys an instance: the mock's MIG state was never written.
+    assertThat(MockMigState.changed(node)).isFalse();
   }
 
   @Test

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.cdi.MigMinors;
 import dev.gpudra.cdi.PreparedDevice;
+import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.core.config.NodeSharingPolicy;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigCounters;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
+import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResultBuilder;
@@ -61,7 +63,8 @@ class PreparePlannerTest {
           "node-a",
           INVENTORY,
           MigMinors.parse("gpu1/gi7/access 66\ngpu1/gi7/ci0/access 67\n"),
-          NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"));
+          NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"),
+          false);
 
   private static Gpu gpu(int minor, String uuid, MigMode mode, List<MigDevice> migs) {
     return new Gpu(
@@ -119,11 +122,11 @@ class PreparePlannerTest {
                     result("small", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g10gb-19-4", null),
                     result("other", "example.com", "node-a", "x", null))));
 
-    assertThat(plan.devices()).extracting(PlannedDevice::hardware).hasSize(2);
-    assertThat(plan.devices().get(0).hardware())
+    assertThat(plan.hardware()).hasSize(2);
+    assertThat(plan.hardware().get(0))
         .isEqualTo(
             new PreparedDevice.FullGpu("gpu-0", 0, GPU0, new dev.gpudra.cdi.Sharing.Exclusive()));
-    assertThat(plan.devices().get(1).hardware())
+    assertThat(plan.hardware().get(1))
         .isEqualTo(
             new PreparedDevice.MigDevice(
                 "gpu-1-mig-1g10gb-19-4",
@@ -182,7 +185,8 @@ class PreparePlannerTest {
             "node-a",
             split,
             MigMinors.parse("gpu1/gi7/access 66\ngpu1/gi7/ci0/access 67\ngpu1/gi7/ci1/access 68\n"),
-            NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"));
+            NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"),
+            false);
 
     PreparePlan plan =
         planner.plan(
@@ -192,7 +196,7 @@ class PreparePlannerTest {
                 List.of(
                     result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g20gb-15-4-c1", null))));
 
-    assertThat(plan.devices().getFirst().hardware())
+    assertThat(plan.hardware().getFirst())
         .isEqualTo(
             new PreparedDevice.MigDevice(
                 "gpu-1-mig-1g20gb-15-4-c1",
@@ -307,5 +311,147 @@ class PreparePlannerTest {
     assertThatThrownBy(() -> PLANNER.plan(REF, claim))
         .isInstanceOf(PrepareRefusedException.class)
         .hasMessageContaining("requests [a, b] share device gpu-0 but configure it differently");
+  }
+
+  // Dynamic MIG: GPU 1 of INVENTORY with the A100's 1g.10gb and 3g.40gb profiles; GPU 2 an H100
+  // with MIG off, which offers placements too (it could switch MIG on without a reset).
+  private static final MigProfile ONE_G =
+      new MigProfile(
+          0,
+          19,
+          "1g.10gb",
+          1,
+          10L << 30,
+          new MigCounters(1, 14, 1, 0, 0, 0, 0),
+          7,
+          java.util.stream.IntStream.range(0, 7).mapToObj(i -> new MigPlacement(i, 1)).toList());
+  private static final MigProfile THREE_G =
+      new MigProfile(
+          2,
+          9,
+          "3g.40gb",
+          3,
+          40L << 30,
+          new MigCounters(4, 42, 3, 2, 0, 0, 0),
+          2,
+          List.of(new MigPlacement(0, 4), new MigPlacement(4, 4)));
+  private static final String GPU2 = "GPU-00000000-0000-4000-8000-000000000002";
+
+  private static PreparePlanner dynamicPlanner() {
+    Gpu a100 = INVENTORY.gpus().get(1);
+    Gpu withProfiles =
+        new Gpu(
+            a100.index(),
+            a100.minor(),
+            a100.uuid(),
+            a100.productName(),
+            a100.brand(),
+            a100.architecture(),
+            a100.cudaComputeCapability(),
+            a100.memoryBytes(),
+            a100.pciBusId(),
+            a100.migMode(),
+            List.of(ONE_G, THREE_G),
+            a100.migDevices());
+    Gpu h100Off =
+        new Gpu(
+            2,
+            2,
+            GPU2,
+            "NVIDIA H100 80GB HBM3",
+            "Nvidia",
+            "Hopper",
+            "9.0",
+            80L << 30,
+            "0000:02:00.0",
+            new MigMode(true, false, false),
+            List.of(ONE_G),
+            List.of());
+    return new PreparePlanner(
+        "gpu.gpudra.dev",
+        "node-a",
+        new NodeInventory(
+            "550.54.15",
+            "12.4",
+            List.of(INVENTORY.gpus().get(0), withProfiles, h100Off),
+            List.of()),
+        MigMinors.NONE,
+        NodeSharingPolicy.exclusiveOnly("GPUDRA_SHARING_STRATEGIES"),
+        true);
+  }
+
+  @Test
+  void plansAPlacementOfADynamicMigGpuAsANewDeviceRecordedBeforeItExists() throws Exception {
+    PreparePlan plan =
+        dynamicPlanner()
+            .plan(
+                REF,
+                claim(
+                    UID,
+                    List.of(
+                        result("mig", "gpu.gpudra.dev", "node-a", "gpu-1-mig-3g40gb-9-4", null),
+                        result("gpu", "gpu.gpudra.dev", "node-a", "gpu-0", null))));
+
+    assertThat(plan.devices().get(0))
+        .isInstanceOfSatisfying(
+            PlannedDevice.NewMig.class,
+            mig -> {
+              assertThat(mig.parentMinor()).isEqualTo(1);
+              assertThat(mig.record().dynamicMig()).isEqualTo(DynamicMig.planned(GPU1, 9, 4, 4));
+            });
+    assertThat(plan.devices().get(1)).isInstanceOf(PlannedDevice.Existing.class);
+    assertThatThrownBy(plan::hardware).hasMessageContaining("has not been created");
+  }
+
+  @Test
+  void anExistingMigDeviceOfADynamicMigGpuIsStillANewDeviceButStaticModeUsesIt() throws Exception {
+    // GPU 1 holds a 1g.10gb device at slice 4: with dynamic MIG the plugin owns the GPU's
+    // instances and creates (never adopts) one per claim; statically the device itself is given.
+    ResourceClaim claim =
+        claim(UID, List.of(result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g10gb-19-4", null)));
+
+    assertThat(dynamicPlanner().plan(REF, claim).devices().getFirst())
+        .isInstanceOf(PlannedDevice.NewMig.class);
+    assertThat(PLANNER.plan(REF, claim).devices().getFirst())
+        .isInstanceOfSatisfying(
+            PlannedDevice.Existing.class, e -> assertThat(e.record().dynamicMig()).isNull());
+  }
+
+  static Stream<Arguments> dynamicMigRefusals() {
+    return Stream.of(
+        Arguments.of(
+            "one compute instance",
+            result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g10gb-19-4-c0", null),
+            "names one compute instance"),
+        Arguments.of(
+            "admin access",
+            result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-1g10gb-19-4", true),
+            "admin access to MIG device gpu-1-mig-1g10gb-19-4 is not supported with dynamic MIG"),
+        Arguments.of(
+            "unknown profile",
+            result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-2g20gb-14-0", null),
+            "GPU 1 has no MIG profile 2g20gb with id 14"),
+        Arguments.of(
+            "no such placement",
+            result("r", "gpu.gpudra.dev", "node-a", "gpu-1-mig-3g40gb-9-2", null),
+            "MIG profile 3g.40gb has no placement starting at memory slice 2 on GPU 1"),
+        Arguments.of(
+            "MIG off",
+            result("r", "gpu.gpudra.dev", "node-a", "gpu-2-mig-1g10gb-19-0", null),
+            "MIG mode is disabled on GPU 2, so MIG device gpu-2-mig-1g10gb-19-0 cannot be"
+                + " created; this plugin does not switch MIG mode on (an administrator can:"
+                + " nvidia-smi -i "
+                + GPU2
+                + " -mig 1)"));
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("dynamicMigRefusals")
+  void refusesDynamicMigDevicesItCannotCreate(
+      String name, DeviceRequestAllocationResult result, String reason) {
+    assertThatThrownBy(() -> dynamicPlanner().plan(REF, claim(UID, List.of(result))))
+        .isInstanceOf(PrepareRefusedException.class)
+        .hasMessageStartingWith("claim ml/train (" + UID + "): ")
+        .hasMessageContaining(reason);
   }
 }
