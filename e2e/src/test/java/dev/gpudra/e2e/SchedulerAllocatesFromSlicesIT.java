@@ -35,8 +35,11 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The real kube-scheduler allocates ResourceClaims from our dynamic-MIG slices of an 8x H100 node
- * and the chart's DeviceClasses. No kubelet runs, so a scheduled pod stays Pending but bound: its
- * {@code spec.nodeName} and the claim's {@code status.allocation} are the scheduler's answer.
+ * and the chart's DeviceClasses, mapped with MIG mode switching ({@code
+ * SliceMappingOptions.switchesMigMode}): every GPU is offered whole and as placements at once, the
+ * layout where only the shared counters keep a whole GPU and its MIG devices apart. No kubelet
+ * runs, so a scheduled pod stays Pending but bound: its {@code spec.nodeName} and the claim's
+ * {@code status.allocation} are the scheduler's answer.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -71,7 +74,8 @@ class SchedulerAllocatesFromSlicesIT {
     node = "sched-h100-8x-" + ++nodes;
     FakeNodes.createReady(client, node);
     new ResourceSlicePublisher(client, DRIVER, node)
-        .publish(ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true)));
+        .publish(
+            ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true, true)));
   }
 
   @AfterEach

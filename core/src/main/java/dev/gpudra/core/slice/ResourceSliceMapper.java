@@ -23,10 +23,11 @@ import java.util.List;
  *   <li>MIG off (or no MIG support): the full GPU, {@code gpu-<minor>}.
  *   <li>MIG on, static MIG: the MIG devices that exist ({@code type=mig}); the parent is not
  *       allocatable while it is partitioned.
- *   <li>Dynamic MIG: every possible placement of every profile as a device consuming counters from
- *       the GPU's counter set; the full GPU too (consuming all counters) where MIG can be toggled
- *       without a reset (compute capability 9 and newer), or where MIG is off on older GPUs (then
- *       no placements, since enabling MIG there needs a reset).
+ *   <li>Dynamic MIG: on a GPU with MIG mode on, every possible placement of every profile as a
+ *       device consuming counters from the GPU's counter set; a GPU with MIG off is offered whole.
+ *       With {@link SliceMappingOptions#switchesMigMode()} (a plugin that switches MIG mode at
+ *       prepare time), a GPU that can toggle MIG without a reset (compute capability 9 and newer)
+ *       is offered whole (consuming all counters) and as placements, whatever its mode.
  * </ul>
  *
  * <p>Splitting respects the API: counter sets go into counters-only slices (at most 8 each), and
@@ -47,10 +48,10 @@ public final class ResourceSliceMapper {
     boolean usesCounters = false;
     List<Gpu> gpus = node.gpus().stream().sorted(Comparator.comparingInt(Gpu::minor)).toList();
     for (Gpu gpu : gpus) {
-      if (options.dynamicMig() && offersDynamicMig(gpu)) {
+      if (options.dynamicMig() && offersDynamicMig(gpu, options.switchesMigMode())) {
         MigCounterSet counters = MigCounterSet.of(gpu);
         counterSets.add(counters.counterSet());
-        devices.addAll(dynamicDevices(node, gpu, counters));
+        devices.addAll(dynamicDevices(node, gpu, counters, options.switchesMigMode()));
         usesCounters = true;
       } else if (gpu.migMode().current()) {
         // Static MIG, or dynamic MIG where MIG cannot be managed: what exists is what is offered.
@@ -81,13 +82,21 @@ public final class ResourceSliceMapper {
   }
 
   /**
-   * Whether dynamic MIG placements are published for the GPU: it needs MIG profiles, and MIG must
-   * be on already unless the GPU can switch MIG on without a reset.
+   * Whether the kubelet plugin (which does not switch MIG mode) publishes dynamic MIG placements
+   * for the GPU: it needs MIG profiles and MIG mode on.
    */
   public static boolean offersDynamicMig(Gpu gpu) {
+    return offersDynamicMig(gpu, false);
+  }
+
+  /**
+   * Whether dynamic MIG placements are published for the GPU: it needs MIG profiles, and MIG must
+   * be on already unless mode switching is on and the GPU can switch MIG on without a reset.
+   */
+  private static boolean offersDynamicMig(Gpu gpu, boolean switchesMigMode) {
     return gpu.migMode().capable()
         && !gpu.migProfiles().isEmpty()
-        && (gpu.migMode().current() || togglesMigWithoutReset(gpu));
+        && (gpu.migMode().current() || (switchesMigMode && togglesMigWithoutReset(gpu)));
   }
 
   private static boolean togglesMigWithoutReset(Gpu gpu) {
@@ -95,9 +104,11 @@ public final class ResourceSliceMapper {
     return Integer.parseInt(major) >= MIG_TOGGLE_WITHOUT_RESET_CC_MAJOR;
   }
 
-  private static List<Device> dynamicDevices(NodeInventory node, Gpu gpu, MigCounterSet counters) {
+  private static List<Device> dynamicDevices(
+      NodeInventory node, Gpu gpu, MigCounterSet counters, boolean switchesMigMode) {
     List<Device> devices = new ArrayList<>();
-    if (!gpu.migMode().current() || togglesMigWithoutReset(gpu)) {
+    // The whole GPU next to its placements needs MIG mode switched off or on at prepare time.
+    if (switchesMigMode && (!gpu.migMode().current() || togglesMigWithoutReset(gpu))) {
       devices.add(
           new DeviceBuilder(fullGpu(node, gpu))
               .withConsumesCounters(counters.fullGpuConsumption())

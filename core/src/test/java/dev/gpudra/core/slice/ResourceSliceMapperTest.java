@@ -30,6 +30,8 @@ class ResourceSliceMapperTest {
       new SliceMappingOptions("gpu.gpudra.dev", "node-a", false);
   private static final SliceMappingOptions DYNAMIC =
       new SliceMappingOptions("gpu.gpudra.dev", "node-a", true);
+  private static final SliceMappingOptions DYNAMIC_SWITCHING =
+      new SliceMappingOptions("gpu.gpudra.dev", "node-a", true, true);
   private static final MigMode MIG_OFF = new MigMode(true, false, false);
   private static final MigMode MIG_ON = new MigMode(true, true, true);
 
@@ -103,7 +105,7 @@ class ResourceSliceMapperTest {
   void dynamicMigPlacementsCarryTheirGpusPcieRoot() {
     NodeInventory inventory =
         node(
-            h100(0, MIG_OFF)
+            h100(0, MIG_ON)
                 .withPciTopology(new PciTopology(Optional.of("pci0000:15"), OptionalInt.of(0))));
 
     List<ResourceSliceSpec> slices = ResourceSliceMapper.map(inventory, DYNAMIC);
@@ -190,8 +192,9 @@ class ResourceSliceMapperTest {
   }
 
   @Test
-  void dynamicMigOnHopperOffersTheFullGpuConsumingEveryCounter() {
-    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC);
+  void dynamicMigOnHopperWithModeSwitchingOffersTheFullGpuConsumingEveryCounter() {
+    List<ResourceSliceSpec> slices =
+        ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC_SWITCHING);
 
     Map<String, Counter> totals = slices.get(0).getSharedCounters().getFirst().getCounters();
     assertThat(slices.get(0).getSharedCounters().getFirst().getName())
@@ -211,8 +214,23 @@ class ResourceSliceMapperTest {
   }
 
   @Test
+  void dynamicMigOnHopperWithoutModeSwitchingOffersTheGpuAsItsModeIs() {
+    List<ResourceSliceSpec> off = ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC);
+    assertThat(devices(off)).extracting(Device::getName).containsExactly("gpu-0");
+    assertThat(off).allSatisfy(s -> assertThat(s.getSharedCounters()).isEmpty());
+
+    List<ResourceSliceSpec> on = ResourceSliceMapper.map(node(h100(0, MIG_ON)), DYNAMIC);
+    assertThat(devices(on)).isNotEmpty();
+    assertThat(devices(on))
+        .extracting(Device::getName)
+        .doesNotContain("gpu-0")
+        .allMatch(name -> name.startsWith("gpu-0-mig-"));
+  }
+
+  @Test
   void aPlacementConsumesItsProfileAndExactlyTheMemorySlicesItSpans() {
-    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC);
+    List<ResourceSliceSpec> slices =
+        ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC_SWITCHING);
 
     Map<String, Counter> consumed =
         device(slices, "gpu-0-mig-3g40gb-9-4").getConsumesCounters().getFirst().getCounters();
@@ -269,7 +287,7 @@ class ResourceSliceMapperTest {
   void eightDynamicMigGpusAreSplitWithinTheApiLimits() {
     NodeInventory eight = h100s(8);
 
-    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(eight, DYNAMIC);
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(eight, DYNAMIC_SWITCHING);
 
     int devicesPerGpu = 1 + 7 + 3 + 2 + 1 + 1 + 7 + 4;
     assertThat(devices(slices)).hasSize(8 * devicesPerGpu);
@@ -295,7 +313,7 @@ class ResourceSliceMapperTest {
 
   @Test
   void mappingIsDeterministic() {
-    assertThat(ResourceSliceMapper.map(h100s(3), DYNAMIC))
-        .isEqualTo(ResourceSliceMapper.map(h100s(3), DYNAMIC));
+    assertThat(ResourceSliceMapper.map(h100s(3), DYNAMIC_SWITCHING))
+        .isEqualTo(ResourceSliceMapper.map(h100s(3), DYNAMIC_SWITCHING));
   }
 }
