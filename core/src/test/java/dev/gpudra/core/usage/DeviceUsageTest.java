@@ -68,7 +68,9 @@ class DeviceUsageTest {
     List<ResourceSliceSpec> specs =
         ResourceSliceMapper.map(
             new NodeInventory("550.54.15", "12.4", List.of(h100(0), h100(1)), List.of()),
-            new SliceMappingOptions(DRIVER, node, dynamicMig));
+            // Dynamic MIG here is the layout with MIG mode switching: each GPU whole and as
+            // placements, the case where counters make devices unavailable.
+            new SliceMappingOptions(DRIVER, node, dynamicMig, dynamicMig));
     List<ResourceSlice> slices = new ArrayList<>();
     for (ResourceSliceSpec spec : specs) {
       spec.getPool().setGeneration(generation);

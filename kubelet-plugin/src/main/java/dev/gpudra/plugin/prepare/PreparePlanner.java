@@ -187,7 +187,12 @@ public final class PreparePlanner {
           new PlannedDevice.Existing(record, fullGpu(ref, deviceName, gpu, sharing));
       case DeviceNames.Parsed.Mig mig -> {
         Gpu parent = gpu(ref, deviceName, mig.minor());
-        if (dynamicMig && ResourceSliceMapper.offersDynamicMig(parent)) {
+        // A MIG-capable GPU with MIG off publishes no placements, but an allocation made before
+        // MIG was turned off still names one: newMig refuses it saying so.
+        boolean migManaged =
+            ResourceSliceMapper.offersDynamicMig(parent)
+                || (parent.migMode().capable() && !parent.migProfiles().isEmpty());
+        if (dynamicMig && migManaged) {
           yield newMig(ref, record, parent, mig, sharing);
         }
         yield new PlannedDevice.Existing(record, migDevice(ref, deviceName, parent, mig, sharing));

@@ -88,7 +88,9 @@ class ResourceSlicePublisherIT {
     List<Gpu> list = IntStream.range(0, gpus).mapToObj(ResourceSlicePublisherIT::h100).toList();
     return ResourceSliceMapper.map(
         new NodeInventory("550.54.15", "12.4", list, List.of()),
-        new SliceMappingOptions(DRIVER, NODE, dynamicMig));
+        // The layout with MIG mode switching (each GPU whole and as placements): many devices
+        // per GPU, so a few GPUs already need several slices.
+        new SliceMappingOptions(DRIVER, NODE, dynamicMig, dynamicMig));
   }
 
   private List<ResourceSlice> published() {
