@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 
 /** The ResourceClaims a pod uses, as the kubelet finds them, and what they were allocated. */
 public final class PodClaims {
@@ -16,12 +17,13 @@ public final class PodClaims {
   private PodClaims() {}
 
   /**
-   * The pod's claims that exist: named ones ({@code resourceClaimName}), those made from templates
-   * ({@code status.resourceClaimStatuses}) and the one the scheduler made for the pod's extended
+   * The names of the pod's claims, as the kubelet finds them: named ones ({@code
+   * resourceClaimName}), those made from templates ({@code status.resourceClaimStatuses}; empty
+   * while the claim is not created yet) and the one the scheduler made for the pod's extended
    * resources ({@code status.extendedResourceClaimStatus}).
    */
-  public static List<ResourceClaim> of(KubernetesClient client, Pod pod) {
-    List<String> names = new ArrayList<>();
+  public static List<Optional<String>> names(Pod pod) {
+    List<Optional<String>> names = new ArrayList<>();
     List<PodResourceClaim> podClaims =
         pod.getSpec().getResourceClaims() == null ? List.of() : pod.getSpec().getResourceClaims();
     List<PodResourceClaimStatus> statuses =
@@ -30,19 +32,28 @@ public final class PodClaims {
             : pod.getStatus().getResourceClaimStatuses();
     for (PodResourceClaim podClaim : podClaims) {
       if (podClaim.getResourceClaimName() != null) {
-        names.add(podClaim.getResourceClaimName());
+        names.add(Optional.of(podClaim.getResourceClaimName()));
       } else {
-        statuses.stream()
-            .filter(s -> podClaim.getName().equals(s.getName()))
-            .map(PodResourceClaimStatus::getResourceClaimName)
-            .filter(Objects::nonNull)
-            .forEach(names::add);
+        names.add(
+            statuses.stream()
+                .filter(s -> podClaim.getName().equals(s.getName()))
+                .map(PodResourceClaimStatus::getResourceClaimName)
+                .filter(Objects::nonNull)
+                .findFirst());
       }
     }
     if (pod.getStatus() != null && pod.getStatus().getExtendedResourceClaimStatus() != null) {
-      names.add(pod.getStatus().getExtendedResourceClaimStatus().getResourceClaimName());
+      names.add(
+          Optional.ofNullable(
+              pod.getStatus().getExtendedResourceClaimStatus().getResourceClaimName()));
     }
-    return names.stream()
+    return names;
+  }
+
+  /** The pod's claims that exist ({@link #names}). */
+  public static List<ResourceClaim> of(KubernetesClient client, Pod pod) {
+    return names(pod).stream()
+        .flatMap(Optional::stream)
         .map(
             name ->
                 client

@@ -1,5 +1,6 @@
 package dev.gpudra.e2e.nodes;
 
+import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.plugin.emulator.CdiSpecCheck;
 import dev.gpudra.plugin.emulator.ClaimOutcome;
 import dev.gpudra.plugin.emulator.DraCalls;
@@ -10,8 +11,6 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodConditionBuilder;
-import io.fabric8.kubernetes.api.model.PodResourceClaim;
-import io.fabric8.kubernetes.api.model.PodResourceClaimStatus;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -236,7 +235,7 @@ public final class NodeAgent implements AutoCloseable {
    */
   private Optional<List<PodClaim>> allocatedClaims(Pod pod) {
     List<PodClaim> claims = new ArrayList<>();
-    for (Optional<String> claimName : claimNames(pod)) {
+    for (Optional<String> claimName : PodClaims.names(pod)) {
       if (claimName.isEmpty()) {
         return Optional.empty();
       }
@@ -268,39 +267,6 @@ public final class NodeAgent implements AutoCloseable {
       }
     }
     return Optional.of(claims);
-  }
-
-  /**
-   * The names of the pod's claims: those of {@code spec.resourceClaims}, empty where the claim for
-   * a template is not created yet, and the claim the scheduler made for the pod's extended
-   * resources.
-   */
-  private static List<Optional<String>> claimNames(Pod pod) {
-    List<Optional<String>> names = new ArrayList<>();
-    List<PodResourceClaim> podClaims =
-        pod.getSpec().getResourceClaims() == null ? List.of() : pod.getSpec().getResourceClaims();
-    podClaims.forEach(c -> names.add(claimName(pod, c)));
-    if (pod.getStatus() != null && pod.getStatus().getExtendedResourceClaimStatus() != null) {
-      names.add(
-          Optional.ofNullable(
-              pod.getStatus().getExtendedResourceClaimStatus().getResourceClaimName()));
-    }
-    return names;
-  }
-
-  private static Optional<String> claimName(Pod pod, PodResourceClaim podClaim) {
-    if (podClaim.getResourceClaimName() != null) {
-      return Optional.of(podClaim.getResourceClaimName());
-    }
-    List<PodResourceClaimStatus> statuses =
-        pod.getStatus() == null || pod.getStatus().getResourceClaimStatuses() == null
-            ? List.of()
-            : pod.getStatus().getResourceClaimStatuses();
-    return statuses.stream()
-        .filter(s -> podClaim.getName().equals(s.getName()))
-        .map(PodResourceClaimStatus::getResourceClaimName)
-        .filter(n -> n != null)
-        .findFirst();
   }
 
   private void markRunning(Pod pod) {
