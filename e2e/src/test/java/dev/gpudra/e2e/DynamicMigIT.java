@@ -11,6 +11,7 @@ import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.node.AdminNvml;
 import dev.gpudra.plugin.node.MockMigState;
@@ -147,14 +148,7 @@ class DynamicMigIT {
   }
 
   private Pod awaitRunning(String name) {
-    return await("pod " + name + " Running")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> client.pods().inNamespace(NAMESPACE).withName(name).get(),
-            p ->
-                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-                    || !node.agent().problems().isEmpty());
+    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(node));
   }
 
   private static double seconds(long sinceNanos) {

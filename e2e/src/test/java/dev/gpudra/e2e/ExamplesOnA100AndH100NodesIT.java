@@ -347,17 +347,7 @@ class ExamplesOnA100AndH100NodesIT {
   }
 
   private Pod awaitRunning(String ns, String name) {
-    Pod pod =
-        await("pod " + ns + "/" + name + " Running")
-            .atMost(TIMEOUT)
-            .pollInterval(Duration.ofMillis(250))
-            .until(
-                () -> client.pods().inNamespace(ns).withName(name).get(),
-                p ->
-                    (p != null
-                            && p.getStatus() != null
-                            && "Running".equals(p.getStatus().getPhase()))
-                        || nodes.stream().anyMatch(n -> !n.agent().problems().isEmpty()));
+    Pod pod = TestPods.awaitRunning(client, ns, name, TIMEOUT, nodes);
     assertNoAgentProblems();
     return pod;
   }

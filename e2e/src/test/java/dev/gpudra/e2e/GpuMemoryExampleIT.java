@@ -9,6 +9,7 @@ import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
@@ -119,15 +120,7 @@ class GpuMemoryExampleIT {
   }
 
   private Pod awaitRunning() {
-    return await("pod " + POD + " Running")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> client.pods().inNamespace(NAMESPACE).withName(POD).get(),
-            p ->
-                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-                    || !small.agent().problems().isEmpty()
-                    || !large.agent().problems().isEmpty());
+    return TestPods.awaitRunning(client, NAMESPACE, POD, TIMEOUT, List.of(small, large));
   }
 
   private ResourceClaim podClaim(Pod pod) {

@@ -10,6 +10,7 @@ import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.NodeAgent;
 import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.emulator.ClaimOutcome;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -117,14 +118,7 @@ class OneGpuExampleIT {
   }
 
   private Pod awaitRunning(String name) {
-    return await("pod " + name + " Running")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> client.pods().inNamespace(NAMESPACE).withName(name).get(),
-            p ->
-                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-                    || !node.agent().problems().isEmpty());
+    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(node));
   }
 
   private ResourceClaim podClaim(Pod pod) {

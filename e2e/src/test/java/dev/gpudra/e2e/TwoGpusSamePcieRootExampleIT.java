@@ -251,15 +251,7 @@ class TwoGpusSamePcieRootExampleIT {
   }
 
   private Pod awaitRunning(String name) {
-    return await("pod " + name + " Running")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(
-            () -> pod(name),
-            p ->
-                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
-                    || !a100.agent().problems().isEmpty()
-                    || !h100.agent().problems().isEmpty());
+    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(a100, h100));
   }
 
   /**

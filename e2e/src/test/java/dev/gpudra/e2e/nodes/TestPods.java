@@ -1,9 +1,14 @@
 package dev.gpudra.e2e.nodes;
 
+import static org.awaitility.Awaitility.await;
+
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.PodResourceClaim;
 import io.fabric8.kubernetes.api.model.PodResourceClaimBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -37,6 +42,27 @@ public final class TestPods {
             .withName(podClaim)
             .withResourceClaimTemplateName(template)
             .build());
+  }
+
+  /**
+   * Waits until pod {@code namespace/name} is Running, or until one of {@code nodes}' agents has
+   * reported a problem (then the pod is returned as it is, for the caller's assertions to say what
+   * went wrong).
+   */
+  public static Pod awaitRunning(
+      KubernetesClient client,
+      String namespace,
+      String name,
+      Duration timeout,
+      List<FakeGpuNode> nodes) {
+    return await("pod " + namespace + "/" + name + " Running")
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(250))
+        .until(
+            () -> client.pods().inNamespace(namespace).withName(name).get(),
+            p ->
+                (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
+                    || nodes.stream().anyMatch(n -> !n.agent().problems().isEmpty()));
   }
 
   private static Pod pod(String name, Optional<String> node, PodResourceClaim claim) {
