@@ -3,18 +3,15 @@ package dev.gpudra.cdi.io;
 import dev.gpudra.cdi.CdiNames;
 import dev.gpudra.cdi.ClaimSpec;
 import dev.gpudra.cdi.spec.CdiJson;
+import dev.gpudra.runtime.AtomicFileWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -24,11 +21,11 @@ import java.util.TreeSet;
 /**
  * The one class that writes, deletes and lists our CDI spec files.
  *
- * <p>Writes are atomic and durable: the bytes go to a temporary file in the CDI directory, which is
- * fsync'ed, renamed over the final name, and the directory is fsync'ed. A runtime reading the
- * directory therefore sees either the old spec or the new one, never a partial file, also across a
- * crash. Temporary names end in {@code .tmp}, which runtimes ignore (they read {@code .json} and
- * {@code .yaml} only).
+ * <p>Writes are atomic and durable ({@link AtomicFileWriter}): the bytes go to a temporary file in
+ * the CDI directory, which is fsync'ed, renamed over the final name, and the directory is fsync'ed;
+ * a failed write removes its temporary file. A runtime reading the directory therefore sees either
+ * the old spec or the new one, never a partial file, also across a crash. Temporary names end in
+ * {@code .tmp}, which runtimes ignore (they read {@code .json} and {@code .yaml} only).
  *
  * <p>Every file name comes from {@link CdiNames#specFileName}, which only accepts claim UIDs, and
  * is checked once more to resolve to a direct child of the CDI directory before any I/O.
@@ -92,33 +89,8 @@ public final class CdiSpecWriter {
                   + "-"
                   + Thread.currentThread().threadId()
                   + TEMP_SUFFIX);
-      try {
-        try (FileChannel ch =
-            FileChannel.open(
-                temp,
-                StandardOpenOption.CREATE,
-                StandardOpenOption.TRUNCATE_EXISTING,
-                StandardOpenOption.WRITE)) {
-          // Set before the fsync so the mode is as durable as the content. Runtimes may run as
-          // another user; the spec holds no secrets.
-          Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString("rw-r--r--"));
-          ByteBuffer buf = ByteBuffer.wrap(bytes);
-          while (buf.hasRemaining()) {
-            ch.write(buf);
-          }
-          ch.force(true);
-        }
-        Files.move(
-            temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (IOException | RuntimeException e) {
-        try {
-          Files.deleteIfExists(temp);
-        } catch (IOException cleanup) {
-          e.addSuppressed(cleanup);
-        }
-        throw e;
-      }
-      syncDirectory();
+      // Runtimes may run as another user; the spec holds no secrets.
+      AtomicFileWriter.write(target, temp, bytes, PosixFilePermissions.fromString("rw-r--r--"));
       return target;
     } catch (AtomicMoveNotSupportedException e) {
       throw new UncheckedIOException(
@@ -225,8 +197,6 @@ public final class CdiSpecWriter {
 
   // The rename or unlink is durable only once the directory entry itself is on disk.
   private void syncDirectory() throws IOException {
-    try (FileChannel dir = FileChannel.open(cdiRoot, StandardOpenOption.READ)) {
-      dir.force(true);
-    }
+    AtomicFileWriter.syncDirectory(cdiRoot);
   }
 }

@@ -107,7 +107,7 @@ class CdiSpecWriterIT {
   }
 
   @Test
-  void aFailedWriteLeavesNoPartialFile() throws IOException {
+  void aFailedWriteLeavesNoPartialOrTemporaryFile() throws IOException {
     CdiSpecWriter writer = new CdiSpecWriter(root());
     ClaimSpec spec = a100(Fixtures.A100_FULL_CLAIM);
     // A non-empty directory where the spec should go makes the final rename fail.
@@ -115,6 +115,7 @@ class CdiSpecWriterIT {
 
     assertThatThrownBy(() -> writer.write(spec)).isInstanceOf(UncheckedIOException.class);
 
+    // The temporary file was written and synced before the rename failed: it is gone too.
     assertThat(listing()).containsExactly(spec.fileName());
     assertThat(Files.isDirectory(root().resolve(spec.fileName()))).isTrue();
   }

@@ -1,20 +1,17 @@
 package dev.gpudra.plugin.metrics;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.gpudra.runtime.StatusResponse;
+import dev.gpudra.runtime.StatusServer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.function.Supplier;
 
 /**
- * HTTP endpoints on the JDK's server: {@code /metrics} (Prometheus text) and {@code /healthz},
- * which answers 200 only when the liveness check passes (it calls the plugin's own sockets, so a
- * wedged gRPC server fails the probe) and 503 with the reason otherwise.
+ * The plugin's status endpoints, served by the shared {@link StatusServer}: {@code /metrics}
+ * (Prometheus text) and {@code /healthz}, which answers 200 only when the liveness check passes (it
+ * calls the plugin's own sockets, so a wedged gRPC server fails the probe) and 503 with the reason
+ * otherwise. Threads and error answers are the status server's; this class only routes.
  */
 public final class MetricsServer implements AutoCloseable {
 
@@ -22,12 +19,10 @@ public final class MetricsServer implements AutoCloseable {
   @FunctionalInterface
   public interface LivenessCheck extends Supplier<String> {}
 
-  private final HttpServer server;
-  private final ExecutorService executor;
+  private final StatusServer server;
 
-  private MetricsServer(HttpServer server, ExecutorService executor) {
+  private MetricsServer(StatusServer server) {
     this.server = server;
-    this.executor = executor;
   }
 
   /**
@@ -37,60 +32,36 @@ public final class MetricsServer implements AutoCloseable {
    */
   public static MetricsServer start(
       int port, PrometheusMeterRegistry registry, LivenessCheck liveness) throws IOException {
-    HttpServer server = HttpServer.create(new InetSocketAddress(port), 16);
-    ExecutorService executor =
-        Executors.newFixedThreadPool(
-            2,
-            r -> {
-              Thread t = new Thread(r, "metrics-http");
-              t.setDaemon(true);
-              return t;
-            });
-    server.setExecutor(executor);
-    server.createContext(
-        "/metrics",
-        exchange ->
-            respond(exchange, 200, "text/plain; version=0.0.4; charset=utf-8", registry.scrape()));
-    server.createContext(
-        "/healthz",
-        exchange -> {
-          String problem;
-          try {
-            problem = liveness.get();
-          } catch (RuntimeException e) {
-            // An exception in a handler would drop the connection without an answer.
-            problem = "liveness check failed: " + e;
-          }
-          respond(
-              exchange,
-              problem == null ? 200 : 503,
-              "text/plain; charset=utf-8",
-              problem == null ? "ok\n" : problem + "\n");
-        });
-    server.start();
-    return new MetricsServer(server, executor);
+    return new MetricsServer(
+        StatusServer.on(new InetSocketAddress(port))
+            .threadName("metrics-http")
+            .route(
+                "/metrics",
+                path -> new StatusResponse(200, StatusResponse.PROMETHEUS, registry.scrape()))
+            .route("/healthz", path -> health(liveness))
+            .start());
+  }
+
+  private static StatusResponse health(LivenessCheck liveness) {
+    String problem;
+    try {
+      problem = liveness.get();
+    } catch (RuntimeException e) {
+      // A failing check is an unhealthy plugin (503 with the reason), not a server error.
+      problem = "liveness check failed: " + e;
+    }
+    return problem == null
+        ? StatusResponse.text(200, "ok\n")
+        : StatusResponse.text(503, problem + "\n");
   }
 
   /** The bound port. */
   public int port() {
-    return server.getAddress().getPort();
-  }
-
-  private static void respond(HttpExchange exchange, int status, String type, String body)
-      throws IOException {
-    try (exchange) {
-      byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().set("Content-Type", type);
-      exchange.sendResponseHeaders(status, bytes.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(bytes);
-      }
-    }
+    return server.port();
   }
 
   @Override
   public void close() {
-    server.stop(0);
-    executor.shutdownNow();
+    server.close();
   }
 }

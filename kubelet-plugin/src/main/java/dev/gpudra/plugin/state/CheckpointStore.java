@@ -3,15 +3,13 @@ package dev.gpudra.plugin.state;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.CheckpointCodec;
 import dev.gpudra.core.checkpoint.CorruptCheckpointException;
+import dev.gpudra.runtime.AtomicFileWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
@@ -20,10 +18,11 @@ import java.util.Locale;
 /**
  * The checkpoint file: the only class that reads or writes it.
  *
- * <p>Writes are atomic and durable: the bytes go to a temporary file in the same directory, are
- * fsync'ed, renamed over the checkpoint, and the directory is fsync'ed. A crash at any point leaves
- * either the old or the new checkpoint, never a mix; a leftover temporary file is ignored and
- * overwritten by the next save.
+ * <p>Writes are atomic and durable ({@link AtomicFileWriter}): the bytes go to a temporary file in
+ * the same directory, are fsync'ed, renamed over the checkpoint, and the directory is fsync'ed. A
+ * crash at any point leaves either the old or the new checkpoint, never a mix; a temporary file a
+ * crash left behind is ignored and overwritten by the next save, and a save that fails removes its
+ * own.
  *
  * <p>Not thread-safe: {@link NodeState} serialises all saves.
  */
@@ -102,20 +101,7 @@ public final class CheckpointStore {
     Path temp = dir.resolve(TEMP_NAME);
     try {
       ensureDir();
-      try (FileChannel ch =
-          FileChannel.open(
-              temp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(bytes);
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDir();
+      AtomicFileWriter.write(file, temp, bytes);
     } catch (IOException e) {
       throw new UncheckedIOException("saving checkpoint " + file + " failed", e);
     }
@@ -143,8 +129,6 @@ public final class CheckpointStore {
   }
 
   private void syncDir() throws IOException {
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    }
+    AtomicFileWriter.syncDirectory(dir);
   }
 }
