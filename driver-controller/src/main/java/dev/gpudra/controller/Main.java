@@ -78,7 +78,10 @@ public final class Main {
     ClaimExplanations explanations = new ClaimExplanations(view, AllocationBudget.DEFAULT);
     MetricsServer server =
         MetricsServer.start(
-            new InetSocketAddress(config.metricsPort()), registry, view::synced, explanations);
+            new InetSocketAddress(config.metricsPort()),
+            registry,
+            view::synced,
+            explanations::explain);
     LOG.info("Serving /metrics, /healthz and /explain on port {}", server.port());
 
     // Only the leader writes Events; every replica serves metrics and explanations.
@@ -87,7 +90,7 @@ public final class Main {
             client,
             view,
             explanations,
-            metrics::classifier,
+            () -> view.classifier(ControllerConfig.DRIVER_NAME),
             Clock.systemUTC(),
             config.explainAfter(),
             config.eventRepeat(),

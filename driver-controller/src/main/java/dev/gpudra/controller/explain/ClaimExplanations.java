@@ -10,13 +10,23 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import java.util.Optional;
 
 /**
- * Explains claims from the controller's current view of the cluster. Thread-safe: the explainer is
- * pure and the selector cache is shared safely.
+ * Explains claims from the controller's current view of the cluster, for both the pending-claim
+ * Events and {@code /explain}.
+ *
+ * <p>Building the allocator over the whole cluster is the expensive part, so it is built once per
+ * {@linkplain ClusterView#revision() view revision} and shared by every caller until the view
+ * changes; per-spec verdicts the snapshot caches are shared with it.
+ *
+ * <p>Thread-safe: snapshots are built under this object's lock (so two callers never build the same
+ * revision twice) and explain under their own.
  */
 public final class ClaimExplanations {
 
   private final ClusterView view;
   private final PendingClaimExplainer explainer;
+
+  /** The snapshot of the latest revision asked for; null before the first. Guarded by this. */
+  private ExplainSnapshot latest;
 
   public ClaimExplanations(ClusterView view, AllocationBudget budget) {
     this.view = view;
@@ -38,8 +48,20 @@ public final class ClaimExplanations {
     return snapshot().explain(claim);
   }
 
-  /** The view's current state, for explaining many claims with one allocator. */
-  public PendingClaimExplainer.Snapshot snapshot() {
-    return explainer.snapshot(view.nodes(), view.slices(), view.deviceClasses(), view.claims());
+  /**
+   * The view's current state, for explaining many claims with one allocator: the same object for
+   * every caller while the view's revision stays the same.
+   */
+  public synchronized ExplainSnapshot snapshot() {
+    // Read the revision before the objects: a change that lands in between makes the next call
+    // rebuild, never keeps a snapshot older than the revision it is filed under.
+    long revision = view.revision();
+    if (latest == null || latest.revision() != revision) {
+      latest =
+          new ExplainSnapshot(
+              revision,
+              explainer.snapshot(view.nodes(), view.slices(), view.deviceClasses(), view.claims()));
+    }
+    return latest;
   }
 }

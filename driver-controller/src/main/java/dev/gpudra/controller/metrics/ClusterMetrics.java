@@ -1,7 +1,6 @@
 package dev.gpudra.controller.metrics;
 
 import dev.gpudra.controller.view.ClusterView;
-import dev.gpudra.controller.view.DriverClasses;
 import dev.gpudra.core.claims.ClaimClassifier;
 import dev.gpudra.core.claims.ClaimState;
 import dev.gpudra.core.claims.ClaimSummary;
@@ -104,11 +103,6 @@ public final class ClusterMetrics {
     view.onClaimChange(this::observe);
   }
 
-  /** The classifier for the device classes the view holds now. */
-  public ClaimClassifier classifier() {
-    return new ClaimClassifier(driver, DriverClasses.selecting(view.deviceClasses(), driver));
-  }
-
   /** Records allocation latency when a claim we saw pending becomes allocated. */
   void observe(ResourceClaim claim) {
     String uid = claim.getMetadata().getUid();
@@ -117,7 +111,7 @@ public final class ClusterMetrics {
     }
     ClaimState state = ClaimState.of(claim);
     if (state == ClaimState.PENDING) {
-      if (classifier().isOurs(claim)) {
+      if (view.classifier(driver).isOurs(claim)) {
         seenPending.add(uid);
       }
     } else if (seenPending.remove(uid)) {
@@ -132,7 +126,7 @@ public final class ClusterMetrics {
   /** Recomputes every gauge from the view. Failures are counted, never thrown. */
   public void refresh() {
     try {
-      ClaimClassifier classifier = classifier();
+      ClaimClassifier classifier = view.classifier(driver);
       List<ResourceClaim> all = view.claims();
       List<ResourceClaim> ours = all.stream().filter(classifier::isOurs).toList();
       Map<Tags, Long> claimCounts = new HashMap<>();

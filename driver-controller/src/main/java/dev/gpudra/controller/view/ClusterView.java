@@ -1,5 +1,6 @@
 package dev.gpudra.controller.view;
 
+import dev.gpudra.core.claims.ClaimClassifier;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -21,6 +22,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -48,6 +50,10 @@ public final class ClusterView implements AutoCloseable {
   private final List<SharedIndexInformer<?>> informers = new ArrayList<>();
   private final List<Consumer<ResourceClaim>> claimListeners = new CopyOnWriteArrayList<>();
   private final SlimPodStore podStore = new SlimPodStore();
+
+  /** Advanced by every change to the objects allocation depends on; see {@link #revision}. */
+  private final AtomicLong revision = new AtomicLong();
+
   private SharedIndexInformer<ResourceSlice> slices;
   private SharedIndexInformer<ResourceClaim> claims;
   private SharedIndexInformer<Pod> pods;
@@ -70,8 +76,8 @@ public final class ClusterView implements AutoCloseable {
    */
   public synchronized void start(Duration timeout) {
     var dra = client.dynamicResourceAllocation().v1();
-    slices = track(dra.resourcesSlices().runnableInformer(0));
-    claims = track(dra.resourceClaims().inAnyNamespace().runnableInformer(0));
+    slices = track(dra.resourcesSlices().runnableInformer(0).itemStore(counting()));
+    claims = track(dra.resourceClaims().inAnyNamespace().runnableInformer(0).itemStore(counting()));
     claims.addEventHandler(claimHandler());
     pods =
         track(
@@ -81,8 +87,8 @@ public final class ClusterView implements AutoCloseable {
                 .withLimit(POD_LIST_PAGE)
                 .runnableInformer(0)
                 .itemStore(podStore));
-    nodes = track(client.nodes().runnableInformer(0));
-    deviceClasses = track(dra.deviceClasses().runnableInformer(0));
+    nodes = track(client.nodes().runnableInformer(0).itemStore(counting()));
+    deviceClasses = track(dra.deviceClasses().runnableInformer(0).itemStore(counting()));
     List<CompletableFuture<Void>> started =
         informers.stream().map(i -> i.start().toCompletableFuture()).toList();
     try {
@@ -94,6 +100,10 @@ public final class ClusterView implements AutoCloseable {
     } catch (ExecutionException | TimeoutException e) {
       throw new IllegalStateException("informers did not sync within " + timeout, e);
     }
+  }
+
+  private <T extends HasMetadata> RevisionCountingStore<T> counting() {
+    return new RevisionCountingStore<>(revision);
   }
 
   private <T extends HasMetadata> SharedIndexInformer<T> track(SharedIndexInformer<T> informer) {
@@ -122,6 +132,23 @@ public final class ClusterView implements AutoCloseable {
   public boolean synced() {
     return !informers.isEmpty()
         && informers.stream().allMatch(i -> i.hasSynced() && i.isWatching());
+  }
+
+  /**
+   * A number that changes whenever a ResourceSlice, ResourceClaim, Node or DeviceClass is added,
+   * updated or removed: the inputs of the allocator. Results computed from the view at one revision
+   * hold until it changes. Pods do not count; allocation does not read them.
+   */
+  public long revision() {
+    return revision.get();
+  }
+
+  /**
+   * Which claims are {@code driver}'s, judged by the device classes the view holds now: the one
+   * answer the metrics, the pending-claim Events and {@code /explain} share.
+   */
+  public ClaimClassifier classifier(String driver) {
+    return new ClaimClassifier(driver, DriverClasses.selecting(deviceClasses(), driver));
   }
 
   /** Current ResourceSlices of all drivers. */

@@ -1,22 +1,20 @@
 package dev.gpudra.controller.metrics;
 
+import static dev.gpudra.testkit.cluster.ClusterFixtures.DRIVER;
+import static dev.gpudra.testkit.cluster.ClusterFixtures.DRIVER_SELECTOR;
+import static dev.gpudra.testkit.cluster.ClusterFixtures.allocatedTo;
+import static dev.gpudra.testkit.cluster.ClusterFixtures.reservedFor;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.controller.explain.ClaimExplanations;
 import dev.gpudra.controller.view.ClusterView;
 import dev.gpudra.core.allocator.AllocationBudget;
-import dev.gpudra.core.device.Gpu;
-import dev.gpudra.core.device.MigMode;
-import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.core.slice.ResourceSliceMapper;
-import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.testkit.cluster.ClusterFixtures;
+import dev.gpudra.testkit.cluster.MovableClock;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -27,11 +25,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,29 +35,7 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class ClusterMetricsIT {
 
-  private static final String DRIVER = "gpu.gpudra.dev";
-
-  /** A clock the tests move: the mock API server stamps creation times with the real time. */
-  private static final class TestClock extends Clock {
-    private volatile Instant now = Instant.now();
-
-    @Override
-    public ZoneOffset getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-  }
-
-  private final TestClock clock = new TestClock();
+  private final MovableClock clock = new MovableClock();
 
   KubernetesClient client;
 
@@ -72,22 +45,11 @@ class ClusterMetricsIT {
 
   @BeforeEach
   void startView() {
-    client
-        .resource(
-            new DeviceClassBuilder()
-                .withNewMetadata()
-                .withName("gpu.gpudra.dev")
-                .endMetadata()
-                .withNewSpec()
-                .addNewSelector()
-                .withNewCel()
-                .withExpression(
-                    "device.driver == \"gpu.gpudra.dev\" && device.attributes[\"gpu.gpudra.dev\"].type == \"gpu\"")
-                .endCel()
-                .endSelector()
-                .endSpec()
-                .build())
-        .create();
+    ClusterFixtures.on(client)
+        .create(
+            ClusterFixtures.deviceClass(
+                DRIVER,
+                DRIVER_SELECTOR + " && device.attributes[\"gpu.gpudra.dev\"].type == \"gpu\""));
     view = new ClusterView(client);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = new ClusterMetrics(view, DRIVER, registry, clock);
@@ -99,78 +61,16 @@ class ClusterMetricsIT {
     view.close();
   }
 
-  private static Gpu gpu(int minor) {
-    return new Gpu(
-        minor,
-        minor,
-        "GPU-" + minor,
-        "NVIDIA L4",
-        "Nvidia",
-        "Ada Lovelace",
-        "8.9",
-        24L << 30,
-        String.format("0000:%02x:00.0", minor + 1),
-        MigMode.NOT_CAPABLE,
-        List.of(),
-        List.of());
-  }
-
   private void publish(String node, int gpus) {
-    List<Gpu> list =
-        java.util.stream.IntStream.range(0, gpus).mapToObj(ClusterMetricsIT::gpu).toList();
-    List<ResourceSliceSpec> specs =
-        ResourceSliceMapper.map(
-            new NodeInventory("550.54.15", "12.4", list, List.of()),
-            new SliceMappingOptions(DRIVER, node, false));
-    for (int i = 0; i < specs.size(); i++) {
-      specs.get(i).getPool().setGeneration(1L);
-      client
-          .resource(
-              new ResourceSliceBuilder()
-                  .withNewMetadata()
-                  .withName(node + "-" + i)
-                  .endMetadata()
-                  .withSpec(specs.get(i))
-                  .build())
-          .create();
-    }
+    ClusterFixtures.on(client).publishL4s(node, gpus);
   }
 
-  private ResourceClaimBuilder claim(
+  private static ResourceClaimBuilder claim(
       String namespace, String name, String deviceClass, String created) {
-    return new ResourceClaimBuilder()
-        .withNewMetadata()
-        .withNamespace(namespace)
-        .withName(name)
+    return ClusterFixtures.claim(namespace, name, deviceClass)
+        .editMetadata()
         .withCreationTimestamp(created)
-        .endMetadata()
-        .withNewSpec()
-        .withNewDevices()
-        .addNewRequest()
-        .withName("gpu")
-        .withNewExactly()
-        .withDeviceClassName(deviceClass)
-        .endExactly()
-        .endRequest()
-        .endDevices()
-        .endSpec();
-  }
-
-  private static ResourceClaimBuilder allocatedTo(
-      ResourceClaimBuilder claim, String node, String device) {
-    return claim
-        .withNewStatus()
-        .withNewAllocation()
-        .withNewDevices()
-        .addNewResult()
-        .withDriver(DRIVER)
-        .withPool(node)
-        .withDevice(device)
-        .withRequest("gpu")
-        .endResult()
-        .endDevices()
-        .endAllocation()
-        .endStatus();
+        .endMetadata();
   }
 
   private void create(ResourceClaim claim) {
@@ -213,17 +113,13 @@ class ClusterMetricsIT {
     create(claim("ml", "pending-1", "gpu.gpudra.dev", "2026-11-27T11:50:00Z").build());
     create(claim("ml", "pending-2", "gpu.gpudra.dev", "2026-11-27T11:59:00Z").build());
     create(
-        allocatedTo(
-                claim("batch", "in-use", "gpu.gpudra.dev", "2026-11-27T11:00:00Z"),
-                "node-a",
-                "gpu-0")
-            .editStatus()
-            .addNewReservedFor()
-            .withResource("pods")
-            .withName("job-pod")
-            .withUid("u1")
-            .endReservedFor()
-            .endStatus()
+        reservedFor(
+                allocatedTo(
+                    claim("batch", "in-use", "gpu.gpudra.dev", "2026-11-27T11:00:00Z"),
+                    "node-a",
+                    "gpu-0"),
+                "job-pod",
+                "u1")
             .build());
     create(claim("ml", "not-ours", "fpga.example.com", "2026-11-27T11:00:00Z").build());
 
@@ -260,7 +156,7 @@ class ClusterMetricsIT {
     assertThat(registry.find("gpudra_claims").tag("device_class", "fpga.example.com").gauge())
         .isNull();
     Instant oldest = created("ml", "pending-1");
-    clock.now = oldest.plusSeconds(600);
+    clock.set(oldest.plusSeconds(600));
     metrics.refresh();
     assertThat(value("gpudra_oldest_pending_claim_age_seconds")).isEqualTo(600.0);
     assertThat(
@@ -297,7 +193,7 @@ class ClusterMetricsIT {
 
     ResourceClaim pending =
         client.resources(ResourceClaim.class).inNamespace("ml").withName("c1").get();
-    clock.now = created("ml", "c1").plusSeconds(30);
+    clock.set(created("ml", "c1").plusSeconds(30));
     client
         .resource(allocatedTo(new ResourceClaimBuilder(pending), "node-a", "gpu-0").build())
         .updateStatus();
@@ -330,7 +226,7 @@ class ClusterMetricsIT {
             new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
             registry,
             view::synced,
-            new ClaimExplanations(view, AllocationBudget.DEFAULT))) {
+            new ClaimExplanations(view, AllocationBudget.DEFAULT)::explain)) {
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> scrape =
           http.send(

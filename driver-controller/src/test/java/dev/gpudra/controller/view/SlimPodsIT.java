@@ -1,5 +1,6 @@
 package dev.gpudra.controller.view;
 
+import static dev.gpudra.testkit.cluster.ClusterFixtures.DRIVER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -9,19 +10,10 @@ import dev.gpudra.controller.metrics.ClusterMetrics;
 import dev.gpudra.controller.view.SlimPod.ClaimReference;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.claims.WorkloadKind;
-import dev.gpudra.core.device.Gpu;
-import dev.gpudra.core.device.MigMode;
-import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.core.slice.ResourceSliceMapper;
-import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.testkit.cluster.ClusterFixtures;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -34,7 +26,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +39,6 @@ import org.junit.jupiter.api.Test;
 @EnableKubernetesMockClient(crud = true)
 class SlimPodsIT {
 
-  private static final String DRIVER = "gpu.gpudra.dev";
   private static final String TEMPLATE_CLAIM = "big-pod-scratch-x7k2p";
   private static final int COPIES = 500;
 
@@ -60,58 +50,7 @@ class SlimPodsIT {
 
   @BeforeEach
   void clusterWithTwoGpusAndPendingClaims() {
-    client
-        .resource(
-            new DeviceClassBuilder()
-                .withNewMetadata()
-                .withName(DRIVER)
-                .endMetadata()
-                .withNewSpec()
-                .addNewSelector()
-                .withNewCel()
-                .withExpression("device.driver == \"gpu.gpudra.dev\"")
-                .endCel()
-                .endSelector()
-                .endSpec()
-                .build())
-        .create();
-    client
-        .resource(new NodeBuilder().withNewMetadata().withName("node-a").endMetadata().build())
-        .create();
-    List<Gpu> gpus =
-        IntStream.range(0, 2)
-            .mapToObj(
-                minor ->
-                    new Gpu(
-                        minor,
-                        minor,
-                        "GPU-" + minor,
-                        "NVIDIA L4",
-                        "Nvidia",
-                        "Ada Lovelace",
-                        "8.9",
-                        24L << 30,
-                        "0000:0" + (minor + 1) + ":00.0",
-                        MigMode.NOT_CAPABLE,
-                        List.of(),
-                        List.of()))
-            .toList();
-    List<ResourceSliceSpec> specs =
-        ResourceSliceMapper.map(
-            new NodeInventory("550.54.15", "12.4", gpus, List.of()),
-            new SliceMappingOptions(DRIVER, "node-a", false));
-    for (int i = 0; i < specs.size(); i++) {
-      specs.get(i).getPool().setGeneration(1L);
-      client
-          .resource(
-              new ResourceSliceBuilder()
-                  .withNewMetadata()
-                  .withName("node-a-" + i)
-                  .endMetadata()
-                  .withSpec(specs.get(i))
-                  .build())
-          .create();
-    }
+    ClusterFixtures.on(client).twoL4sOnNodeA();
     view = new ClusterView(client);
     registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     metrics = new ClusterMetrics(view, DRIVER, registry, Clock.systemUTC());
@@ -160,7 +99,7 @@ class SlimPodsIT {
             client,
             view,
             new ClaimExplanations(view, AllocationBudget.DEFAULT),
-            metrics::classifier,
+            () -> view.classifier(DRIVER),
             Clock.offset(Clock.systemUTC(), Duration.ofMinutes(2)),
             Duration.ofMinutes(1),
             Duration.ofMinutes(10),
@@ -215,41 +154,9 @@ class SlimPodsIT {
   }
 
   private void unsatisfiableClaim(String name, Pod owner) {
-    var claim =
-        new ResourceClaimBuilder()
-            .withNewMetadata()
-            .withNamespace("ml")
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withNewDevices()
-            .addNewRequest()
-            .withName("gpu")
-            .withNewExactly()
-            .withDeviceClassName(DRIVER)
-            .withAllocationMode("ExactCount")
-            .withCount(1L)
-            .addNewSelector()
-            .withNewCel()
-            .withExpression(
-                "device.capacity[\"gpu.gpudra.dev\"].memory.compareTo(quantity(\"80Gi\")) >= 0")
-            .endCel()
-            .endSelector()
-            .endExactly()
-            .endRequest()
-            .endDevices()
-            .endSpec();
+    var claim = ClusterFixtures.unsatisfiableClaim("ml", name);
     if (owner != null) {
-      claim
-          .editMetadata()
-          .addNewOwnerReference()
-          .withApiVersion("v1")
-          .withKind("Pod")
-          .withName(owner.getMetadata().getName())
-          .withUid(owner.getMetadata().getUid())
-          .withController(true)
-          .endOwnerReference()
-          .endMetadata();
+      ClusterFixtures.ownedBy(claim, owner);
     }
     client.resource(claim.build()).create();
   }
