@@ -6,15 +6,17 @@ import dev.gpudra.cdi.NodeDriverInfo;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.mig.MigManagement;
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.plugin.dra.DraService;
 import dev.gpudra.plugin.dra.DraV1Service;
 import dev.gpudra.plugin.dra.DraV1beta1Service;
 import dev.gpudra.plugin.grpc.DeviceHealthService;
 import dev.gpudra.plugin.grpc.DeviceIdentity;
 import dev.gpudra.plugin.grpc.KubeletPluginServers;
-import dev.gpudra.plugin.grpc.PluginSockets;
 import dev.gpudra.plugin.grpc.SocketLivenessCheck;
 import dev.gpudra.plugin.grpc.UnixSocketServerFactory;
 import dev.gpudra.plugin.metrics.MetricsServer;
@@ -29,7 +31,6 @@ import dev.gpudra.plugin.prepare.ClaimFetcher;
 import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimUnpreparer;
 import dev.gpudra.plugin.prepare.PreparePlanner;
-import dev.gpudra.plugin.prepare.SelfKillAtStep;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.slices.Backoff;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
@@ -79,6 +80,8 @@ public final class PluginNode implements AutoCloseable {
    * Starts the daemon.
    *
    * @param mig the node's MIG instances; required with dynamic MIG, unused otherwise
+   * @param steps told of every step of prepare and unprepare ({@link StepListener#NONE} in
+   *     production; crash tests pass one that kills the process at a chosen step)
    * @throws IOException when a socket or the metrics port cannot be served
    */
   public static PluginNode start(
@@ -86,17 +89,14 @@ public final class PluginNode implements AutoCloseable {
       NodeInventory inventory,
       NodeDriverInfo driver,
       KubernetesClient client,
-      Optional<MigControl> mig)
+      Optional<MigControl> mig,
+      StepListener steps)
       throws IOException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      String driverName = PluginSockets.DRIVER_NAME;
+      String driverName = DriverNames.DRIVER;
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
-      StepListener steps =
-          config.killAtStep().isPresent()
-              ? new SelfKillAtStep(config.killAtStep().getAsLong(), config.killAtStepName())
-              : StepListener.NONE;
 
       PreparePlanner planner =
           new PreparePlanner(
@@ -121,7 +121,7 @@ public final class PluginNode implements AutoCloseable {
             mig.orElseThrow(
                 () -> new IllegalArgumentException("dynamic MIG needs the node's NVML session"));
         MigRecovery.Recovered reconciled =
-            MigRecovery.recover(recovered, control, MigRecovery.ownedGpus(inventory));
+            MigRecovery.recover(recovered, control, new MigManagement(true).ownedGpus(inventory));
         if (!reconciled.checkpoint().equals(recovered)) {
           // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with
           // specs, which the kubelet's next prepare rewrites and its unprepare deletes.
@@ -140,9 +140,10 @@ public final class PluginNode implements AutoCloseable {
               driver.majors(),
               new CommonEditsBuilder(CommonEditsBuilder.DEFAULT_HOOK_PATH)
                   .build(driver.files(), driver.majors()));
-      ClaimPreparer preparer =
-          new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics);
-      ClaimUnpreparer unpreparer = new ClaimUnpreparer(state, effects, writer, steps, metrics);
+      DraService dra =
+          new DraService(
+              new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics),
+              new ClaimUnpreparer(state, effects, writer, steps, metrics));
 
       List<ResourceSliceSpec> slices =
           ResourceSliceMapper.map(
@@ -170,9 +171,7 @@ public final class PluginNode implements AutoCloseable {
                 config.sockets(),
                 factory,
                 health,
-                List.of(
-                    new DraV1Service(preparer, unpreparer),
-                    new DraV1beta1Service(preparer, unpreparer)));
+                List.of(new DraV1Service(dra), new DraV1beta1Service(dra)));
       } catch (IOException | RuntimeException e) {
         health.close();
         throw e;

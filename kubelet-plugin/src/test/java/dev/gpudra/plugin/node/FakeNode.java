@@ -1,5 +1,6 @@
 package dev.gpudra.plugin.node;
 
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockProfile;
 import dev.gpudra.plugin.PluginConfig;
@@ -102,7 +103,7 @@ public final class FakeNode {
 
   /** The plugin's directory (DRA socket, checkpoint). */
   public Path pluginDir() {
-    return root.resolve("plugins").resolve(PluginSockets.DRIVER_NAME);
+    return root.resolve("plugins").resolve(DriverNames.DRIVER);
   }
 
   /** The kubelet's plugin registry directory. */
