@@ -2,7 +2,7 @@ package dev.gpudra.plugin;
 
 import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
-import dev.gpudra.plugin.grpc.PluginSockets;
+import dev.gpudra.plugin.server.PluginSockets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

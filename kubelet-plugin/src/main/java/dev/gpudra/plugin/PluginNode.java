@@ -6,7 +6,6 @@ import dev.gpudra.cdi.NodeDriverInfo;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
@@ -14,17 +13,13 @@ import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.plugin.dra.DraService;
 import dev.gpudra.plugin.dra.DraV1Service;
 import dev.gpudra.plugin.dra.DraV1beta1Service;
-import dev.gpudra.plugin.grpc.DeviceHealthService;
-import dev.gpudra.plugin.grpc.DeviceIdentity;
-import dev.gpudra.plugin.grpc.KubeletPluginServers;
-import dev.gpudra.plugin.grpc.SocketLivenessCheck;
-import dev.gpudra.plugin.grpc.UnixSocketServerFactory;
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.health.DeviceIdentity;
 import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
 import dev.gpudra.plugin.mig.MigControl;
-import dev.gpudra.plugin.mig.MigRecovery;
 import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
 import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimFetcher;
@@ -32,13 +27,16 @@ import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimUnpreparer;
 import dev.gpudra.plugin.prepare.PreparePlanner;
 import dev.gpudra.plugin.prepare.StepListener;
+import dev.gpudra.plugin.recovery.StartupRecovery;
+import dev.gpudra.plugin.server.KubeletPluginServers;
+import dev.gpudra.plugin.server.SocketLivenessCheck;
+import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.slices.Backoff;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
 import dev.gpudra.plugin.slices.SlicePublishLoop;
 import dev.gpudra.plugin.state.BootId;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.NodeState;
-import dev.gpudra.plugin.state.StartupRecovery;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -54,9 +52,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running node daemon, assembled from its configuration, the discovered hardware and an API
- * server client. Start order: recover the checkpoint and, with dynamic MIG, the MIG instances
- * (before any socket serves, so the first call sees consistent state), publish slices, serve the
- * sockets, then metrics. {@link #close()} stops in reverse order and is idempotent.
+ * server client. Start order: recover ({@link StartupRecovery}: the checkpoint and, with dynamic
+ * MIG, the MIG instances, before any socket serves), publish slices, serve the sockets, then
+ * metrics. {@link #close()} stops in reverse order and is idempotent.
  */
 public final class PluginNode implements AutoCloseable {
 
@@ -109,28 +107,26 @@ public final class PluginNode implements AutoCloseable {
       ClaimFetcher fetcher = new ClaimFetcher(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
-      Checkpoint recovered =
-          StartupRecovery.recover(
-              store,
-              writer,
-              BootId.read(config.bootIdPath()),
-              new ApiServerClaimRebuilder(fetcher, planner));
-      ClaimEffects effects = ClaimEffects.NONE;
+      Optional<MigControl> control = Optional.empty();
       if (config.dynamicMig()) {
-        MigControl control =
-            mig.orElseThrow(
-                () -> new IllegalArgumentException("dynamic MIG needs the node's NVML session"));
-        MigRecovery.Recovered reconciled =
-            MigRecovery.recover(recovered, control, new MigManagement(true).ownedGpus(inventory));
-        if (!reconciled.checkpoint().equals(recovered)) {
-          // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with
-          // specs, which the kubelet's next prepare rewrites and its unprepare deletes.
-          store.save(reconciled.checkpoint());
-        }
-        reconciled.lostSpecs().forEach(writer::delete);
-        recovered = reconciled.checkpoint();
-        effects = new DynamicMigEffects(control, driver.migMinors(), steps);
+        control =
+            Optional.of(
+                mig.orElseThrow(
+                    () ->
+                        new IllegalArgumentException("dynamic MIG needs the node's NVML session")));
       }
+      Checkpoint recovered =
+          new StartupRecovery(
+                  store,
+                  writer,
+                  BootId.read(config.bootIdPath()),
+                  new ApiServerClaimRebuilder(fetcher, planner),
+                  control)
+              .recover(inventory);
+      ClaimEffects effects =
+          control
+              .<ClaimEffects>map(c -> new DynamicMigEffects(c, driver.migMinors(), steps))
+              .orElse(ClaimEffects.NONE);
       NodeState state = new NodeState(store, recovered);
       metrics.preparedNow(
           recovered.claims().size(),

@@ -21,9 +21,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up recovery of dynamic MIG, after {@code state.StartupRecovery} has brought checkpoint and
- * CDI specs into agreement and before any socket serves. Afterwards the MIG instances on the GPUs
- * the plugin owns are exactly those of the completed claims.
+ * Start-up recovery of dynamic MIG, after {@code state.CheckpointRecovery} has brought checkpoint
+ * and CDI specs into agreement and before any socket serves. Afterwards the MIG instances on the
+ * GPUs the plugin owns are exactly those of the completed claims.
  *
  * <p>Ownership: with dynamic MIG the plugin owns the GPU instances of every GPU it publishes MIG
  * placements for ({@link MigManagement#ownedGpus}). The slices offer every placement of such a GPU

@@ -4,7 +4,7 @@ import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockProfile;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.grpc.PluginSockets;
+import dev.gpudra.plugin.server.PluginSockets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -7,6 +7,8 @@ import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.emulator.RegisteredPlugin;
 import dev.gpudra.plugin.emulator.RegistrationRejectedException;
+import dev.gpudra.plugin.registration.RegistrationService;
+import dev.gpudra.plugin.registration.RegistrationState;
 import dev.gpudra.proto.registration.v1.PluginInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

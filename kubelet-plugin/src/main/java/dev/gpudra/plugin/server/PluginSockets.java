@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.names.DriverNames;

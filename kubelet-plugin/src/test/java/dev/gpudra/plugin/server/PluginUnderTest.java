@@ -1,6 +1,8 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.health.DeviceIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
