@@ -1,5 +1,6 @@
 package dev.gpudra.cdi;
 
+import dev.gpudra.core.names.DriverNames;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -13,10 +14,10 @@ import java.util.regex.Pattern;
  */
 public final class CdiNames {
   /** CDI vendor of our specs. */
-  public static final String VENDOR = "k8s.gpu.gpudra.dev";
+  public static final String VENDOR = DriverNames.CDI_VENDOR;
 
   /** CDI class of our specs. */
-  public static final String CLASS = "claim";
+  public static final String CLASS = DriverNames.CDI_CLASS;
 
   /** CDI kind of our specs. */
   public static final String KIND = VENDOR + "/" + CLASS;

@@ -5,6 +5,7 @@ import dev.gpudra.cdi.spec.CdiSpec;
 import dev.gpudra.cdi.spec.ContainerEdits;
 import dev.gpudra.cdi.spec.DeviceNode;
 import dev.gpudra.cdi.spec.Mount;
+import dev.gpudra.core.config.SharingConfig;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -101,9 +102,9 @@ public final class ClaimSpecBuilder {
     env.add(prefix + "SHARING_STRATEGY=" + device.sharing().strategy());
     List<Mount> mounts = new ArrayList<>();
     switch (device.sharing()) {
-      case Sharing.Exclusive exclusive -> {}
-      case Sharing.TimeSlicing ts ->
-          env.add(prefix + "TIMESLICE_INTERVAL=" + ts.interval().configName());
+      case Sharing.Configured(SharingConfig.TimeSlicing ts) ->
+          env.add(prefix + "TIMESLICE_INTERVAL=" + ts.interval().apiName());
+      case Sharing.Configured configured -> {}
       case Sharing.Mps mps -> {
         env.add("CUDA_MPS_PIPE_DIRECTORY=" + Sharing.Mps.CONTAINER_PIPE_DIRECTORY);
         if (mps.activeThreadPercentage() != null) {

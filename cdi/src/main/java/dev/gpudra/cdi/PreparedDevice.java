@@ -116,7 +116,7 @@ public sealed interface PreparedDevice {
 
     static void requireSharing(Sharing sharing) {
       if (sharing == null) {
-        throw new IllegalArgumentException("sharing must be given (use Sharing.Exclusive)");
+        throw new IllegalArgumentException("sharing must be given (use Sharing.exclusive())");
       }
     }
   }

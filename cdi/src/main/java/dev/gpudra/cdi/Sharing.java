@@ -1,17 +1,22 @@
 package dev.gpudra.cdi;
 
 import dev.gpudra.cdi.spec.ContainerPaths;
+import dev.gpudra.core.config.SharingConfig;
+import dev.gpudra.core.config.TimeSliceInterval;
 
 /**
  * How a prepared device is shared, as far as the container needs to know.
  *
- * <p>The work of sharing (time-slice policy, the MPS control daemon) happens elsewhere; this only
- * decides what the container's environment and mounts say about it:
+ * <p>The sharing model is core's {@link SharingConfig}; this type only adds what the node decided
+ * when it set sharing up (where the MPS daemon runs), so that the strategies and the time-slice
+ * intervals are spelled in one place. The work of sharing (time-slice policy, the MPS control
+ * daemon) happens elsewhere; this only decides what the container's environment and mounts say
+ * about it:
  *
  * <ul>
- *   <li>{@link Exclusive}: nothing beyond the strategy name;
- *   <li>{@link TimeSlicing}: the strategy and interval, informational (the policy is set on the
- *       GPU, not in the container);
+ *   <li>{@link Configured} exclusive use: nothing beyond the strategy name;
+ *   <li>{@link Configured} time-slicing: the strategy and interval, informational (the policy is
+ *       set on the GPU, not in the container);
  *   <li>{@link Mps}: the claim's MPS pipe and shared-memory directories are mounted where CUDA
  *       looks for them, {@code CUDA_MPS_PIPE_DIRECTORY} points at the pipe directory and, when set,
  *       {@code CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} caps the client's share of SMs.
@@ -22,29 +27,38 @@ public sealed interface Sharing {
   String strategy();
 
   /** The default: the device belongs to one claim and is not shared inside it. */
-  record Exclusive() implements Sharing {
-    @Override
-    public String strategy() {
-      return "Exclusive";
+  static Sharing exclusive() {
+    return new Configured(new SharingConfig.Exclusive());
+  }
+
+  /** Time-slicing between the claim's containers with the given interval. */
+  static Sharing timeSlicing(TimeSliceInterval interval) {
+    if (interval == null) {
+      throw new IllegalArgumentException("time-slicing needs an interval");
     }
+    return new Configured(new SharingConfig.TimeSlicing(interval));
   }
 
   /**
-   * Time-slicing between the claim's containers.
+   * A strategy that needs nothing on the node beyond the user's configuration: exclusive use or
+   * time-slicing. MPS is never carried here, because the container needs the daemon's directories.
    *
-   * @param interval the configured time-slice length
+   * @param config the validated configuration
    */
-  record TimeSlicing(Interval interval) implements Sharing {
-    /** Requires an interval. */
-    public TimeSlicing {
-      if (interval == null) {
-        throw new IllegalArgumentException("time-slicing needs an interval");
+  record Configured(SharingConfig config) implements Sharing {
+    /** Requires a configuration other than MPS. */
+    public Configured {
+      if (config == null) {
+        throw new IllegalArgumentException("sharing must be given");
+      }
+      if (config instanceof SharingConfig.Mps) {
+        throw new IllegalArgumentException("MPS sharing needs its daemon's directories");
       }
     }
 
     @Override
     public String strategy() {
-      return "TimeSlicing";
+      return config.strategy();
     }
   }
 
@@ -78,25 +92,6 @@ public sealed interface Sharing {
     @Override
     public String strategy() {
       return "MPS";
-    }
-  }
-
-  /** Time-slice lengths, named as the opaque config API names them. */
-  enum Interval {
-    DEFAULT("Default"),
-    SHORT("Short"),
-    MEDIUM("Medium"),
-    LONG("Long");
-
-    private final String configName;
-
-    Interval(String configName) {
-      this.configName = configName;
-    }
-
-    /** The name in the config API and in the container environment. */
-    public String configName() {
-      return configName;
     }
   }
 }

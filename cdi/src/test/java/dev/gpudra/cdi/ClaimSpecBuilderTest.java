@@ -9,6 +9,7 @@ import dev.gpudra.cdi.spec.ContainerEdits;
 import dev.gpudra.cdi.spec.DeviceNode;
 import dev.gpudra.cdi.spec.DeviceType;
 import dev.gpudra.cdi.spec.Mount;
+import dev.gpudra.core.config.TimeSliceInterval;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.stream.Stream;
@@ -114,9 +115,9 @@ class ClaimSpecBuilderTest {
   static Stream<Arguments> sharingEnvironment() {
     return Stream.of(
         Arguments.of(
-            new Sharing.Exclusive(), List.of("GPUDRA_DEVICE_GPU_0_SHARING_STRATEGY=Exclusive")),
+            Sharing.exclusive(), List.of("GPUDRA_DEVICE_GPU_0_SHARING_STRATEGY=Exclusive")),
         Arguments.of(
-            new Sharing.TimeSlicing(Sharing.Interval.LONG),
+            Sharing.timeSlicing(TimeSliceInterval.LONG),
             List.of(
                 "GPUDRA_DEVICE_GPU_0_SHARING_STRATEGY=TimeSlicing",
                 "GPUDRA_DEVICE_GPU_0_TIMESLICE_INTERVAL=Long")),
@@ -192,8 +193,7 @@ class ClaimSpecBuilderTest {
             Fixtures.A100_FULL_CLAIM,
             List.of(
                 gpu0,
-                new PreparedDevice.FullGpu(
-                    "gpu-1", 1, Fixtures.A100_UUID, new Sharing.Exclusive())),
+                new PreparedDevice.FullGpu("gpu-1", 1, Fixtures.A100_UUID, Sharing.exclusive())),
             "UUID " + Fixtures.A100_UUID + " listed twice"),
         Arguments.of(
             "two MPS daemons in one claim",

@@ -110,7 +110,7 @@ public final class Fixtures {
   public static final String H100_UUID_1 = "GPU-b2c3d4e5-2222-4333-9444-555566667777";
 
   public static PreparedDevice.FullGpu a100Full() {
-    return new PreparedDevice.FullGpu("gpu-0", 0, A100_UUID, new Sharing.Exclusive());
+    return new PreparedDevice.FullGpu("gpu-0", 0, A100_UUID, Sharing.exclusive());
   }
 
   /** 1g.10gb (GI profile 19) at placement 0 of GPU 0, created as GPU instance 7. */
@@ -125,7 +125,7 @@ public final class Fixtures {
         0,
         minors.gpuInstance(0, 7).orElseThrow(),
         minors.computeInstance(0, 7, 0).orElseThrow(),
-        new Sharing.Exclusive());
+        Sharing.exclusive());
   }
 
   public static Sharing.Mps h100Mps() {

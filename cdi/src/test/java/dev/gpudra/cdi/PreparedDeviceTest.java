@@ -12,7 +12,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 class PreparedDeviceTest {
-  private static final Sharing EXCLUSIVE = new Sharing.Exclusive();
+  private static final Sharing EXCLUSIVE = Sharing.exclusive();
   private static final String GPU = Fixtures.A100_UUID;
   private static final String MIG = Fixtures.A100_MIG_UUID;
 
@@ -68,7 +68,7 @@ class PreparedDeviceTest {
             "hostPipeDirectory"),
         Arguments.of(
             "time-slicing without interval",
-            (Supplier<?>) () -> new Sharing.TimeSlicing(null),
+            (Supplier<?>) () -> Sharing.timeSlicing(null),
             "interval"));
   }
 

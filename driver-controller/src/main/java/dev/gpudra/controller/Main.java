@@ -8,6 +8,7 @@ import dev.gpudra.controller.metrics.ClusterMetrics;
 import dev.gpudra.controller.metrics.MetricsServer;
 import dev.gpudra.controller.view.ClusterView;
 import dev.gpudra.core.allocator.AllocationBudget;
+import dev.gpudra.core.names.DriverNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -66,7 +67,7 @@ public final class Main {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ClusterView view = new ClusterView(client);
     ClusterMetrics metrics =
-        new ClusterMetrics(view, ControllerConfig.DRIVER_NAME, registry, Clock.systemUTC());
+        new ClusterMetrics(view, DriverNames.DRIVER, registry, Clock.systemUTC());
     view.start(config.syncTimeout());
     ScheduledExecutorService refresher = daemonScheduler("metrics-refresh");
     // Explaining pending claims runs the allocator over every node; on a thread of its own it

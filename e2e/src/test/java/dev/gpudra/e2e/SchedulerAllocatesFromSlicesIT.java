@@ -35,11 +35,10 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The real kube-scheduler allocates ResourceClaims from our dynamic-MIG slices of an 8x H100 node
- * and the chart's DeviceClasses, mapped with MIG mode switching ({@code
- * SliceMappingOptions.switchesMigMode}): every GPU is offered whole and as placements at once, the
- * layout where only the shared counters keep a whole GPU and its MIG devices apart. No kubelet
- * runs, so a scheduled pod stays Pending but bound: its {@code spec.nodeName} and the claim's
- * {@code status.allocation} are the scheduler's answer.
+ * and the chart's DeviceClasses, mapped as the plugin maps them: the GPUs in MIG mode (6 and 7) are
+ * offered as placements, whose shared counters keep overlapping MIG devices apart, the others
+ * whole. No kubelet runs, so a scheduled pod stays Pending but bound: its {@code spec.nodeName} and
+ * the claim's {@code status.allocation} are the scheduler's answer.
  */
 @ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -74,8 +73,7 @@ class SchedulerAllocatesFromSlicesIT {
     node = "sched-h100-8x-" + ++nodes;
     FakeNodes.createReady(client, node);
     new ResourceSlicePublisher(client, DRIVER, node)
-        .publish(
-            ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true, true)));
+        .publish(ResourceSliceMapper.map(inventory, new SliceMappingOptions(DRIVER, node, true)));
   }
 
   @AfterEach
@@ -139,13 +137,17 @@ class SchedulerAllocatesFromSlicesIT {
   }
 
   @Test
-  void noMigDeviceIsCarvedFromGpusAllocatedWholeUntilTheyAreFreed() {
-    createClaim("all-gpus", "gpu.gpudra.dev", null, 8);
+  void noMigDeviceIsCarvedFromGpusTakenByWholeGpuInstancesUntilTheyAreFreed() {
+    // A 7g.80gb placement consumes every counter of its GPU: two take both MIG GPUs.
+    createClaim(
+        "all-gpus",
+        "mig.gpudra.dev",
+        "device.attributes[\"gpu.gpudra.dev\"].profile == \"7g.80gb\"",
+        2);
     createPod("all-gpus-pod", "all-gpus");
     assertThat(awaitAllocation("all-gpus"))
-        .extracting(DeviceRequestAllocationResult::getDevice)
-        .containsExactlyInAnyOrder(
-            "gpu-0", "gpu-1", "gpu-2", "gpu-3", "gpu-4", "gpu-5", "gpu-6", "gpu-7");
+        .extracting(r -> parse(r.getDevice()).minor())
+        .containsExactlyInAnyOrder(6, 7);
 
     createClaim(
         "mig-after-all",
@@ -155,7 +157,7 @@ class SchedulerAllocatesFromSlicesIT {
     createPod("mig-after-all-pod", "mig-after-all");
     PodCondition blocked = awaitUnschedulable("mig-after-all-pod");
     assertThat(allocated("mig-after-all"))
-        .as("MIG claim allocated while every GPU is allocated whole")
+        .as("MIG claim allocated while every MIG GPU is taken by a 7g instance")
         .isFalse();
 
     // No kubelet runs to finish a graceful deletion, so the pod goes at once; the controller

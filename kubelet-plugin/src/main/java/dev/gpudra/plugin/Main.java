@@ -7,12 +7,14 @@ import dev.gpudra.nvml.NvmlDeviceDiscovery;
 import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlSession;
 import dev.gpudra.nvml.SysfsPciTopology;
-import dev.gpudra.plugin.grpc.ShutdownHook;
 import dev.gpudra.plugin.mig.MigControl;
-import dev.gpudra.plugin.mig.NvmlMigControl;
+import dev.gpudra.plugin.nvml.NvmlMigControl;
+import dev.gpudra.plugin.prepare.StepListener;
+import dev.gpudra.plugin.server.ShutdownHook;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,9 +39,18 @@ public final class Main {
    * @param args ignored; configuration comes from the environment
    */
   public static void main(String[] args) throws Exception {
+    run(System.getenv(), StepListener.NONE);
+  }
+
+  /**
+   * Runs the plugin configured by {@code env} until SIGTERM, telling {@code steps} of every step of
+   * prepare and unprepare. Production passes {@link StepListener#NONE}; a test entry point passes a
+   * listener that crashes the process at a chosen step.
+   */
+  public static void run(Map<String, String> env, StepListener steps) throws Exception {
     PluginConfig config;
     try {
-      config = PluginConfig.fromEnv(System.getenv());
+      config = PluginConfig.fromEnv(env);
     } catch (IllegalArgumentException e) {
       LOG.error("invalid configuration: {}", e.getMessage());
       System.exit(2);
@@ -84,7 +95,7 @@ public final class Main {
     KubernetesClient client = new KubernetesClientBuilder().build();
     PluginNode node;
     try {
-      node = PluginNode.start(config, inventory, driver, client, mig);
+      node = PluginNode.start(config, inventory, driver, client, mig, steps);
     } catch (Exception e) {
       client.close();
       session.close();

@@ -1,16 +1,13 @@
 package dev.gpudra.plugin;
 
+import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
-import dev.gpudra.plugin.grpc.PluginSockets;
-import java.nio.file.InvalidPathException;
+import dev.gpudra.plugin.server.PluginSockets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -36,9 +33,6 @@ import java.util.Set;
  *     picks a free port, -1 disables the server
  * @param dynamicMig {@value #DYNAMIC_MIG}: publish MIG placements for on-demand creation
  * @param sharingStrategies {@value #SHARING_STRATEGIES}: strategies this node applies
- * @param killAtStep {@value #TEST_KILL_AT_STEP}: test hook, SIGKILL at the N-th prepare step
- * @param killAtStepName {@value #TEST_KILL_AT_STEP_NAME}: test hook, count only the steps of this
- *     name toward {@code killAtStep}
  */
 public record PluginConfig(
     String nodeName,
@@ -54,9 +48,7 @@ public record PluginConfig(
     Path bootIdPath,
     int metricsPort,
     boolean dynamicMig,
-    Set<String> sharingStrategies,
-    OptionalLong killAtStep,
-    Optional<String> killAtStepName) {
+    Set<String> sharingStrategies) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -97,12 +89,6 @@ public record PluginConfig(
   /** Key of {@link #sharingStrategies()}. */
   public static final String SHARING_STRATEGIES = "GPUDRA_SHARING_STRATEGIES";
 
-  /** Key of {@link #killAtStep()}. */
-  public static final String TEST_KILL_AT_STEP = "GPUDRA_TEST_KILL_AT_STEP";
-
-  /** Key of {@link #killAtStepName()}. */
-  public static final String TEST_KILL_AT_STEP_NAME = "GPUDRA_TEST_KILL_AT_STEP_NAME";
-
   /** Default metrics port. */
   public static final int DEFAULT_METRICS_PORT = 8080;
 
@@ -136,11 +122,6 @@ public record PluginConfig(
     if (!sharingStrategies.contains("Exclusive")) {
       throw new IllegalArgumentException(SHARING_STRATEGIES + " must include Exclusive");
     }
-    Objects.requireNonNull(killAtStepName, "killAtStepName");
-    if (killAtStepName.isPresent() && killAtStep.isEmpty()) {
-      throw new IllegalArgumentException(
-          TEST_KILL_AT_STEP_NAME + " needs " + TEST_KILL_AT_STEP + " (which one of those steps)");
-    }
   }
 
   /**
@@ -149,27 +130,23 @@ public record PluginConfig(
    * @throws IllegalArgumentException naming the key with an unusable value
    */
   public static PluginConfig fromEnv(Map<String, String> env) {
+    EnvReader reader = new EnvReader(env);
     PluginSockets sockets = PluginSockets.fromEnv(env);
     return new PluginConfig(
-        string(env, NODE_NAME)
-            .orElseThrow(() -> new IllegalArgumentException(NODE_NAME + " is required")),
+        reader.required(NODE_NAME),
         sockets,
-        path(env, CDI_DIR, Path.of("/var/run/cdi")),
-        path(env, DRIVER_ROOT, Path.of("/")),
-        string(env, HOST_DRIVER_ROOT).orElse("/"),
-        path(env, DEV_ROOT, Path.of("/")),
-        path(env, PROC_ROOT, Path.of("/proc")),
-        path(env, SYSFS_ROOT, Path.of("/sys")),
-        string(env, NVML_LIBRARY).map(v -> toPath(NVML_LIBRARY, v)),
-        path(env, CHECKPOINT_DIR, sockets.pluginDir()),
-        path(env, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
-        integer(env, METRICS_PORT, DEFAULT_METRICS_PORT),
-        bool(env, DYNAMIC_MIG, false),
-        strategies(env),
-        string(env, TEST_KILL_AT_STEP)
-            .map(v -> OptionalLong.of(positiveLong(TEST_KILL_AT_STEP, v)))
-            .orElse(OptionalLong.empty()),
-        string(env, TEST_KILL_AT_STEP_NAME));
+        EnvPaths.absolute(reader, CDI_DIR, Path.of("/var/run/cdi")),
+        EnvPaths.absolute(reader, DRIVER_ROOT, Path.of("/")),
+        reader.string(HOST_DRIVER_ROOT, "/"),
+        EnvPaths.absolute(reader, DEV_ROOT, Path.of("/")),
+        EnvPaths.absolute(reader, PROC_ROOT, Path.of("/proc")),
+        EnvPaths.absolute(reader, SYSFS_ROOT, Path.of("/sys")),
+        reader.optional(NVML_LIBRARY, Path::of, EnvPaths.NOT_A_PATH),
+        EnvPaths.absolute(reader, CHECKPOINT_DIR, sockets.pluginDir()),
+        EnvPaths.absolute(reader, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
+        reader.integer(METRICS_PORT, DEFAULT_METRICS_PORT),
+        reader.bool(DYNAMIC_MIG, false),
+        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")));
   }
 
   /** The sharing policy these strategies make. */
@@ -196,80 +173,6 @@ public record PluginConfig(
     m.put(METRICS_PORT, Integer.toString(metricsPort));
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
-    killAtStep.ifPresent(n -> m.put(TEST_KILL_AT_STEP, Long.toString(n)));
-    killAtStepName.ifPresent(n -> m.put(TEST_KILL_AT_STEP_NAME, n));
     return m;
-  }
-
-  private static Optional<String> string(Map<String, String> env, String key) {
-    return Optional.ofNullable(env.get(key)).map(String::strip).filter(s -> !s.isEmpty());
-  }
-
-  private static Path path(Map<String, String> env, String key, Path fallback) {
-    Path p = string(env, key).map(v -> toPath(key, v)).orElse(fallback);
-    if (!p.isAbsolute()) {
-      throw new IllegalArgumentException(key + " must be an absolute path, got: " + p);
-    }
-    return p.normalize();
-  }
-
-  private static Path toPath(String key, String value) {
-    try {
-      return Path.of(value);
-    } catch (InvalidPathException e) {
-      throw new IllegalArgumentException(key + " is not a path: " + value, e);
-    }
-  }
-
-  private static int integer(Map<String, String> env, String key, int fallback) {
-    Optional<String> v = string(env, key);
-    if (v.isEmpty()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(v.get());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got: " + v.get(), e);
-    }
-  }
-
-  private static long positiveLong(String key, String value) {
-    try {
-      long n = Long.parseLong(value);
-      if (n < 1) {
-        throw new IllegalArgumentException(key + " must be >= 1, got: " + value);
-      }
-      return n;
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got: " + value, e);
-    }
-  }
-
-  private static boolean bool(Map<String, String> env, String key, boolean fallback) {
-    Optional<String> v = string(env, key).map(s -> s.toLowerCase(Locale.ROOT));
-    if (v.isEmpty()) {
-      return fallback;
-    }
-    return switch (v.get()) {
-      case "true" -> true;
-      case "false" -> false;
-      default ->
-          throw new IllegalArgumentException(key + " must be true or false, got: " + v.get());
-    };
-  }
-
-  private static Set<String> strategies(Map<String, String> env) {
-    Optional<String> v = string(env, SHARING_STRATEGIES);
-    if (v.isEmpty()) {
-      return Set.of("Exclusive");
-    }
-    Set<String> out = new LinkedHashSet<>();
-    for (String part : v.get().split(",")) {
-      String s = part.strip();
-      if (!s.isEmpty()) {
-        out.add(s);
-      }
-    }
-    return out;
   }
 }

@@ -6,38 +6,37 @@ import dev.gpudra.cdi.NodeDriverInfo;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
+import dev.gpudra.plugin.dra.DraService;
 import dev.gpudra.plugin.dra.DraV1Service;
 import dev.gpudra.plugin.dra.DraV1beta1Service;
-import dev.gpudra.plugin.grpc.DeviceHealthService;
-import dev.gpudra.plugin.grpc.DeviceIdentity;
-import dev.gpudra.plugin.grpc.KubeletPluginServers;
-import dev.gpudra.plugin.grpc.PluginSockets;
-import dev.gpudra.plugin.grpc.SocketLivenessCheck;
-import dev.gpudra.plugin.grpc.UnixSocketServerFactory;
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.health.DeviceIdentity;
 import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
 import dev.gpudra.plugin.mig.MigControl;
-import dev.gpudra.plugin.mig.MigRecovery;
 import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
 import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimFetcher;
 import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimUnpreparer;
 import dev.gpudra.plugin.prepare.PreparePlanner;
-import dev.gpudra.plugin.prepare.SelfKillAtStep;
 import dev.gpudra.plugin.prepare.StepListener;
+import dev.gpudra.plugin.recovery.StartupRecovery;
+import dev.gpudra.plugin.server.KubeletPluginServers;
+import dev.gpudra.plugin.server.SocketLivenessCheck;
+import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.slices.Backoff;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
 import dev.gpudra.plugin.slices.SlicePublishLoop;
 import dev.gpudra.plugin.state.BootId;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.NodeState;
-import dev.gpudra.plugin.state.StartupRecovery;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -53,9 +52,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The running node daemon, assembled from its configuration, the discovered hardware and an API
- * server client. Start order: recover the checkpoint and, with dynamic MIG, the MIG instances
- * (before any socket serves, so the first call sees consistent state), publish slices, serve the
- * sockets, then metrics. {@link #close()} stops in reverse order and is idempotent.
+ * server client. Start order: recover ({@link StartupRecovery}: the checkpoint and, with dynamic
+ * MIG, the MIG instances, before any socket serves), publish slices, serve the sockets, then
+ * metrics. {@link #close()} stops in reverse order and is idempotent.
  */
 public final class PluginNode implements AutoCloseable {
 
@@ -79,6 +78,8 @@ public final class PluginNode implements AutoCloseable {
    * Starts the daemon.
    *
    * @param mig the node's MIG instances; required with dynamic MIG, unused otherwise
+   * @param steps told of every step of prepare and unprepare ({@link StepListener#NONE} in
+   *     production; crash tests pass one that kills the process at a chosen step)
    * @throws IOException when a socket or the metrics port cannot be served
    */
   public static PluginNode start(
@@ -86,17 +87,14 @@ public final class PluginNode implements AutoCloseable {
       NodeInventory inventory,
       NodeDriverInfo driver,
       KubernetesClient client,
-      Optional<MigControl> mig)
+      Optional<MigControl> mig,
+      StepListener steps)
       throws IOException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
-      String driverName = PluginSockets.DRIVER_NAME;
+      String driverName = DriverNames.DRIVER;
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
-      StepListener steps =
-          config.killAtStep().isPresent()
-              ? new SelfKillAtStep(config.killAtStep().getAsLong(), config.killAtStepName())
-              : StepListener.NONE;
 
       PreparePlanner planner =
           new PreparePlanner(
@@ -109,28 +107,26 @@ public final class PluginNode implements AutoCloseable {
       ClaimFetcher fetcher = new ClaimFetcher(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
-      Checkpoint recovered =
-          StartupRecovery.recover(
-              store,
-              writer,
-              BootId.read(config.bootIdPath()),
-              new ApiServerClaimRebuilder(fetcher, planner));
-      ClaimEffects effects = ClaimEffects.NONE;
+      Optional<MigControl> control = Optional.empty();
       if (config.dynamicMig()) {
-        MigControl control =
-            mig.orElseThrow(
-                () -> new IllegalArgumentException("dynamic MIG needs the node's NVML session"));
-        MigRecovery.Recovered reconciled =
-            MigRecovery.recover(recovered, control, MigRecovery.ownedGpus(inventory));
-        if (!reconciled.checkpoint().equals(recovered)) {
-          // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with
-          // specs, which the kubelet's next prepare rewrites and its unprepare deletes.
-          store.save(reconciled.checkpoint());
-        }
-        reconciled.lostSpecs().forEach(writer::delete);
-        recovered = reconciled.checkpoint();
-        effects = new DynamicMigEffects(control, driver.migMinors(), steps);
+        control =
+            Optional.of(
+                mig.orElseThrow(
+                    () ->
+                        new IllegalArgumentException("dynamic MIG needs the node's NVML session")));
       }
+      Checkpoint recovered =
+          new StartupRecovery(
+                  store,
+                  writer,
+                  BootId.read(config.bootIdPath()),
+                  new ApiServerClaimRebuilder(fetcher, planner),
+                  control)
+              .recover(inventory);
+      ClaimEffects effects =
+          control
+              .<ClaimEffects>map(c -> new DynamicMigEffects(c, driver.migMinors(), steps))
+              .orElse(ClaimEffects.NONE);
       NodeState state = new NodeState(store, recovered);
       metrics.preparedNow(
           recovered.claims().size(),
@@ -140,9 +136,10 @@ public final class PluginNode implements AutoCloseable {
               driver.majors(),
               new CommonEditsBuilder(CommonEditsBuilder.DEFAULT_HOOK_PATH)
                   .build(driver.files(), driver.majors()));
-      ClaimPreparer preparer =
-          new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics);
-      ClaimUnpreparer unpreparer = new ClaimUnpreparer(state, effects, writer, steps, metrics);
+      DraService dra =
+          new DraService(
+              new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics),
+              new ClaimUnpreparer(state, effects, writer, steps, metrics));
 
       List<ResourceSliceSpec> slices =
           ResourceSliceMapper.map(
@@ -170,9 +167,7 @@ public final class PluginNode implements AutoCloseable {
                 config.sockets(),
                 factory,
                 health,
-                List.of(
-                    new DraV1Service(preparer, unpreparer),
-                    new DraV1beta1Service(preparer, unpreparer)));
+                List.of(new DraV1Service(dra), new DraV1beta1Service(dra)));
       } catch (IOException | RuntimeException e) {
         health.close();
         throw e;

@@ -7,7 +7,6 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,8 +38,6 @@ class PluginConfigTest {
     assertThat(config.metricsPort()).isEqualTo(8080);
     assertThat(config.dynamicMig()).isFalse();
     assertThat(config.sharingStrategies()).containsExactly("Exclusive");
-    assertThat(config.killAtStep()).isEqualTo(OptionalLong.empty());
-    assertThat(config.killAtStepName()).isEmpty();
   }
 
   @Test
@@ -56,9 +53,7 @@ class PluginConfigTest {
                 "GPUDRA_NVML_LIBRARY", "/opt/libnvidia-ml.so.1",
                 "GPUDRA_METRICS_PORT", "9400",
                 "GPUDRA_DYNAMIC_MIG", "TRUE",
-                "GPUDRA_SHARING_STRATEGIES", "Exclusive, ",
-                "GPUDRA_TEST_KILL_AT_STEP", "3",
-                "GPUDRA_TEST_KILL_AT_STEP_NAME", "prepare:spec-written"));
+                "GPUDRA_SHARING_STRATEGIES", "Exclusive, "));
 
     assertThat(config.cdiDir()).isEqualTo(Path.of("/run/cdi"));
     assertThat(config.checkpointDir()).isEqualTo(Path.of("/state"));
@@ -69,8 +64,6 @@ class PluginConfigTest {
     assertThat(config.metricsPort()).isEqualTo(9400);
     assertThat(config.dynamicMig()).isTrue();
     assertThat(config.sharingStrategies()).isEqualTo(Set.of("Exclusive"));
-    assertThat(config.killAtStep()).hasValue(3);
-    assertThat(config.killAtStepName()).contains("prepare:spec-written");
     assertThat(config.effective())
         .containsEntry("GPUDRA_METRICS_PORT", "9400")
         .containsEntry("GPUDRA_SYSFS_ROOT", "/host/sys");
@@ -87,8 +80,6 @@ class PluginConfigTest {
         "GPUDRA_METRICS_PORT | 70000 | GPUDRA_METRICS_PORT",
         "GPUDRA_DYNAMIC_MIG | yes | GPUDRA_DYNAMIC_MIG",
         "GPUDRA_SHARING_STRATEGIES | Exclusive,MPS | GPUDRA_SHARING_STRATEGIES",
-        "GPUDRA_TEST_KILL_AT_STEP | 0 | GPUDRA_TEST_KILL_AT_STEP",
-        "GPUDRA_TEST_KILL_AT_STEP_NAME | prepare:spec-written | GPUDRA_TEST_KILL_AT_STEP_NAME",
         "KUBELET_PLUGIN_DIRECTORY_PATH | plugins | KUBELET_PLUGIN_DIRECTORY_PATH",
       })
   void aBadValueFailsStartUpNamingItsKey(String key, String value, String named) {
@@ -104,5 +95,17 @@ class PluginConfigTest {
 
     assertThatThrownBy(() -> PluginConfig.fromEnv(env))
         .hasMessageContaining("NODE_NAME is required");
+  }
+
+  @Test
+  void theProductionPluginHasNoCrashTestKeys() {
+    PluginConfig config =
+        PluginConfig.fromEnv(
+            env(
+                "GPUDRA_TEST_KILL_AT_STEP", "3",
+                "GPUDRA_TEST_KILL_AT_STEP_NAME", "prepare:spec-written"));
+
+    assertThat(config.effective())
+        .doesNotContainKeys("GPUDRA_TEST_KILL_AT_STEP", "GPUDRA_TEST_KILL_AT_STEP_NAME");
   }
 }

@@ -10,6 +10,7 @@ import dev.gpudra.cdi.Fixtures;
 import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.cdi.spec.CdiJson;
+import dev.gpudra.core.config.TimeSliceInterval;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -59,10 +60,7 @@ class CdiSpecWriterIT {
             Fixtures.A100_FULL_CLAIM,
             List.of(
                 new PreparedDevice.FullGpu(
-                    "gpu-0",
-                    0,
-                    Fixtures.A100_UUID,
-                    new Sharing.TimeSlicing(Sharing.Interval.SHORT))));
+                    "gpu-0", 0, Fixtures.A100_UUID, Sharing.timeSlicing(TimeSliceInterval.SHORT))));
 
     Path written = writer.write(shared);
 

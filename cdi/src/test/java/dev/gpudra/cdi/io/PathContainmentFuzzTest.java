@@ -46,10 +46,7 @@ class PathContainmentFuzzTest {
                 uid,
                 List.of(
                     new PreparedDevice.FullGpu(
-                        deviceName,
-                        random.nextInt(8),
-                        Fixtures.A100_UUID,
-                        new Sharing.Exclusive())));
+                        deviceName, random.nextInt(8), Fixtures.A100_UUID, Sharing.exclusive())));
       } catch (IllegalArgumentException e) {
         rejected++;
         assertThat(isUuid(uid) && isDnsLabel(deviceName))

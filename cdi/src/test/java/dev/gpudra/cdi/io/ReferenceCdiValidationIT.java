@@ -17,6 +17,7 @@ import dev.gpudra.cdi.spec.ContainerEdits;
 import dev.gpudra.cdi.spec.DeviceNode;
 import dev.gpudra.cdi.spec.Hook;
 import dev.gpudra.cdi.spec.Mount;
+import dev.gpudra.core.config.TimeSliceInterval;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -87,7 +88,7 @@ class ReferenceCdiValidationIT {
                     "gpu-7",
                     7,
                     Fixtures.H100_UUID_1,
-                    new Sharing.TimeSlicing(Sharing.Interval.MEDIUM)))));
+                    Sharing.timeSlicing(TimeSliceInterval.MEDIUM)))));
     cases.add(
         h100Node.build(
             "5a5b5c5d-6e6f-4a4b-8c8d-9e9f0a0b0c0d",
@@ -109,10 +110,7 @@ class ReferenceCdiValidationIT {
                     "GPU-55555555-5555-4555-8555-555555555555",
                     "MIG-66666666-6666-4666-8666-666666666666"),
                 new PreparedDevice.FullGpu(
-                    "gpu-6",
-                    6,
-                    "GPU-77777777-7777-4777-8777-777777777777",
-                    new Sharing.Exclusive()))));
+                    "gpu-6", 6, "GPU-77777777-7777-4777-8777-777777777777", Sharing.exclusive()))));
     return cases;
   }
 
@@ -127,7 +125,7 @@ class ReferenceCdiValidationIT {
         ci,
         minors.gpuInstance(gpu, gi).orElseThrow(),
         minors.computeInstance(gpu, gi, ci).orElseThrow(),
-        new Sharing.Exclusive());
+        Sharing.exclusive());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.gpudra.core.config;
 
+import dev.gpudra.core.names.DriverNames;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -35,7 +36,7 @@ public final class ClaimConfigs {
     List<Entry> fromClaim = new ArrayList<>();
     for (int i = 0; i < configs.size(); i++) {
       AllocatedConfig raw = configs.get(i);
-      if (!DeviceConfig.DRIVER.equals(raw.driver())) {
+      if (!DriverNames.DRIVER.equals(raw.driver())) {
         continue;
       }
       DeviceConfig decoded;

@@ -8,12 +8,6 @@ import java.util.Objects;
  */
 public sealed interface DeviceConfig {
 
-  /** The driver name configurations must carry in {@code opaque.driver}. */
-  String DRIVER = "gpu.gpudra.dev";
-
-  /** The only {@code apiVersion} understood. */
-  String API_VERSION = "gpu.gpudra.dev/v1";
-
   /** How the devices are shared. */
   SharingConfig sharing();
 

@@ -1,5 +1,6 @@
 package dev.gpudra.core.config;
 
+import dev.gpudra.core.names.DriverNames;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
@@ -63,9 +64,9 @@ public final class OpaqueConfigDecoder {
     requireObject(root, "");
     onlyFields(root, "", Set.of("apiVersion", "kind", "sharing"));
     String apiVersion = requiredString(root, "apiVersion", "apiVersion");
-    if (!DeviceConfig.API_VERSION.equals(apiVersion)) {
+    if (!DriverNames.CONFIG_API_VERSION.equals(apiVersion)) {
       throw new InvalidConfigException(
-          "apiVersion", "must be " + DeviceConfig.API_VERSION + ", got " + quote(apiVersion));
+          "apiVersion", "must be " + DriverNames.CONFIG_API_VERSION + ", got " + quote(apiVersion));
     }
     String kind = requiredString(root, "kind", "kind");
     JsonNode sharingNode = root.get("sharing");

@@ -81,11 +81,6 @@ final class MigCounterSet {
     return new CounterSetBuilder().withName(name).withCounters(allCounters()).build();
   }
 
-  /** What the full GPU consumes: every counter entirely. */
-  DeviceCounterConsumption fullGpuConsumption() {
-    return consumption(allCounters());
-  }
-
   /** What one placement of a profile consumes. */
   DeviceCounterConsumption placementConsumption(MigProfile profile, MigPlacement placement) {
     if (placement.end() > memorySlices) {

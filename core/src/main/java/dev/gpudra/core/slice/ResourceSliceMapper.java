@@ -5,6 +5,7 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.mig.MigManagement;
 import io.fabric8.kubernetes.api.model.resource.v1.CounterSet;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceBuilder;
@@ -25,19 +26,15 @@ import java.util.List;
  *       allocatable while it is partitioned.
  *   <li>Dynamic MIG: on a GPU with MIG mode on, every possible placement of every profile as a
  *       device consuming counters from the GPU's counter set; a GPU with MIG off is offered whole.
- *       With {@link SliceMappingOptions#switchesMigMode()} (a plugin that switches MIG mode at
- *       prepare time), a GPU that can toggle MIG without a reset (compute capability 9 and newer)
- *       is offered whole (consuming all counters) and as placements, whatever its mode.
  * </ul>
+ *
+ * <p>Which of these applies to a GPU is {@link MigManagement#offer}'s decision.
  *
  * <p>Splitting respects the API: counter sets go into counters-only slices (at most 8 each), and
  * devices into slices of at most 128, or 64 when they consume counters. The pool's generation is
  * left at 0 for the publisher to set; {@code resourceSliceCount} is exact.
  */
 public final class ResourceSliceMapper {
-
-  /** Compute capability major from which MIG mode can change without a GPU reset (Hopper). */
-  private static final int MIG_TOGGLE_WITHOUT_RESET_CC_MAJOR = 9;
 
   private ResourceSliceMapper() {}
 
@@ -46,18 +43,19 @@ public final class ResourceSliceMapper {
     List<CounterSet> counterSets = new ArrayList<>();
     List<Device> devices = new ArrayList<>();
     boolean usesCounters = false;
+    MigManagement policy = options.migManagement();
     List<Gpu> gpus = node.gpus().stream().sorted(Comparator.comparingInt(Gpu::minor)).toList();
     for (Gpu gpu : gpus) {
-      if (options.dynamicMig() && offersDynamicMig(gpu, options.switchesMigMode())) {
-        MigCounterSet counters = MigCounterSet.of(gpu);
-        counterSets.add(counters.counterSet());
-        devices.addAll(dynamicDevices(node, gpu, counters, options.switchesMigMode()));
-        usesCounters = true;
-      } else if (gpu.migMode().current()) {
-        // Static MIG, or dynamic MIG where MIG cannot be managed: what exists is what is offered.
-        gpu.migDevices().forEach(mig -> devices.add(staticMig(node, gpu, mig)));
-      } else {
-        devices.add(fullGpu(node, gpu));
+      switch (policy.offer(gpu)) {
+        case PLACEMENTS -> {
+          MigCounterSet counters = MigCounterSet.of(gpu);
+          counterSets.add(counters.counterSet());
+          devices.addAll(placements(node, gpu, counters));
+          usesCounters = true;
+        }
+        case EXISTING_MIG_DEVICES ->
+            gpu.migDevices().forEach(mig -> devices.add(staticMig(node, gpu, mig)));
+        case WHOLE -> devices.add(fullGpu(node, gpu));
       }
     }
     devices.forEach(SliceValidation::checkDevice);
@@ -81,39 +79,8 @@ public final class ResourceSliceMapper {
     return List.copyOf(slices);
   }
 
-  /**
-   * Whether the kubelet plugin (which does not switch MIG mode) publishes dynamic MIG placements
-   * for the GPU: it needs MIG profiles and MIG mode on.
-   */
-  public static boolean offersDynamicMig(Gpu gpu) {
-    return offersDynamicMig(gpu, false);
-  }
-
-  /**
-   * Whether dynamic MIG placements are published for the GPU: it needs MIG profiles, and MIG must
-   * be on already unless mode switching is on and the GPU can switch MIG on without a reset.
-   */
-  private static boolean offersDynamicMig(Gpu gpu, boolean switchesMigMode) {
-    return gpu.migMode().capable()
-        && !gpu.migProfiles().isEmpty()
-        && (gpu.migMode().current() || (switchesMigMode && togglesMigWithoutReset(gpu)));
-  }
-
-  private static boolean togglesMigWithoutReset(Gpu gpu) {
-    String major = gpu.cudaComputeCapability().split("\\.")[0];
-    return Integer.parseInt(major) >= MIG_TOGGLE_WITHOUT_RESET_CC_MAJOR;
-  }
-
-  private static List<Device> dynamicDevices(
-      NodeInventory node, Gpu gpu, MigCounterSet counters, boolean switchesMigMode) {
+  private static List<Device> placements(NodeInventory node, Gpu gpu, MigCounterSet counters) {
     List<Device> devices = new ArrayList<>();
-    // The whole GPU next to its placements needs MIG mode switched off or on at prepare time.
-    if (switchesMigMode && (!gpu.migMode().current() || togglesMigWithoutReset(gpu))) {
-      devices.add(
-          new DeviceBuilder(fullGpu(node, gpu))
-              .withConsumesCounters(counters.fullGpuConsumption())
-              .build());
-    }
     for (MigProfile profile : gpu.migProfiles()) {
       for (MigPlacement placement : profile.placements()) {
         devices.add(

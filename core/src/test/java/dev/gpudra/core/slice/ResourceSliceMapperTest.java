@@ -30,8 +30,6 @@ class ResourceSliceMapperTest {
       new SliceMappingOptions("gpu.gpudra.dev", "node-a", false);
   private static final SliceMappingOptions DYNAMIC =
       new SliceMappingOptions("gpu.gpudra.dev", "node-a", true);
-  private static final SliceMappingOptions DYNAMIC_SWITCHING =
-      new SliceMappingOptions("gpu.gpudra.dev", "node-a", true, true);
   private static final MigMode MIG_OFF = new MigMode(true, false, false);
   private static final MigMode MIG_ON = new MigMode(true, true, true);
 
@@ -192,9 +190,8 @@ class ResourceSliceMapperTest {
   }
 
   @Test
-  void dynamicMigOnHopperWithModeSwitchingOffersTheFullGpuConsumingEveryCounter() {
-    List<ResourceSliceSpec> slices =
-        ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC_SWITCHING);
+  void dynamicMigOnHopperWithMigOnPublishesTheGpusCounterSetAndNoFullGpu() {
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(node(h100(0, MIG_ON)), DYNAMIC);
 
     Map<String, Counter> totals = slices.get(0).getSharedCounters().getFirst().getCounters();
     assertThat(slices.get(0).getSharedCounters().getFirst().getName())
@@ -206,11 +203,7 @@ class ResourceSliceMapperTest {
         .containsKeys("memory-slice-0", "memory-slice-7", "decoders", "jpeg-engines", "ofa-engines")
         .doesNotContainKey("memory-slice-8")
         .doesNotContainKey("encoders");
-    Device full = device(slices, "gpu-0");
-    assertThat(full.getConsumesCounters()).hasSize(1);
-    assertThat(full.getConsumesCounters().getFirst().getCounterSet())
-        .isEqualTo("gpu-0-counter-set");
-    assertThat(full.getConsumesCounters().getFirst().getCounters()).isEqualTo(totals);
+    assertThat(devices(slices)).extracting(Device::getName).doesNotContain("gpu-0");
   }
 
   @Test
@@ -229,8 +222,7 @@ class ResourceSliceMapperTest {
 
   @Test
   void aPlacementConsumesItsProfileAndExactlyTheMemorySlicesItSpans() {
-    List<ResourceSliceSpec> slices =
-        ResourceSliceMapper.map(node(h100(0, MIG_OFF)), DYNAMIC_SWITCHING);
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(node(h100(0, MIG_ON)), DYNAMIC);
 
     Map<String, Counter> consumed =
         device(slices, "gpu-0-mig-3g40gb-9-4").getConsumesCounters().getFirst().getCounters();
@@ -287,9 +279,9 @@ class ResourceSliceMapperTest {
   void eightDynamicMigGpusAreSplitWithinTheApiLimits() {
     NodeInventory eight = h100s(8);
 
-    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(eight, DYNAMIC_SWITCHING);
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(eight, DYNAMIC);
 
-    int devicesPerGpu = 1 + 7 + 3 + 2 + 1 + 1 + 7 + 4;
+    int devicesPerGpu = 7 + 3 + 2 + 1 + 1 + 7 + 4;
     assertThat(devices(slices)).hasSize(8 * devicesPerGpu);
     assertThat(slices).hasSize(1 + (8 * devicesPerGpu + 63) / 64);
     for (ResourceSliceSpec slice : slices) {
@@ -313,7 +305,7 @@ class ResourceSliceMapperTest {
 
   @Test
   void mappingIsDeterministic() {
-    assertThat(ResourceSliceMapper.map(h100s(3), DYNAMIC_SWITCHING))
-        .isEqualTo(ResourceSliceMapper.map(h100s(3), DYNAMIC_SWITCHING));
+    assertThat(ResourceSliceMapper.map(h100s(3), DYNAMIC))
+        .isEqualTo(ResourceSliceMapper.map(h100s(3), DYNAMIC));
   }
 }

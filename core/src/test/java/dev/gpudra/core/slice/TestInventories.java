@@ -139,7 +139,8 @@ final class TestInventories {
   static NodeInventory h100s(int count) {
     List<Gpu> gpus = new ArrayList<>();
     for (int minor = 0; minor < count; minor++) {
-      gpus.add(h100(minor, new MigMode(true, false, false)));
+      // MIG on: the layout a dynamic-MIG plugin offers as placements.
+      gpus.add(h100(minor, new MigMode(true, true, true)));
     }
     return new NodeInventory("550.54.15", "12.4", gpus, List.of());
   }

@@ -28,7 +28,7 @@ class DeviceUsageTest {
   private static final String DRIVER = "gpu.gpudra.dev";
   private static final String H100 = "NVIDIA H100 80GB HBM3";
 
-  private static Gpu h100(int minor) {
+  private static Gpu h100(int minor, boolean migOn) {
     MigProfile oneG =
         new MigProfile(
             0,
@@ -59,7 +59,7 @@ class DeviceUsageTest {
         "9.0",
         81559L << 20,
         String.format("0000:%02x:00.0", 0x18 + minor),
-        new MigMode(true, false, false),
+        new MigMode(true, migOn, migOn),
         List.of(oneG, sevenG),
         List.of());
   }
@@ -67,10 +67,11 @@ class DeviceUsageTest {
   private static List<ResourceSlice> slices(String node, long generation, boolean dynamicMig) {
     List<ResourceSliceSpec> specs =
         ResourceSliceMapper.map(
-            new NodeInventory("550.54.15", "12.4", List.of(h100(0), h100(1)), List.of()),
-            // Dynamic MIG here is the layout with MIG mode switching: each GPU whole and as
-            // placements, the case where counters make devices unavailable.
-            new SliceMappingOptions(DRIVER, node, dynamicMig, dynamicMig));
+            // With dynamic MIG the GPUs are in MIG mode and offered as placements, the case where
+            // counters make devices unavailable; without, they are offered whole.
+            new NodeInventory(
+                "550.54.15", "12.4", List.of(h100(0, dynamicMig), h100(1, dynamicMig)), List.of()),
+            new SliceMappingOptions(DRIVER, node, dynamicMig));
     List<ResourceSlice> slices = new ArrayList<>();
     for (ResourceSliceSpec spec : specs) {
       spec.getPool().setGeneration(generation);
@@ -123,13 +124,12 @@ class DeviceUsageTest {
         DeviceUsage.count(
             slices("n1", 1, true), List.of(allocated("n1", "gpu-0-mig-1g10gb-19-3")), DRIVER);
 
-    // GPU 0: the 1g at slice 3 is allocated; the full GPU and the 7g overlap it; six 1g free.
-    // GPU 1: everything free.
+    // GPU 0: the 1g at slice 3 is allocated; the 7g overlaps it; six 1g free.
+    // GPU 1: everything free. Neither GPU is offered whole while in MIG mode.
     assertThat(counts.get(new DeviceKey("n1", H100, "mig", DeviceState.ALLOCATED))).isEqualTo(1L);
     assertThat(counts.get(new DeviceKey("n1", H100, "mig", DeviceState.UNAVAILABLE))).isEqualTo(1L);
-    assertThat(counts.get(new DeviceKey("n1", H100, "gpu", DeviceState.UNAVAILABLE))).isEqualTo(1L);
     assertThat(counts.get(new DeviceKey("n1", H100, "mig", DeviceState.FREE))).isEqualTo(6L + 8L);
-    assertThat(counts.get(new DeviceKey("n1", H100, "gpu", DeviceState.FREE))).isEqualTo(1L);
+    assertThat(counts.keySet()).noneMatch(key -> key.type().equals("gpu"));
   }
 
   @Test

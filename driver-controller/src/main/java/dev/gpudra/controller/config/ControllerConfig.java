@@ -1,7 +1,7 @@
 package dev.gpudra.controller.config;
 
+import dev.gpudra.core.config.EnvReader;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.Map;
 
 /**
@@ -42,9 +42,6 @@ public record ControllerConfig(
   public static final String LEASE_NAMESPACE = "POD_NAMESPACE";
   public static final String POD_NAME = "POD_NAME";
 
-  /** The DRA driver this controller serves. */
-  public static final String DRIVER_NAME = "gpu.gpudra.dev";
-
   public ControllerConfig {
     if (metricsPort < 0 || metricsPort > 65535) {
       throw new IllegalArgumentException(METRICS_PORT + " must be 0..65535, got " + metricsPort);
@@ -66,20 +63,21 @@ public record ControllerConfig(
 
   /** Reads the settings from environment variables; unset keys take their defaults. */
   public static ControllerConfig fromEnv(Map<String, String> env) {
+    EnvReader reader = new EnvReader(env);
     return new ControllerConfig(
-        integer(env, METRICS_PORT, 8080),
-        duration(env, METRICS_REFRESH_INTERVAL, Duration.ofSeconds(15)),
-        duration(env, INFORMER_SYNC_TIMEOUT, Duration.ofMinutes(2)),
-        duration(env, EXPLAIN_PENDING_AFTER, Duration.ofMinutes(1)),
-        duration(env, EVENT_REPEAT, Duration.ofMinutes(10)),
-        integer(env, EVENTS_PER_PASS, 20),
-        text(env, LEASE_NAMESPACE, "default"),
-        text(env, POD_NAME, hostName()));
+        reader.integer(METRICS_PORT, 8080),
+        duration(reader, METRICS_REFRESH_INTERVAL, Duration.ofSeconds(15)),
+        duration(reader, INFORMER_SYNC_TIMEOUT, Duration.ofMinutes(2)),
+        duration(reader, EXPLAIN_PENDING_AFTER, Duration.ofMinutes(1)),
+        duration(reader, EVENT_REPEAT, Duration.ofMinutes(10)),
+        reader.integer(EVENTS_PER_PASS, 20),
+        reader.string(LEASE_NAMESPACE, "default"),
+        reader.string(POD_NAME).orElseGet(ControllerConfig::hostName));
   }
 
-  private static String text(Map<String, String> env, String key, String fallback) {
-    String value = env.get(key);
-    return value == null || value.isBlank() ? fallback : value.trim();
+  private static Duration duration(EnvReader reader, String key, Duration fallback) {
+    return reader.value(
+        key, fallback, Duration::parse, "must be an ISO-8601 duration such as PT15S");
   }
 
   private static String hostName() {
@@ -87,31 +85,6 @@ public record ControllerConfig(
       return java.net.InetAddress.getLocalHost().getHostName();
     } catch (java.net.UnknownHostException e) {
       return "gpudra-controller";
-    }
-  }
-
-  private static int integer(Map<String, String> env, String key, int fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Integer.parseInt(value.trim());
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(key + " must be an integer, got '" + value + "'", e);
-    }
-  }
-
-  private static Duration duration(Map<String, String> env, String key, Duration fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Duration.parse(value.trim());
-    } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException(
-          key + " must be an ISO-8601 duration such as PT15S, got '" + value + "'", e);
     }
   }
 

@@ -1,9 +1,7 @@
 package dev.gpudra.plugin.dra;
 
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
-import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimRef;
-import dev.gpudra.plugin.prepare.ClaimUnpreparer;
 import dev.gpudra.plugin.prepare.PrepareResult;
 import dev.gpudra.proto.dra.v1beta1.Claim;
 import dev.gpudra.proto.dra.v1beta1.DRAPluginGrpc;
@@ -15,26 +13,22 @@ import dev.gpudra.proto.dra.v1beta1.NodeUnprepareResourceResponse;
 import dev.gpudra.proto.dra.v1beta1.NodeUnprepareResourcesRequest;
 import dev.gpudra.proto.dra.v1beta1.NodeUnprepareResourcesResponse;
 import io.grpc.stub.StreamObserver;
+import java.util.List;
 import java.util.Objects;
 
 /**
- * The kubelet's DRA v1beta1 service: a thin translator between its messages and {@link
- * ClaimPreparer}/{@link ClaimUnpreparer}. Every claim of a request gets an entry in the answer; one
- * claim's failure is its own error string and never fails the call, which the kubelet would take as
- * a failure of every claim in it.
+ * The kubelet's DRA v1beta1 API: translates its messages to and from {@link DraService}, which
+ * holds the logic shared by every API version.
  */
 public final class DraV1beta1Service extends DRAPluginGrpc.DRAPluginImplBase {
 
-  private final ClaimPreparer preparer;
-  private final ClaimUnpreparer unpreparer;
+  private final DraService service;
 
   /**
-   * @param preparer prepares claims
-   * @param unpreparer unprepares claims
+   * @param service the version-independent DRA service
    */
-  public DraV1beta1Service(ClaimPreparer preparer, ClaimUnpreparer unpreparer) {
-    this.preparer = Objects.requireNonNull(preparer, "preparer");
-    this.unpreparer = Objects.requireNonNull(unpreparer, "unpreparer");
+  public DraV1beta1Service(DraService service) {
+    this.service = Objects.requireNonNull(service, "service");
   }
 
   @Override
@@ -42,24 +36,9 @@ public final class DraV1beta1Service extends DRAPluginGrpc.DRAPluginImplBase {
       NodePrepareResourcesRequest request,
       StreamObserver<NodePrepareResourcesResponse> responseObserver) {
     NodePrepareResourcesResponse.Builder response = NodePrepareResourcesResponse.newBuilder();
-    for (Claim claim : request.getClaimsList()) {
-      PrepareResult result = preparer.prepare(ref(claim));
-      NodePrepareResourceResponse.Builder one = NodePrepareResourceResponse.newBuilder();
-      switch (result) {
-        case PrepareResult.Prepared prepared -> {
-          for (CheckpointedDevice d : prepared.devices()) {
-            one.addDevices(
-                Device.newBuilder()
-                    .addAllRequestNames(d.requestNames())
-                    .setPoolName(d.poolName())
-                    .setDeviceName(d.deviceName())
-                    .addAllCdiDeviceIds(d.cdiDeviceIds()));
-          }
-        }
-        case PrepareResult.Failed failed -> one.setError(failed.error());
-      }
-      response.putClaims(claim.getUid(), one.build());
-    }
+    service
+        .prepare(refs(request.getClaimsList()))
+        .forEach((uid, result) -> response.putClaims(uid, answer(result)));
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }
@@ -69,16 +48,40 @@ public final class DraV1beta1Service extends DRAPluginGrpc.DRAPluginImplBase {
       NodeUnprepareResourcesRequest request,
       StreamObserver<NodeUnprepareResourcesResponse> responseObserver) {
     NodeUnprepareResourcesResponse.Builder response = NodeUnprepareResourcesResponse.newBuilder();
-    for (Claim claim : request.getClaimsList()) {
-      NodeUnprepareResourceResponse.Builder one = NodeUnprepareResourceResponse.newBuilder();
-      unpreparer.unprepare(ref(claim)).ifPresent(one::setError);
-      response.putClaims(claim.getUid(), one.build());
-    }
+    service
+        .unprepare(refs(request.getClaimsList()))
+        .forEach(
+            (uid, error) -> {
+              NodeUnprepareResourceResponse.Builder one =
+                  NodeUnprepareResourceResponse.newBuilder();
+              error.ifPresent(one::setError);
+              response.putClaims(uid, one.build());
+            });
     responseObserver.onNext(response.build());
     responseObserver.onCompleted();
   }
 
-  private static ClaimRef ref(Claim claim) {
-    return new ClaimRef(claim.getNamespace(), claim.getUid(), claim.getName());
+  private static NodePrepareResourceResponse answer(PrepareResult result) {
+    NodePrepareResourceResponse.Builder one = NodePrepareResourceResponse.newBuilder();
+    switch (result) {
+      case PrepareResult.Prepared prepared -> {
+        for (CheckpointedDevice d : prepared.devices()) {
+          one.addDevices(
+              Device.newBuilder()
+                  .addAllRequestNames(d.requestNames())
+                  .setPoolName(d.poolName())
+                  .setDeviceName(d.deviceName())
+                  .addAllCdiDeviceIds(d.cdiDeviceIds()));
+        }
+      }
+      case PrepareResult.Failed failed -> one.setError(failed.error());
+    }
+    return one.build();
+  }
+
+  private static List<ClaimRef> refs(List<Claim> claims) {
+    return claims.stream()
+        .map(c -> new ClaimRef(c.getNamespace(), c.getUid(), c.getName()))
+        .toList();
   }
 }

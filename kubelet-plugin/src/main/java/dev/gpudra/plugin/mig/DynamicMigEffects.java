@@ -8,7 +8,6 @@ import dev.gpudra.core.checkpoint.MigInstanceIds;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
-import dev.gpudra.nvml.NvmlException;
 import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimRef;
 import dev.gpudra.plugin.prepare.EffectsFailedException;
@@ -94,7 +93,7 @@ public final class DynamicMigEffects implements ClaimEffects {
               gpu,
               where.profileId(),
               new MigPlacement(where.placementStart(), where.placementSize()));
-    } catch (NvmlException e) {
+    } catch (MigControlException e) {
       throw failed(claim, record, "its GPU instance", e);
     }
     made.push(new Made(gpu, gi, -1));
@@ -102,7 +101,7 @@ public final class DynamicMigEffects implements ClaimEffects {
     int ci;
     try {
       ci = mig.createFullComputeInstance(gpu, gi);
-    } catch (NvmlException e) {
+    } catch (MigControlException e) {
       throw failed(claim, record, "its compute instance in GPU instance " + gi, e);
     }
     made.pop();
@@ -156,7 +155,7 @@ public final class DynamicMigEffects implements ClaimEffects {
   }
 
   private static EffectsFailedException failed(
-      ClaimRef claim, CheckpointedDevice record, String what, NvmlException e) {
+      ClaimRef claim, CheckpointedDevice record, String what, MigControlException e) {
     return new EffectsFailedException(message(claim, record, what) + ": " + e.getMessage(), e);
   }
 

@@ -7,8 +7,8 @@ import java.util.Optional;
 
 /**
  * The node's MIG instances, as far as dynamic MIG needs them: GPUs are addressed by UUID, GPU and
- * compute instances by their ids. Failures are {@code dev.gpudra.nvml.NvmlException}s carrying
- * NVML's function, code and message. Implementations are thread-safe.
+ * compute instances by their ids. Failures are {@link MigControlException}s carrying the driver's
+ * function, code and message. Implementations are thread-safe.
  */
 public interface MigControl {
 

@@ -7,11 +7,9 @@ import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.core.checkpoint.MigInstanceIds;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.core.device.Gpu;
-import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.device.nvml.RawComputeInstance;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
-import dev.gpudra.core.slice.ResourceSliceMapper;
-import dev.gpudra.nvml.NvmlException;
+import dev.gpudra.core.mig.MigManagement;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -23,16 +21,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Start-up recovery of dynamic MIG, after {@code state.StartupRecovery} has brought checkpoint and
- * CDI specs into agreement and before any socket serves. Afterwards the MIG instances on the GPUs
- * the plugin owns are exactly those of the completed claims.
+ * Start-up recovery of dynamic MIG, after {@code state.CheckpointRecovery} has brought checkpoint
+ * and CDI specs into agreement and before any socket serves. Afterwards the MIG instances on the
+ * GPUs the plugin owns are exactly those of the completed claims.
  *
  * <p>Ownership: with dynamic MIG the plugin owns the GPU instances of every GPU it publishes MIG
- * placements for ({@link ResourceSliceMapper#offersDynamicMig}) that is in MIG mode. The slices
- * offer every placement of such a GPU as free, so an instance no prepared claim owns would only
- * make the scheduler's allocations fail; it is destroyed (an instance NVML refuses to destroy, for
- * example because a process still uses it, is logged and left). GPUs of other modes, and every GPU
- * with static MIG, are never touched.
+ * placements for ({@link MigManagement#ownedGpus}). The slices offer every placement of such a GPU
+ * as free, so an instance no prepared claim owns would only make the scheduler's allocations fail;
+ * it is destroyed (an instance NVML refuses to destroy, for example because a process still uses
+ * it, is logged and left). GPUs of other modes, and every GPU with static MIG, are never touched.
  *
  * <ul>
  *   <li>A completed claim keeps its MIG devices when each recorded GPU instance still exists with
@@ -50,13 +47,6 @@ public final class MigRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(MigRecovery.class);
 
   private MigRecovery() {}
-
-  /** The GPUs whose MIG instances the plugin owns with dynamic MIG. */
-  public static List<Gpu> ownedGpus(NodeInventory inventory) {
-    return inventory.gpus().stream()
-        .filter(g -> ResourceSliceMapper.offersDynamicMig(g) && g.migMode().current())
-        .toList();
-  }
 
   /** Whether {@code gi} sits where {@code recorded} says and has its profile. */
   static boolean sameGpuInstance(RawGpuInstance gi, DynamicMig recorded) {
@@ -87,7 +77,7 @@ public final class MigRecovery {
     for (Gpu gpu : gpus) {
       try {
         found.put(gpu.uuid(), mig.gpuInstances(gpu.uuid()));
-      } catch (NvmlException e) {
+      } catch (MigControlException e) {
         LOG.error(
             "cannot list the MIG instances of GPU {} ({}); leaving them and its claims as they are",
             gpu.minor(),
@@ -220,7 +210,7 @@ public final class MigRecovery {
           gi.computeInstances().size(),
           gpuUuid);
       return true;
-    } catch (NvmlException e) {
+    } catch (MigControlException e) {
       LOG.error(
           "cannot destroy GPU instance {} on GPU {}, which no prepared claim owns: {}; placements"
               + " overlapping it will fail to prepare",

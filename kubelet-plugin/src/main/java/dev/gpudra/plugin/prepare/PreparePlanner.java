@@ -19,8 +19,8 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.core.slice.DeviceNames;
-import dev.gpudra.core.slice.ResourceSliceMapper;
 import io.fabric8.kubernetes.api.model.resource.v1.AllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -57,7 +57,7 @@ public final class PreparePlanner {
   private final NodeInventory inventory;
   private final MigMinors migMinors;
   private final NodeSharingPolicy policy;
-  private final boolean dynamicMig;
+  private final MigManagement migManagement;
 
   /**
    * @param driverName our driver name
@@ -65,9 +65,8 @@ public final class PreparePlanner {
    * @param inventory the node's devices
    * @param migMinors the node's MIG capability minors
    * @param policy the sharing strategies the node applies
-   * @param dynamicMig whether the plugin creates the MIG devices of GPUs that offer dynamic MIG
-   *     ({@link ResourceSliceMapper#offersDynamicMig}); a MIG device name on such a GPU is then a
-   *     placement to create, never an existing device
+   * @param dynamicMig whether the plugin creates MIG devices on demand; {@link
+   *     MigManagement#managesMig} decides on which GPUs
    */
   public PreparePlanner(
       String driverName,
@@ -81,7 +80,7 @@ public final class PreparePlanner {
     this.inventory = Objects.requireNonNull(inventory, "inventory");
     this.migMinors = Objects.requireNonNull(migMinors, "migMinors");
     this.policy = Objects.requireNonNull(policy, "policy");
-    this.dynamicMig = dynamicMig;
+    this.migManagement = new MigManagement(dynamicMig);
   }
 
   /**
@@ -187,12 +186,9 @@ public final class PreparePlanner {
           new PlannedDevice.Existing(record, fullGpu(ref, deviceName, gpu, sharing));
       case DeviceNames.Parsed.Mig mig -> {
         Gpu parent = gpu(ref, deviceName, mig.minor());
-        // A MIG-capable GPU with MIG off publishes no placements, but an allocation made before
-        // MIG was turned off still names one: newMig refuses it saying so.
-        boolean migManaged =
-            ResourceSliceMapper.offersDynamicMig(parent)
-                || (parent.migMode().capable() && !parent.migProfiles().isEmpty());
-        if (dynamicMig && migManaged) {
+        // A managed GPU with MIG off publishes no placements, but an allocation made before MIG
+        // was turned off still names one: newMig refuses it saying so.
+        if (migManagement.managesMig(parent)) {
           yield newMig(ref, record, parent, mig, sharing);
         }
         yield new PlannedDevice.Existing(record, migDevice(ref, deviceName, parent, mig, sharing));
@@ -346,9 +342,8 @@ public final class PreparePlanner {
   private static Sharing sharing(ClaimRef ref, SharingConfig config)
       throws PrepareRefusedException {
     return switch (config) {
-      case SharingConfig.Exclusive e -> new Sharing.Exclusive();
-      case SharingConfig.TimeSlicing ts ->
-          new Sharing.TimeSlicing(Sharing.Interval.valueOf(ts.interval().name()));
+      case SharingConfig.Exclusive e -> new Sharing.Configured(e);
+      case SharingConfig.TimeSlicing ts -> new Sharing.Configured(ts);
       case SharingConfig.Mps mps ->
           throw refused(ref, "MPS sharing needs a control daemon, which this node does not run");
     };

@@ -48,7 +48,7 @@ class DynamicMigEffectsTest {
                 "Exclusive")
             .withDynamicMig(DynamicMig.planned(GPU, profileId, start, size)),
         3,
-        new Sharing.Exclusive());
+        Sharing.exclusive());
   }
 
   private static PreparePlan plan(PlannedDevice... devices) {
@@ -79,7 +79,7 @@ class DynamicMigEffectsTest {
                 0,
                 100,
                 101,
-                new Sharing.Exclusive()));
+                Sharing.exclusive()));
     assertThat(applied.records().getFirst().dynamicMig())
         .isEqualTo(
             DynamicMig.planned(GPU, 9, 4, 4)

@@ -4,7 +4,6 @@ import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.nvml.RawComputeInstance;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
 import dev.gpudra.core.device.nvml.RawPlacement;
-import dev.gpudra.nvml.NvmlException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -52,7 +51,7 @@ final class InMemoryMig implements MigControl {
   private void maybeFail(String operation) {
     Integer code = failures.remove(operation);
     if (code != null) {
-      throw new NvmlException(operation, code, "injected failure");
+      throw new MigControlException(operation, code, "injected failure");
     }
   }
 
@@ -98,7 +97,7 @@ final class InMemoryMig implements MigControl {
     maybeFail("createGpuInstance");
     Map<Integer, Gi> instances = of(gpuUuid);
     if (instances.values().stream().anyMatch(gi -> gi.placement().overlaps(placement))) {
-      throw new NvmlException(
+      throw new MigControlException(
           "nvmlDeviceCreateGpuInstanceWithPlacement",
           INSUFFICIENT_RESOURCES,
           "Insufficient Resources");
@@ -122,10 +121,10 @@ final class InMemoryMig implements MigControl {
     maybeFail("createFullComputeInstance");
     Gi gi = of(gpuUuid).get(gpuInstanceId);
     if (gi == null) {
-      throw new NvmlException("nvmlDeviceGetGpuInstanceById", NOT_FOUND, "Not Found");
+      throw new MigControlException("nvmlDeviceGetGpuInstanceById", NOT_FOUND, "Not Found");
     }
     if (!gi.cis().isEmpty()) {
-      throw new NvmlException(
+      throw new MigControlException(
           "nvmlGpuInstanceCreateComputeInstance", INSUFFICIENT_RESOURCES, "Insufficient Resources");
     }
     gi.cis().add(0);
@@ -154,7 +153,8 @@ final class InMemoryMig implements MigControl {
     maybeFail("destroyComputeInstance");
     Gi gi = of(gpuUuid).get(gpuInstanceId);
     if (gi == null || !gi.cis().remove(Integer.valueOf(computeInstanceId))) {
-      throw new NvmlException("nvmlComputeInstanceDestroy", INVALID_ARGUMENT, "Invalid Argument");
+      throw new MigControlException(
+          "nvmlComputeInstanceDestroy", INVALID_ARGUMENT, "Invalid Argument");
     }
     calls.add("destroyComputeInstance " + gpuUuid + " " + gpuInstanceId + "/" + computeInstanceId);
   }
@@ -164,10 +164,10 @@ final class InMemoryMig implements MigControl {
     maybeFail("destroyGpuInstance");
     Gi gi = of(gpuUuid).get(gpuInstanceId);
     if (gi == null) {
-      throw new NvmlException("nvmlDeviceGetGpuInstanceById", NOT_FOUND, "Not Found");
+      throw new MigControlException("nvmlDeviceGetGpuInstanceById", NOT_FOUND, "Not Found");
     }
     if (!gi.cis().isEmpty()) {
-      throw new NvmlException("nvmlGpuInstanceDestroy", IN_USE, "In use by another client");
+      throw new MigControlException("nvmlGpuInstanceDestroy", IN_USE, "In use by another client");
     }
     of(gpuUuid).remove(gpuInstanceId);
     calls.add("destroyGpuInstance " + gpuUuid + " " + gpuInstanceId);

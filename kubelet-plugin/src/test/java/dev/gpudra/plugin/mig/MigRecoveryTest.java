@@ -16,6 +16,7 @@ import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
+import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.plugin.prepare.ClaimRef;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
@@ -52,7 +53,7 @@ class MigRecoveryTest {
                         "Exclusive")
                     .withDynamicMig(DynamicMig.planned(GPU, 19, start, 1)),
                 3,
-                new Sharing.Exclusive())));
+                Sharing.exclusive())));
   }
 
   private static String uid(int n) {
@@ -158,9 +159,13 @@ class MigRecoveryTest {
     Gpu noMig = gpu("8.9", MigMode.NOT_CAPABLE, List.of());
 
     assertThat(
-            MigRecovery.ownedGpus(
-                new NodeInventory(
-                    "550.54.15", "12.4", List.of(a100On, h100Off, noProfiles, noMig), List.of())))
+            new MigManagement(true)
+                .ownedGpus(
+                    new NodeInventory(
+                        "550.54.15",
+                        "12.4",
+                        List.of(a100On, h100Off, noProfiles, noMig),
+                        List.of())))
         .containsExactly(a100On);
   }
 

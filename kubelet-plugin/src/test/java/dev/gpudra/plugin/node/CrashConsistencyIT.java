@@ -7,6 +7,7 @@ import dev.gpudra.core.checkpoint.CheckpointCodec;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.PreparedClaim;
+import dev.gpudra.plugin.CrashingPluginMain;
 import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.emulator.CdiSpecCheck;
 import dev.gpudra.plugin.emulator.ClaimOutcome;
@@ -41,10 +42,10 @@ import org.junit.jupiter.api.io.TempDir;
  * least {@value #KILLS} times, and checks after every restart that the kubelet's repeated calls
  * converge to a consistent node.
  *
- * <p>Each round starts the plugin armed to kill itself at a random durable step ({@code
- * GPUDRA_TEST_KILL_AT_STEP}): after a checkpoint save, after effects, after a spec write or delete.
- * The emulated kubelet first repeats the call that was cut off, as the real kubelet does for a pod
- * that is still starting or stopping, then checks the invariants, then runs random per-pod
+ * <p>Each round starts the plugin through {@link CrashingPluginMain}, armed to kill itself at a
+ * random durable step: after a checkpoint save, after effects, after a spec write or delete. The
+ * emulated kubelet first repeats the call that was cut off, as the real kubelet does for a pod that
+ * is still starting or stopping, then checks the invariants, then runs random per-pod
  * prepare/unprepare calls until the plugin dies. Claims include two allocated to the same GPU, so
  * refusals of double use are exercised too.
  *
@@ -211,14 +212,15 @@ class CrashConsistencyIT {
       Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
       if (dynamicMig) {
         // Each step in turn, its first or second time: the MIG node's fewer kills hit them all.
-        env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(2)));
-        env.put(PluginConfig.TEST_KILL_AT_STEP_NAME, MIG_STEPS.get(rounds % MIG_STEPS.size()));
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(2)));
+        env.put(CrashingPluginMain.KILL_AT_STEP_NAME, MIG_STEPS.get(rounds % MIG_STEPS.size()));
       } else {
-        env.put(PluginConfig.TEST_KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
       }
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
-      PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
+      PluginProcess plugin =
+          PluginProcess.start(CrashingPluginMain.class.getName(), env, log, Duration.ofSeconds(90));
       if (dynamicMig) {
         // Recovery has run: only completed claims may have instances.
         migProblems(node).forEach(p -> inconsistencies.add("after restart: " + p));

@@ -1,9 +1,10 @@
 package dev.gpudra.plugin.node;
 
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.nvml.mock.FakeSysfs;
 import dev.gpudra.nvml.mock.MockProfile;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.grpc.PluginSockets;
+import dev.gpudra.plugin.server.PluginSockets;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -102,7 +103,7 @@ public final class FakeNode {
 
   /** The plugin's directory (DRA socket, checkpoint). */
   public Path pluginDir() {
-    return root.resolve("plugins").resolve(PluginSockets.DRIVER_NAME);
+    return root.resolve("plugins").resolve(DriverNames.DRIVER);
   }
 
   /** The kubelet's plugin registry directory. */

@@ -33,6 +33,18 @@ public final class PluginProcess implements AutoCloseable {
    */
   public static PluginProcess start(Map<String, String> env, Path log, Duration timeout)
       throws IOException {
+    return start(Main.class.getName(), env, log, timeout);
+  }
+
+  /**
+   * Starts {@code mainClass} (an entry point of the plugin on the test class path, such as a crash
+   * test's) with {@code env} and waits for the plugin's ready line.
+   *
+   * @param log where its standard error (the log) goes, appended
+   * @throws IllegalStateException when it exits or stays silent for {@code timeout}
+   */
+  public static PluginProcess start(
+      String mainClass, Map<String, String> env, Path log, Duration timeout) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     // Start fast on a busy machine: the plugin's work is I/O, not compute.
@@ -41,7 +53,7 @@ public final class PluginProcess implements AutoCloseable {
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(Main.class.getName());
+    command.add(mainClass);
     return launch(command, env, log, timeout);
   }
 

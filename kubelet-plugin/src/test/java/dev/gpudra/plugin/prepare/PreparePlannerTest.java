@@ -125,7 +125,7 @@ class PreparePlannerTest {
     assertThat(plan.hardware()).hasSize(2);
     assertThat(plan.hardware().get(0))
         .isEqualTo(
-            new PreparedDevice.FullGpu("gpu-0", 0, GPU0, new dev.gpudra.cdi.Sharing.Exclusive()));
+            new PreparedDevice.FullGpu("gpu-0", 0, GPU0, dev.gpudra.cdi.Sharing.exclusive()));
     assertThat(plan.hardware().get(1))
         .isEqualTo(
             new PreparedDevice.MigDevice(
@@ -137,7 +137,7 @@ class PreparePlannerTest {
                 0,
                 66,
                 67,
-                new dev.gpudra.cdi.Sharing.Exclusive()));
+                dev.gpudra.cdi.Sharing.exclusive()));
     assertThat(plan.records().get(0).cdiDeviceIds())
         .containsExactly("k8s.gpu.gpudra.dev/claim=" + UID + "-gpu-0");
   }
@@ -207,7 +207,7 @@ class PreparePlannerTest {
                 1,
                 66,
                 68,
-                new dev.gpudra.cdi.Sharing.Exclusive()));
+                dev.gpudra.cdi.Sharing.exclusive()));
   }
 
   @Test

@@ -48,7 +48,7 @@ class ResourceSlicePublisherIT {
     publisher = new ResourceSlicePublisher(client, DRIVER, NODE);
   }
 
-  private static Gpu h100(int minor) {
+  private static Gpu h100(int minor, boolean migOn) {
     MigProfile oneG =
         new MigProfile(
             0,
@@ -79,18 +79,18 @@ class ResourceSlicePublisherIT {
         "9.0",
         81559L << 20,
         String.format("0000:%02x:00.0", 0x18 + minor),
-        new MigMode(true, false, false),
+        new MigMode(true, migOn, migOn),
         List.of(oneG, sevenG),
         List.of());
   }
 
   private static List<ResourceSliceSpec> slicesFor(int gpus, boolean dynamicMig) {
-    List<Gpu> list = IntStream.range(0, gpus).mapToObj(ResourceSlicePublisherIT::h100).toList();
+    // With dynamic MIG the GPUs are in MIG mode and offered as placements: many devices per GPU,
+    // so a few GPUs already need several slices. Without, each GPU is offered whole.
+    List<Gpu> list = IntStream.range(0, gpus).mapToObj(minor -> h100(minor, dynamicMig)).toList();
     return ResourceSliceMapper.map(
         new NodeInventory("550.54.15", "12.4", list, List.of()),
-        // The layout with MIG mode switching (each GPU whole and as placements): many devices
-        // per GPU, so a few GPUs already need several slices.
-        new SliceMappingOptions(DRIVER, NODE, dynamicMig, dynamicMig));
+        new SliceMappingOptions(DRIVER, NODE, dynamicMig));
   }
 
   private List<ResourceSlice> published() {

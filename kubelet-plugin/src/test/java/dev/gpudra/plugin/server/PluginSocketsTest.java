@@ -1,8 +1,9 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpudra.core.names.DriverNames;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
@@ -134,6 +135,6 @@ class PluginSocketsTest {
 
   private static PluginSockets sockets(Path pluginDir, Path registryDir, String podUid) {
     return new PluginSockets(
-        PluginSockets.DRIVER_NAME, pluginDir, registryDir, java.util.Optional.of(podUid));
+        DriverNames.DRIVER, pluginDir, registryDir, java.util.Optional.of(podUid));
   }
 }

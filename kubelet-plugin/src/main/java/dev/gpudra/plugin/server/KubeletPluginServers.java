@@ -1,5 +1,8 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.registration.RegistrationService;
+import dev.gpudra.plugin.registration.RegistrationState;
 import dev.gpudra.proto.dra.v1.DRAPluginGrpc;
 import dev.gpudra.proto.dra.v1.NodePrepareResourcesRequest;
 import io.grpc.BindableService;

@@ -10,9 +10,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Sends SIGKILL to this very process when the N-th step is reached: a crash at a precise point,
  * with no shutdown hook, no flush and no cleanup, exactly like the OOM killer or a node losing
- * power for the process (the kernel keeps what was written). Test-only; armed by {@code
- * GPUDRA_TEST_KILL_AT_STEP}, and {@code GPUDRA_TEST_KILL_AT_STEP_NAME} to count only the steps of
- * one name (so that a test can aim at a step that is rare among the others).
+ * power for the process (the kernel keeps what was written). Test-only: {@code
+ * dev.gpudra.plugin.CrashingPluginMain} arms it, and a step name counts only the steps of that name
+ * (so that a test can aim at a step that is rare among the others).
  */
 public final class SelfKillAtStep implements StepListener {
 

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.proto.dra.v1.DRAPluginGrpc;

@@ -1,5 +1,7 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.health.DeviceIdentity;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

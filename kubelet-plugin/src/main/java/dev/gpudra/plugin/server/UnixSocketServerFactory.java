@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;

@@ -1,20 +1,25 @@
-package dev.gpudra.plugin.mig;
+package dev.gpudra.plugin.nvml;
 
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
+import dev.gpudra.nvml.NvmlException;
 import dev.gpudra.nvml.NvmlSession;
+import dev.gpudra.plugin.mig.MigControl;
+import dev.gpudra.plugin.mig.MigControlException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
  * {@link MigControl} through an open NVML session. GPU UUIDs are mapped to NVML indices once, from
  * the inventory discovered at start-up (indices hold for the boot, which is also the checkpoint's
- * lifetime). Thread-safe: the session serialises its calls.
+ * lifetime). NVML's errors become {@link MigControlException}s here, so that nothing past this
+ * adapter knows NVML. Thread-safe: the session serialises its calls.
  */
 public final class NvmlMigControl implements MigControl {
 
@@ -41,36 +46,52 @@ public final class NvmlMigControl implements MigControl {
 
   @Override
   public List<RawGpuInstance> gpuInstances(String gpuUuid) {
-    return session.gpuInstances(index(gpuUuid));
+    return call(() -> session.gpuInstances(index(gpuUuid)));
   }
 
   @Override
   public Optional<RawGpuInstance> gpuInstance(String gpuUuid, int gpuInstanceId) {
-    return session.gpuInstance(index(gpuUuid), gpuInstanceId);
+    return call(() -> session.gpuInstance(index(gpuUuid), gpuInstanceId));
   }
 
   @Override
   public int createGpuInstance(String gpuUuid, int profileId, MigPlacement placement) {
-    return session.createGpuInstance(index(gpuUuid), profileId, placement);
+    return call(() -> session.createGpuInstance(index(gpuUuid), profileId, placement));
   }
 
   @Override
   public int createFullComputeInstance(String gpuUuid, int gpuInstanceId) {
-    return session.createFullComputeInstance(index(gpuUuid), gpuInstanceId);
+    return call(() -> session.createFullComputeInstance(index(gpuUuid), gpuInstanceId));
   }
 
   @Override
   public Optional<String> migDeviceUuid(String gpuUuid, int gpuInstanceId, int computeInstanceId) {
-    return session.migDeviceUuid(index(gpuUuid), gpuInstanceId, computeInstanceId);
+    return call(() -> session.migDeviceUuid(index(gpuUuid), gpuInstanceId, computeInstanceId));
   }
 
   @Override
   public void destroyComputeInstance(String gpuUuid, int gpuInstanceId, int computeInstanceId) {
-    session.destroyComputeInstance(index(gpuUuid), gpuInstanceId, computeInstanceId);
+    call(
+        () -> {
+          session.destroyComputeInstance(index(gpuUuid), gpuInstanceId, computeInstanceId);
+          return null;
+        });
   }
 
   @Override
   public void destroyGpuInstance(String gpuUuid, int gpuInstanceId) {
-    session.destroyGpuInstance(index(gpuUuid), gpuInstanceId);
+    call(
+        () -> {
+          session.destroyGpuInstance(index(gpuUuid), gpuInstanceId);
+          return null;
+        });
+  }
+
+  private static <T> T call(Supplier<T> nvml) {
+    try {
+      return nvml.get();
+    } catch (NvmlException e) {
+      throw new MigControlException(e.function(), e.code(), e.nvmlMessage(), e);
+    }
   }
 }

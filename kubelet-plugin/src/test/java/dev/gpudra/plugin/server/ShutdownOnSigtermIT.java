@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

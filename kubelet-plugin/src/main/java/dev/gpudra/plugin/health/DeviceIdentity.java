@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.health;
 
 import java.util.Comparator;
 import java.util.Objects;

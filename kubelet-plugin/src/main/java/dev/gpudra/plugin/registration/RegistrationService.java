@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.registration;
 
 import dev.gpudra.proto.health.v1alpha1.DRAResourceHealthGrpc;
 import dev.gpudra.proto.registration.v1.InfoRequest;

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import java.util.Objects;
 import org.slf4j.Logger;

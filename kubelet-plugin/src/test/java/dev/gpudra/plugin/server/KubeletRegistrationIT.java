@@ -1,11 +1,14 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.emulator.RegisteredPlugin;
 import dev.gpudra.plugin.emulator.RegistrationRejectedException;
+import dev.gpudra.plugin.registration.RegistrationService;
+import dev.gpudra.plugin.registration.RegistrationState;
 import dev.gpudra.proto.registration.v1.PluginInfo;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -91,8 +94,7 @@ class KubeletRegistrationIT {
   void kubeletRejectsAPluginOfferingNoServiceItKnowsAndThePluginRecordsWhy() throws Exception {
     PluginSockets sockets = PluginUnderTest.sockets(root, POD_UID);
     RegistrationService outdated =
-        new RegistrationService(
-            PluginSockets.DRIVER_NAME, sockets.draSocket(), List.of("v1alpha4.Node"));
+        new RegistrationService(DriverNames.DRIVER, sockets.draSocket(), List.of("v1alpha4.Node"));
     try (var factory = new UnixSocketServerFactory(Duration.ofSeconds(1));
         var registration = factory.serve(sockets.registrationSocket(), List.of(outdated));
         var kubelet = new KubeletEmulator(sockets.registryDir())) {

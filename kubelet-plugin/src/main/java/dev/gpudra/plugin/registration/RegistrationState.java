@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.registration;
 
 import java.util.Objects;
 import java.util.Optional;

@@ -1,7 +1,9 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
+import dev.gpudra.core.config.EnvReader;
+import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.plugin.EnvPaths;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -37,9 +39,6 @@ import java.util.regex.Pattern;
 public record PluginSockets(
     String driverName, Path pluginDir, Path registryDir, Optional<String> podUid) {
 
-  /** The DRA driver name of gpudra. */
-  public static final String DRIVER_NAME = "gpu.gpudra.dev";
-
   /** Environment key of {@link #pluginDir()}. */
   public static final String PLUGIN_DIR_KEY = "KUBELET_PLUGIN_DIRECTORY_PATH";
 
@@ -50,7 +49,8 @@ public record PluginSockets(
   public static final String POD_UID_KEY = "POD_UID";
 
   /** The kubelet's default directory for the driver's plugin data and DRA socket. */
-  public static final Path DEFAULT_PLUGIN_DIR = Path.of("/var/lib/kubelet/plugins", DRIVER_NAME);
+  public static final Path DEFAULT_PLUGIN_DIR =
+      Path.of("/var/lib/kubelet/plugins", DriverNames.DRIVER);
 
   /** The kubelet's default plugin watcher directory. */
   public static final Path DEFAULT_REGISTRY_DIR = Path.of("/var/lib/kubelet/plugins_registry");
@@ -92,11 +92,12 @@ public record PluginSockets(
    * @throws IllegalArgumentException naming the key whose value is unusable
    */
   public static PluginSockets fromEnv(Map<String, String> env) {
+    EnvReader reader = new EnvReader(env);
     return new PluginSockets(
-        DRIVER_NAME,
-        path(env, PLUGIN_DIR_KEY, DEFAULT_PLUGIN_DIR),
-        path(env, REGISTRY_DIR_KEY, DEFAULT_REGISTRY_DIR),
-        Optional.ofNullable(env.get(POD_UID_KEY)).map(String::strip).filter(s -> !s.isEmpty()));
+        DriverNames.DRIVER,
+        reader.value(PLUGIN_DIR_KEY, DEFAULT_PLUGIN_DIR, Path::of, EnvPaths.NOT_A_PATH),
+        reader.value(REGISTRY_DIR_KEY, DEFAULT_REGISTRY_DIR, Path::of, EnvPaths.NOT_A_PATH),
+        reader.string(POD_UID_KEY));
   }
 
   /** Socket serving the DRA and health services; advertised to the kubelet by GetInfo. */
@@ -151,18 +152,6 @@ public record PluginSockets(
             + " exceeds the "
             + MAX_SOCKET_PATH_BYTES
             + " bytes of a unix socket path");
-  }
-
-  private static Path path(Map<String, String> env, String key, Path fallback) {
-    String value = env.get(key);
-    if (value == null || value.isBlank()) {
-      return fallback;
-    }
-    try {
-      return Path.of(value.strip());
-    } catch (InvalidPathException e) {
-      throw new IllegalArgumentException(key + " is not a path: " + value, e);
-    }
   }
 
   private static void requireAbsolute(String key, Path dir) {

@@ -10,9 +10,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Brings the checkpoint and the CDI directory into agreement at start-up, before the DRA socket
- * serves. Never fails because of their content, only because of I/O errors, so a damaged file
- * cannot crash-loop the plugin.
+ * The first step of {@code StartupRecovery}: brings the checkpoint and the CDI directory into
+ * agreement at start-up, before the DRA socket serves. Never fails because of their content, only
+ * because of I/O errors, so a damaged file cannot crash-loop the plugin.
  *
  * <ol>
  *   <li>A valid checkpoint of this boot is kept.
@@ -25,11 +25,11 @@ import org.slf4j.LoggerFactory;
  *       {@code PREPARE_STARTED}, so the next prepare writes the spec again.
  * </ol>
  */
-public final class StartupRecovery {
+public final class CheckpointRecovery {
 
-  private static final Logger LOG = LoggerFactory.getLogger(StartupRecovery.class);
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointRecovery.class);
 
-  private StartupRecovery() {}
+  private CheckpointRecovery() {}
 
   /**
    * Recovers and saves the checkpoint.

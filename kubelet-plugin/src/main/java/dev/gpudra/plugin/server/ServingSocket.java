@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
 import io.grpc.Server;
 import java.io.IOException;

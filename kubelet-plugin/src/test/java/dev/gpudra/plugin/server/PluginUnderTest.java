@@ -1,5 +1,8 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.server;
 
+import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.plugin.health.DeviceHealthService;
+import dev.gpudra.plugin.health.DeviceIdentity;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -36,8 +39,8 @@ final class PluginUnderTest implements AutoCloseable {
   // Short names: temporary directories are deep, and a socket path holds 107 bytes.
   static PluginSockets sockets(Path root, String podUid) {
     return new PluginSockets(
-        PluginSockets.DRIVER_NAME,
-        root.resolve("plugins").resolve(PluginSockets.DRIVER_NAME),
+        DriverNames.DRIVER,
+        root.resolve("plugins").resolve(DriverNames.DRIVER),
         registryDir(root),
         Optional.of(podUid));
   }

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.grpc;
+package dev.gpudra.plugin.health;
 
 import dev.gpudra.proto.health.v1alpha1.DRAResourceHealthGrpc;
 import dev.gpudra.proto.health.v1alpha1.DeviceHealth;

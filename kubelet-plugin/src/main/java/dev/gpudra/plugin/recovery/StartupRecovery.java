@@ -1,0 +1,65 @@
+package dev.gpudra.plugin.recovery;
+
+import dev.gpudra.cdi.io.CdiSpecWriter;
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.mig.MigManagement;
+import dev.gpudra.plugin.mig.MigControl;
+import dev.gpudra.plugin.mig.MigRecovery;
+import dev.gpudra.plugin.state.CheckpointRecovery;
+import dev.gpudra.plugin.state.CheckpointStore;
+import dev.gpudra.plugin.state.ClaimRebuilder;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Everything the plugin recovers at start-up, in order, before any socket serves, so that the first
+ * call sees consistent state: the checkpoint agreed with the CDI specs ({@link
+ * CheckpointRecovery}), then, with dynamic MIG, the MIG instances of the GPUs the plugin owns
+ * agreed with the checkpoint ({@link MigRecovery}). Never fails because of what it finds, only on
+ * I/O errors.
+ *
+ * @param store the checkpoint
+ * @param specs the CDI spec directory
+ * @param bootId this boot's id
+ * @param rebuilder rebuilds entries of a lost checkpoint from the API server
+ * @param mig the node's MIG instances with dynamic MIG; empty without
+ */
+public record StartupRecovery(
+    CheckpointStore store,
+    CdiSpecWriter specs,
+    String bootId,
+    ClaimRebuilder rebuilder,
+    Optional<MigControl> mig) {
+
+  /** Requires every part. */
+  public StartupRecovery {
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(specs, "specs");
+    Objects.requireNonNull(bootId, "bootId");
+    Objects.requireNonNull(rebuilder, "rebuilder");
+    Objects.requireNonNull(mig, "mig");
+  }
+
+  /**
+   * Recovers the node.
+   *
+   * @return the checkpoint the plugin starts with, already saved, with no spec left for a claim
+   *     whose MIG devices are gone
+   */
+  public Checkpoint recover(NodeInventory inventory) {
+    Checkpoint recovered = CheckpointRecovery.recover(store, specs, bootId, rebuilder);
+    if (mig.isEmpty()) {
+      return recovered;
+    }
+    MigRecovery.Recovered reconciled =
+        MigRecovery.recover(recovered, mig.get(), new MigManagement(true).ownedGpus(inventory));
+    if (!reconciled.checkpoint().equals(recovered)) {
+      // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with specs,
+      // which the kubelet's next prepare rewrites and its unprepare deletes.
+      store.save(reconciled.checkpoint());
+    }
+    reconciled.lostSpecs().forEach(specs::delete);
+    return reconciled.checkpoint();
+  }
+}
