@@ -3,10 +3,10 @@ package dev.gpudra.plugin.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.RegisteredPlugin;
-import dev.gpudra.plugin.emulator.RegistrationRejectedException;
 import dev.gpudra.proto.registration.v1.PluginInfo;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.RegisteredPlugin;
+import dev.gpudra.testkit.kubelet.RegistrationRejectedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 import io.grpc.ManagedChannel;
 import java.time.Duration;

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.node;
+package dev.gpudra.testkit.node;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

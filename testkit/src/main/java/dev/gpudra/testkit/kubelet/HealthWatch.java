@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 import dev.gpudra.proto.health.v1alpha1.DRAResourceHealthGrpc;
 import dev.gpudra.proto.health.v1alpha1.NodeWatchResourcesRequest;

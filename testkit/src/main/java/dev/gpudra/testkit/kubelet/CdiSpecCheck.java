@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,14 +1,15 @@
-package dev.gpudra.plugin.node;
+package dev.gpudra.testkit.node;
 
-import dev.gpudra.nvml.mock.FakeSysfs;
-import dev.gpudra.nvml.mock.MockProfile;
-import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.grpc.PluginSockets;
+import dev.gpudra.core.config.DeviceConfig;
+import dev.gpudra.testkit.nvml.FakeSysfs;
+import dev.gpudra.testkit.nvml.MockNvml;
+import dev.gpudra.testkit.nvml.MockProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 
@@ -19,6 +20,9 @@ import java.util.UUID;
  * ({@link FakeSysfs}, from the profile's {@code pcie-root} and {@code numa-node}), a boot id file,
  * the kubelet's plugin and registry directories, a CDI directory, and the mock NVML library serving
  * a profile with a state file of this node's own.
+ *
+ * <p>{@link #env} speaks the plugin's configuration keys by name (the kit cannot import the
+ * plugin); they are its documented interface, the same names the Helm chart sets.
  */
 public final class FakeNode {
 
@@ -42,15 +46,10 @@ public final class FakeNode {
   public static FakeNode create(Path root, String nodeName, String profile) {
     FakeNode node = new FakeNode(root, nodeName, profile);
     try {
-      Path lib = Files.createDirectories(node.driverRoot().resolve("usr/lib/x86_64-linux-gnu"));
-      for (String name : new String[] {"libcuda.so.", "libnvidia-ml.so."}) {
-        Files.writeString(lib.resolve(name + DRIVER_VERSION), "");
-      }
-      Path proc = Files.createDirectories(node.procRoot().resolve("driver/nvidia-caps"));
-      Files.writeString(
-          node.procRoot().resolve("devices"),
-          "Character devices:\n  1 mem\n195 nvidia-frontend\n508 nvidia-uvm\n511 nvidia-caps\n");
-      Files.writeString(proc.resolve("mig-minors"), migMinors(8));
+      FakeDriverRoot.files(
+          node.driverRoot(),
+          FakeDriverRoot.libraries(DRIVER_VERSION, List.of("libcuda", "libnvidia-ml")));
+      FakeDriverRoot.proc(node.procRoot(), 8);
       Files.createDirectories(node.root.resolve("dev"));
       FakeSysfs.create(node.sysfsRoot(), mockProfile(profile));
       node.newBoot();
@@ -102,7 +101,7 @@ public final class FakeNode {
 
   /** The plugin's directory (DRA socket, checkpoint). */
   public Path pluginDir() {
-    return root.resolve("plugins").resolve(PluginSockets.DRIVER_NAME);
+    return root.resolve("plugins").resolve(DeviceConfig.DRIVER);
   }
 
   /** The kubelet's plugin registry directory. */
@@ -123,22 +122,20 @@ public final class FakeNode {
   /** The plugin's environment on this node, talking to the API server at {@code masterUrl}. */
   public Map<String, String> env(String masterUrl) {
     Map<String, String> env = new LinkedHashMap<>();
-    env.put(PluginConfig.NODE_NAME, nodeName);
-    env.put(PluginSockets.PLUGIN_DIR_KEY, pluginDir().toString());
-    env.put(PluginSockets.REGISTRY_DIR_KEY, registryDir().toString());
-    env.put(PluginSockets.POD_UID_KEY, POD_UID);
-    env.put(PluginConfig.CDI_DIR, cdiDir().toString());
-    env.put(PluginConfig.DRIVER_ROOT, driverRoot().toString());
-    env.put(PluginConfig.DEV_ROOT, root.toString());
-    env.put(PluginConfig.PROC_ROOT, procRoot().toString());
-    env.put(PluginConfig.SYSFS_ROOT, sysfsRoot().toString());
-    env.put(
-        PluginConfig.NVML_LIBRARY,
-        mockDir().resolve("libnvidia-ml.so.1").toAbsolutePath().normalize().toString());
-    env.put(PluginConfig.BOOT_ID_PATH, bootIdFile().toString());
-    env.put(PluginConfig.METRICS_PORT, "0");
-    env.put("GPUDRA_MOCK_NVML_PROFILE", profile);
-    env.put("GPUDRA_MOCK_NVML_STATE", nvmlStateFile().toString());
+    env.put("NODE_NAME", nodeName);
+    env.put("KUBELET_PLUGIN_DIRECTORY_PATH", pluginDir().toString());
+    env.put("KUBELET_REGISTRAR_DIRECTORY_PATH", registryDir().toString());
+    env.put("POD_UID", POD_UID);
+    env.put("GPUDRA_CDI_DIR", cdiDir().toString());
+    env.put("GPUDRA_DRIVER_ROOT", driverRoot().toString());
+    env.put("GPUDRA_DEV_ROOT", root.toString());
+    env.put("GPUDRA_PROC_ROOT", procRoot().toString());
+    env.put("GPUDRA_SYSFS_ROOT", sysfsRoot().toString());
+    env.put("GPUDRA_NVML_LIBRARY", MockNvml.library().toString());
+    env.put("GPUDRA_BOOT_ID_PATH", bootIdFile().toString());
+    env.put("GPUDRA_METRICS_PORT", "0");
+    env.put(MockNvml.PROFILE_ENV, profile);
+    env.put(MockNvml.STATE_ENV, nvmlStateFile().toString());
     env.put("KUBERNETES_MASTER", masterUrl);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
@@ -147,31 +144,10 @@ public final class FakeNode {
     return env;
   }
 
-  private static Path mockDir() {
-    return Path.of(System.getProperty("gpudra.mockNvml.dir", "../nvml-jna/target/mock-nvml"));
-  }
-
   /** The profile the mock library will serve: a built-in name, or a file path (with a '/'). */
   private static MockProfile mockProfile(String profile) throws IOException {
-    Path builtIn = mockDir().resolve("profiles");
+    Path builtIn = MockNvml.builtInDir();
     Path file = profile.contains("/") ? Path.of(profile) : builtIn.resolve(profile + ".profile");
     return MockProfile.load(file, builtIn);
-  }
-
-  // The kernel's layout: per GPU, 15 GIs with 8 CIs each, numbered consecutively.
-  private static String migMinors(int gpus) {
-    StringBuilder b = new StringBuilder("config 1\nmonitor 2\n");
-    int minor = 3;
-    for (int gpu = 0; gpu < gpus; gpu++) {
-      for (int gi = 0; gi < 15; gi++) {
-        b.append("gpu").append(gpu).append("/gi").append(gi).append("/access ").append(minor++);
-        b.append('\n');
-        for (int ci = 0; ci < 8; ci++) {
-          b.append("gpu").append(gpu).append("/gi").append(gi).append("/ci").append(ci);
-          b.append("/access ").append(minor++).append('\n');
-        }
-      }
-    }
-    return b.toString();
   }
 }

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 /**
  * A claim of a pod as the kubelet passes it to the plugin.

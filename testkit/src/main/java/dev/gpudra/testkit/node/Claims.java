@@ -1,6 +1,7 @@
-package dev.gpudra.plugin.node;
+package dev.gpudra.testkit.node;
 
-import dev.gpudra.plugin.emulator.PodClaim;
+import dev.gpudra.core.config.DeviceConfig;
+import dev.gpudra.testkit.kubelet.PodClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfigurationBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -18,7 +19,7 @@ import java.util.UUID;
 public final class Claims {
 
   /** Our driver. */
-  public static final String DRIVER = "gpu.gpudra.dev";
+  public static final String DRIVER = DeviceConfig.DRIVER;
 
   private final KubernetesClient client;
   private final String namespace;

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 /** The emulated kubelet refused a plugin; the plugin has been told the same reason. */
 public final class RegistrationRejectedException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.gpudra.plugin.emulator;
+package dev.gpudra.testkit.kubelet;
 
 import dev.gpudra.proto.registration.v1.InfoRequest;
 import dev.gpudra.proto.registration.v1.PluginInfo;
