@@ -13,7 +13,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -25,50 +24,31 @@ import tools.jackson.databind.json.JsonMapper;
  */
 class DiscoverSharedNodeIT {
 
-  /** {@code NVML_COMPUTE_INSTANCE_PROFILE_3_SLICE}: a compute instance filling a 3g instance. */
-  private static final int COMPUTE_PROFILE_3_SLICE = 2;
-
-  private static final MigPlacement FREE_HALF = new MigPlacement(4, 4);
-
   @TempDir Path dir;
-  private Map<String, String> node;
-
-  @BeforeEach
-  void freshNode() {
-    node = MockNvml.env("a100-8x", dir);
-  }
 
   @AfterEach
   void clearMockSettings() {
     MockNvml.clearFromThisProcess();
   }
 
-  private NvmlSession open() {
-    MockNvml.applyToThisProcess(node);
-    return NvmlSession.open(
-        new NvmlLibraryLoader(Path.of("/"), Optional.of(MockNvml.library())).load());
-  }
-
-  private MigProfile profile(int gpu, String name) {
-    try (NvmlSession session = open()) {
-      return NvmlInventoryMapper.toGpu(session.readGpu(gpu)).migProfiles().stream()
-          .filter(p -> p.name().equals(name))
-          .findFirst()
-          .orElseThrow();
-    }
-  }
-
   @Test
   void anotherProcessSeesTheSameNode() throws Exception {
-    MigProfile threeG = profile(2, "3g.40gb");
-    try (NvmlSession session = open()) {
-      int gpuInstanceId = session.createGpuInstance(2, threeG.id(), FREE_HALF);
-      session.createComputeInstance(2, gpuInstanceId, COMPUTE_PROFILE_3_SLICE);
+    Map<String, String> node = new HashMap<>(MockNvml.env("a100-8x", dir));
+    MockNvml.applyToThisProcess(node);
+    NvmlLibraryLoader loader = new NvmlLibraryLoader(Path.of("/"), Optional.of(MockNvml.library()));
+    try (NvmlSession session = NvmlSession.open(loader.load())) {
+      MigProfile threeG =
+          NvmlInventoryMapper.toGpu(session.readGpu(2)).migProfiles().stream()
+              .filter(p -> p.name().equals("3g.40gb"))
+              .findFirst()
+              .orElseThrow();
+      // GPU 2 of a100-8x has slices 4-7 free.
+      int gpuInstanceId = session.createGpuInstance(2, threeG.id(), new MigPlacement(4, 4));
+      session.createFullComputeInstance(2, gpuInstanceId);
     }
 
-    Map<String, String> env = new HashMap<>(node);
-    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
-    CliRunner.Result result = CliRunner.run(env, "discover");
+    node.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
+    CliRunner.Result result = CliRunner.run(node, "discover");
 
     assertThat(result.exitCode()).isZero();
     JsonNode gpu2 = JsonMapper.builder().build().readTree(result.stdout()).get("gpus").get(2);
