@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  * answers, the MIG profile tables and placements, the MIG instances a fresh state file starts with,
  * and the injected faults. Tests compare what NVML reports through the binding with these values.
  *
- * <p>The format is documented in {@code nvml-jna/src/mock/README.md}; {@link #load} reads it with
+ * <p>The format is documented in {@code testkit/src/mock/README.md}; {@link #load} reads it with
  * the same rules as the C library ({@link MockProfileParser}).
  *
  * @param name profile name: the built-in name, or the file name without extension
