@@ -1,6 +1,6 @@
 package dev.gpudra.cdi;
 
-import java.util.ArrayList;
+import dev.gpudra.testkit.node.FakeDriverRoot;
 import java.util.List;
 
 /** Realistic nodes and claims shared by the builder, discovery and reference-CDI tests. */
@@ -12,7 +12,7 @@ public final class Fixtures {
   /** nvidia 195 as always; uvm and caps as a 6.x kernel numbers dynamic majors. */
   public static final DeviceMajors MAJORS = new DeviceMajors(195, 508, 511);
 
-  public static final String LIB_DIR = "/usr/lib/x86_64-linux-gnu";
+  public static final String LIB_DIR = FakeDriverRoot.LIB_DIR;
 
   /** Library stems a 580 data-centre driver installs with the version suffix. */
   public static final List<String> LIBRARY_STEMS =
@@ -44,11 +44,7 @@ public final class Fixtures {
   public static final List<String> SOCKETS = List.of("/run/nvidia-persistenced/socket");
 
   public static List<String> libraries() {
-    List<String> libs = new ArrayList<>();
-    for (String stem : LIBRARY_STEMS) {
-      libs.add(LIB_DIR + "/" + stem + ".so." + DRIVER_VERSION);
-    }
-    return libs;
+    return FakeDriverRoot.libraries(DRIVER_VERSION, LIBRARY_STEMS);
   }
 
   /** A data-centre node (no modeset) with the driver installed on the host itself. */
@@ -56,46 +52,12 @@ public final class Fixtures {
     return new DriverFiles("/", DRIVER_VERSION, libraries(), BINARIES, FIRMWARE, SOCKETS, false);
   }
 
-  /**
-   * The mig-minors content the driver writes for {@code gpus} GPUs: per GPU 15 GPU instances of 8
-   * compute instances each, numbered from 3 after config (1) and monitor (2).
-   */
+  /** The mig-minors content the driver writes for {@code gpus} GPUs. */
   public static String migMinorsFile(int gpus) {
-    StringBuilder b = new StringBuilder("config 1\nmonitor 2\n");
-    int minor = 3;
-    for (int gpu = 0; gpu < gpus; gpu++) {
-      for (int gi = 0; gi < 15; gi++) {
-        b.append("gpu").append(gpu).append("/gi").append(gi).append("/access ").append(minor++);
-        b.append('\n');
-        for (int ci = 0; ci < 8; ci++) {
-          b.append("gpu").append(gpu).append("/gi").append(gi).append("/ci").append(ci);
-          b.append("/access ").append(minor++).append('\n');
-        }
-      }
-    }
-    return b.toString();
+    return FakeDriverRoot.migMinors(gpus);
   }
 
-  public static final String PROC_DEVICES =
-      """
-      Character devices:
-        1 mem
-        4 /dev/vc/0
-        4 tty
-        5 /dev/tty
-        5 /dev/console
-      195 nvidia-frontend
-      226 drm
-      508 nvidia-uvm
-      509 nvidia-nvswitch
-      510 nvidia-nvlink
-      511 nvidia-caps
-
-      Block devices:
-        7 loop
-        8 sd
-      259 blkext
-      """;
+  public static final String PROC_DEVICES = FakeDriverRoot.PROC_DEVICES;
 
   // Claims: one UID starting with a digit and one with a letter, because the minimum CDI version
   // depends on it.

@@ -3,8 +3,8 @@ package dev.gpudra.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.nvml.mock.FakeSysfs;
-import dev.gpudra.nvml.mock.MockNvml;
+import dev.gpudra.testkit.nvml.FakeSysfs;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

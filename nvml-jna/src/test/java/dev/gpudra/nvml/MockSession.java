@@ -1,6 +1,6 @@
 package dev.gpudra.nvml;
 
-import dev.gpudra.nvml.mock.MockNvml;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;

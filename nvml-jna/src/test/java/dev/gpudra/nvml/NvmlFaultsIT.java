@@ -5,9 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.core.device.DeviceFault;
 import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.nvml.mock.FakeSysfs;
-import dev.gpudra.nvml.mock.MockNvml;
-import dev.gpudra.nvml.mock.MockProfile;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +16,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Each fault an admin can meet, through the binding and through the discovery command. */
+/**
+ * Each fault an admin can meet, through the binding (the command's side: {@code
+ * dev.gpudra.cli.DiscoverFaultsIT}).
+ */
 class NvmlFaultsIT {
 
   @TempDir Path dir;
@@ -26,12 +27,6 @@ class NvmlFaultsIT {
   @AfterEach
   void clearMockSettings() {
     MockNvml.clearFromThisProcess();
-  }
-
-  private Map<String, String> env(String profile) {
-    Map<String, String> env = new HashMap<>(MockNvml.env(profile, dir));
-    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
-    return env;
   }
 
   private Path profileFile(String name, String text) throws IOException {
@@ -63,20 +58,6 @@ class NvmlFaultsIT {
   }
 
   @Test
-  void commandReportsAMissingLibraryInOneLineWithExitCode2() throws Exception {
-    DiscoverCommandRunner.Result result =
-        DiscoverCommandRunner.run(Map.of(), "discover", "--driver-root", dir.toString());
-
-    assertThat(result.exitCode()).isEqualTo(2);
-    assertThat(result.stdout()).isEmpty();
-    assertThat(result.stderr().strip().lines())
-        .singleElement()
-        .asString()
-        .startsWith("gpudra-nvml: libnvidia-ml.so.1 not found")
-        .contains("GPUDRA_DRIVER_ROOT");
-  }
-
-  @Test
   void initFailureIsTypedWithNvmlsOwnMessage() {
     Map<String, String> env = new HashMap<>(MockNvml.env("a100-8x", dir));
     env.put(MockNvml.FAIL_INIT_ENV, "NVML_ERROR_DRIVER_NOT_LOADED");
@@ -92,21 +73,6 @@ class NvmlFaultsIT {
   }
 
   @Test
-  void commandExitsNonZeroOnInitFailureWithoutAStackTrace() throws Exception {
-    Map<String, String> env = env("a100-8x");
-    env.put(MockNvml.FAIL_INIT_ENV, "NVML_ERROR_NO_PERMISSION");
-
-    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
-
-    assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.stdout()).isEmpty();
-    assertThat(result.stderr().strip().lines())
-        .singleElement()
-        .asString()
-        .isEqualTo("gpudra-nvml: nvmlInit_v2 failed: Insufficient Permissions (NVML error 4)");
-  }
-
-  @Test
   void oneLostGpuIsReportedAndTheOthersAreStillDiscovered() throws IOException {
     Path profile = profileFile("lost", "include a100-8x\nfault gpu-lost 3\n");
 
@@ -119,35 +85,5 @@ class NvmlFaultsIT {
     assertThat(inventory.gpus()).extracting(g -> g.index()).doesNotContain(3);
     assertThat(inventory.faults())
         .containsExactly(new DeviceFault(3, "nvmlDeviceGetUUID", "GPU is lost"));
-  }
-
-  @Test
-  void commandPrintsTheInventoryAndNamesTheLostGpuWithExitCode3() throws Exception {
-    Path profile = profileFile("lost", "include a100-8x\nfault gpu-lost 5\n");
-    Map<String, String> env = env(profile.toString());
-    Path sysfs =
-        FakeSysfs.create(dir.resolve("sys"), MockProfile.load(profile, MockNvml.builtInDir()));
-    env.put(DiscoverCommandRunner.SYSFS_ROOT_ENV, sysfs.toString());
-
-    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
-
-    assertThat(result.exitCode()).isEqualTo(3);
-    assertThat(result.stdout()).contains("\"faults\"").contains("GPU is lost");
-    assertThat(result.stderr().strip())
-        .isEqualTo("gpudra-nvml: GPU 5 could not be read: nvmlDeviceGetUUID: GPU is lost");
-  }
-
-  @Test
-  void malformedProfileIsRejectedNamingTheLineAndField() throws Exception {
-    Path profile = profileFile("broken", "include a100-8x\ngpu 0\n  minor seven\nend\n");
-
-    DiscoverCommandRunner.Result result =
-        DiscoverCommandRunner.run(env(profile.toString()), "discover");
-
-    assertThat(result.exitCode()).isEqualTo(1);
-    assertThat(result.stderr())
-        .contains(profile + ":3:")
-        .contains("minor")
-        .contains("gpudra-nvml: nvmlInit_v2 failed: Unknown Error");
   }
 }

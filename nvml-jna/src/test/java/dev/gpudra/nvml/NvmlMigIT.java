@@ -7,16 +7,13 @@ import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
-import dev.gpudra.nvml.mock.MockNvml;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.nio.file.Path;
-import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Creating and destroying MIG instances through the session, on the mock's 8x A100 node where GPU 0
@@ -169,23 +166,5 @@ class NvmlMigIT {
               });
       assertThat(session.remainingGpuInstanceCapacity(0, fourG.id())).isZero();
     }
-  }
-
-  @Test
-  void anotherProcessSeesTheSameNode() throws Exception {
-    MigProfile threeG = profile(gpu(2), "3g.40gb");
-    try (NvmlSession session = MockSession.open(node)) {
-      int gpuInstanceId = session.createGpuInstance(2, threeG.id(), FREE_HALF);
-      session.createComputeInstance(2, gpuInstanceId, COMPUTE_PROFILE_3_SLICE);
-    }
-
-    Map<String, String> env = new HashMap<>(node);
-    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
-    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
-
-    assertThat(result.exitCode()).isZero();
-    JsonNode gpu2 = JsonMapper.builder().build().readTree(result.stdout()).get("gpus").get(2);
-    assertThat(gpu2.get("migDevices")).hasSize(1);
-    assertThat(gpu2.get("migDevices").get(0).get("profileName").asString()).isEqualTo("3g.40gb");
   }
 }

@@ -3,6 +3,7 @@ package dev.gpudra.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.sun.jna.Structure;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -19,9 +20,10 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Compiles {@code src/test/c/nvml_layout.c} against the real {@code nvml.h} and checks that every
- * JNA structure has the C compiler's size and field offsets. A structure that drifts from the
- * header would make NVML write past or short of what Java reads.
+ * Compiles {@code src/test/c/nvml_layout.c} against the real {@code nvml.h} (the one the test kit's
+ * mock library was built against) and checks that every JNA structure has the C compiler's size and
+ * field offsets. A structure that drifts from the header would make NVML write past or short of
+ * what Java reads.
  */
 class NvmlStructLayoutIT {
 
@@ -41,8 +43,8 @@ class NvmlStructLayoutIT {
 
   @BeforeAll
   static void compileAndRunLayoutProgram() throws IOException, InterruptedException {
-    Path include = Path.of(System.getProperty("gpudra.nvml.include", "target/nvml-include"));
-    assertThat(include.resolve("nvml.h")).as("nvml.h fetched by the build").isRegularFile();
+    Path include = MockNvml.includeDir();
+    assertThat(include.resolve("nvml.h")).as("nvml.h the test kit carries").isRegularFile();
     Path binary = Path.of("target", "nvml-layout");
     run(
         List.of(

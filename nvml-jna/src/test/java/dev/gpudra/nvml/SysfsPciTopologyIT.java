@@ -3,21 +3,17 @@ package dev.gpudra.nvml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.device.PciTopology;
-import dev.gpudra.nvml.mock.FakeSysfs;
-import dev.gpudra.nvml.mock.MockNvml;
+import dev.gpudra.testkit.nvml.FakeSysfs;
+import dev.gpudra.testkit.nvml.MockNvml;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.json.JsonMapper;
 
 /**
  * Reading GPUs' PCIe roots and NUMA nodes from a sysfs tree in a temporary directory, laid out as
@@ -141,40 +137,5 @@ class SysfsPciTopologyIT {
     assertThat(warnings).hasSize(2);
     assertThat(warnings.get(0)).contains("0000:47:00.0", "numa_node is missing");
     assertThat(warnings.get(1)).contains("0000:4e:00.0", "not a number");
-  }
-
-  @Test
-  void discoverCommandPrintsEachGpusRootAndNumaNodeFromTheGivenSysfs() throws Exception {
-    Path sysfs = FakeSysfs.create(dir.resolve("sys"), MockNvml.load("mixed"));
-    Map<String, String> env = new HashMap<>(MockNvml.env("mixed", dir));
-    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
-
-    DiscoverCommandRunner.Result result =
-        DiscoverCommandRunner.run(env, "discover", "--sysfs-root", sysfs.toString());
-
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.stderr()).isEmpty();
-    JsonNode gpus = JsonMapper.builder().build().readTree(result.stdout()).get("gpus");
-    assertThat(gpus.get(1).get("pciTopology").get("pcieRoot").asString()).isEqualTo("pci0000:00");
-    assertThat(gpus.get(3).get("pciTopology").get("pcieRoot").asString()).isEqualTo("pci0000:40");
-    assertThat(gpus.get(4).get("pciTopology").get("numaNode").asInt()).isEqualTo(1);
-  }
-
-  @Test
-  void discoverCommandWithoutSysfsStillSucceedsAndWarnsOnce() throws Exception {
-    Map<String, String> env = new HashMap<>(MockNvml.env("a100-8x", dir));
-    env.put(NvmlLibraryLoader.LIBRARY_ENV, MockNvml.library().toString());
-    env.put(DiscoverCommandRunner.SYSFS_ROOT_ENV, dir.resolve("no-sys").toString());
-
-    DiscoverCommandRunner.Result result = DiscoverCommandRunner.run(env, "discover");
-
-    assertThat(result.exitCode()).isZero();
-    assertThat(result.stderr().strip().lines())
-        .singleElement()
-        .asString()
-        .startsWith("gpudra-nvml: " + dir.resolve("no-sys/bus/pci/devices"));
-    JsonNode gpus = JsonMapper.builder().build().readTree(result.stdout()).get("gpus");
-    assertThat(gpus).hasSize(8);
-    assertThat(gpus.get(0).get("pciTopology").get("pcieRoot").isNull()).isTrue();
   }
 }

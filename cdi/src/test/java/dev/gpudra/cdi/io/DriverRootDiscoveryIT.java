@@ -7,6 +7,7 @@ import dev.gpudra.cdi.DeviceMajors;
 import dev.gpudra.cdi.Fixtures;
 import dev.gpudra.cdi.MigMinors;
 import dev.gpudra.cdi.NodeDriverInfo;
+import dev.gpudra.testkit.node.FakeDriverRoot;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,9 +28,7 @@ class DriverRootDiscoveryIT {
     devRoot = Files.createDirectories(tmp.resolve("host"));
     procRoot = Files.createDirectories(tmp.resolve("proc"));
 
-    for (String lib : Fixtures.libraries()) {
-      file(driverRoot, lib);
-    }
+    FakeDriverRoot.files(driverRoot, Fixtures.libraries());
     Path libDir = driverRoot.resolve("usr/lib/x86_64-linux-gnu");
     // SONAME links and other versions are not what is mounted.
     Files.createSymbolicLink(libDir.resolve("libcuda.so.1"), Path.of("libcuda.so.580.95.05"));
@@ -37,9 +36,7 @@ class DriverRootDiscoveryIT {
     file(driverRoot, "/usr/lib/x86_64-linux-gnu/libfoo.so.580.95.05.bak");
     // Merged /usr: /lib, /var/run are links, and must not produce duplicate mounts.
     Files.createSymbolicLink(driverRoot.resolve("lib"), Path.of("usr/lib"));
-    for (String bin : Fixtures.BINARIES) {
-      file(driverRoot, bin);
-    }
+    FakeDriverRoot.files(driverRoot, Fixtures.BINARIES);
     file(driverRoot, "/usr/bin/nvidia-imex");
     for (String fw : Fixtures.FIRMWARE) {
       file(driverRoot, fw.replaceFirst("^/lib/", "/usr/lib/"));
@@ -48,9 +45,7 @@ class DriverRootDiscoveryIT {
     Files.createDirectories(driverRoot.resolve("var"));
     Files.createSymbolicLink(driverRoot.resolve("var/run"), Path.of("../run"));
 
-    Files.writeString(procRoot.resolve("devices"), Fixtures.PROC_DEVICES);
-    Files.createDirectories(procRoot.resolve("driver/nvidia-caps"));
-    Files.writeString(procRoot.resolve("driver/nvidia-caps/mig-minors"), Fixtures.migMinorsFile(2));
+    FakeDriverRoot.proc(procRoot, 2);
   }
 
   private DriverRootDiscovery discovery(String hostDriverRoot) {

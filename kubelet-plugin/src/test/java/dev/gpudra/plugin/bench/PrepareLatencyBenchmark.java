@@ -1,13 +1,13 @@
 package dev.gpudra.plugin.bench;
 
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.PodClaim;
-import dev.gpudra.plugin.node.Claims;
-import dev.gpudra.plugin.node.FakeNode;
-import dev.gpudra.plugin.node.PluginProcess;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.PodClaim;
+import dev.gpudra.testkit.node.Claims;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;

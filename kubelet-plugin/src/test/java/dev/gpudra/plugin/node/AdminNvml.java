@@ -1,8 +1,9 @@
 package dev.gpudra.plugin.node;
 
+import dev.gpudra.nvml.NvmlDeviceDiscovery;
 import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlSession;
-import dev.gpudra.nvml.cli.NvmlCli;
+import dev.gpudra.testkit.node.FakeNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -16,9 +17,9 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * A second NVML user of a fake node, next to its plugin: a JVM of its own on the node's mock NVML
- * library and MIG state, as an administrator's {@code nvidia-smi} would be. {@link #discover} is
- * {@code gpudra-nvml discover}; {@link #createInstance} makes a GPU instance with a compute
- * instance filling it, like {@code nvidia-smi mig -cgi <profile> -C}.
+ * library and MIG state, as an administrator's {@code nvidia-smi} would be. {@link #discover}
+ * prints what {@code gpudra discover} prints (the inventory as JSON); {@link #createInstance} makes
+ * a GPU instance with a compute instance filling it, like {@code nvidia-smi mig -cgi <profile> -C}.
  */
 public final class AdminNvml {
 
@@ -26,9 +27,9 @@ public final class AdminNvml {
 
   private AdminNvml() {}
 
-  /** The node's inventory as {@code gpudra-nvml discover} prints it. */
+  /** The node's inventory as {@code gpudra discover} prints it. */
   public static JsonNode discover(FakeNode node) throws IOException, InterruptedException {
-    return JSON.readTree(run(node, NvmlCli.class.getName(), "discover"));
+    return JSON.readTree(run(node, AdminNvml.class.getName(), "discover"));
   }
 
   /**
@@ -53,18 +54,25 @@ public final class AdminNvml {
   }
 
   /**
-   * {@code create GPU PROFILE-ID START SIZE}: creates the instances and prints the GPU instance id.
-   * The library is {@code GPUDRA_NVML_LIBRARY}, the mock's settings come from the environment.
+   * {@code discover}: prints the inventory as JSON; {@code create GPU PROFILE-ID START SIZE}:
+   * creates the instances and prints the GPU instance id. The library is {@code
+   * GPUDRA_NVML_LIBRARY}, the mock's settings come from the environment.
    */
   public static void main(String[] args) {
-    if (args.length != 5 || !args[0].equals("create")) {
-      System.err.println("usage: create GPU PROFILE-ID START SIZE");
-      System.exit(2);
-    }
-    int gpu = Integer.parseInt(args[1]);
     NvmlLibraryLoader loader =
         new NvmlLibraryLoader(
             Path.of("/"), Optional.of(Path.of(System.getenv(NvmlLibraryLoader.LIBRARY_ENV))));
+    if (args.length == 1 && args[0].equals("discover")) {
+      try (NvmlSession session = NvmlSession.open(loader.load())) {
+        System.out.println(JSON.writeValueAsString(NvmlDeviceDiscovery.discover(session)));
+      }
+      return;
+    }
+    if (args.length != 5 || !args[0].equals("create")) {
+      System.err.println("usage: discover | create GPU PROFILE-ID START SIZE");
+      System.exit(2);
+    }
+    int gpu = Integer.parseInt(args[1]);
     try (NvmlSession session = NvmlSession.open(loader.load())) {
       int gi =
           session.createGpuInstance(

@@ -9,11 +9,15 @@ import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.CrashingPluginMain;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.emulator.CdiSpecCheck;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.PodClaim;
+import dev.gpudra.testkit.kubelet.CdiSpecCheck;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.PodClaim;
+import dev.gpudra.testkit.node.Claims;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockMigState;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -220,7 +224,10 @@ class CrashConsistencyIT {
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
       PluginProcess plugin =
-          PluginProcess.start(CrashingPluginMain.class.getName(), env, log, Duration.ofSeconds(90));
+          PluginProcess.start(
+              PluginProcess.Launch.of(env).withMainClass(CrashingPluginMain.class.getName()),
+              log,
+              Duration.ofSeconds(90));
       if (dynamicMig) {
         // Recovery has run: only completed claims may have instances.
         migProblems(node).forEach(p -> inconsistencies.add("after restart: " + p));

@@ -8,12 +8,16 @@ import dev.gpudra.core.checkpoint.CheckpointCodec;
 import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.emulator.CdiSpecCheck;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.PodClaim;
-import dev.gpudra.plugin.node.MockMigState.GpuInstance;
+import dev.gpudra.testkit.kubelet.CdiSpecCheck;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.PodClaim;
+import dev.gpudra.testkit.node.Claims;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockMigState;
+import dev.gpudra.testkit.node.MockMigState.GpuInstance;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -37,7 +41,7 @@ import tools.jackson.databind.JsonNode;
  * Dynamic MIG on a fake 8x A100 node (mock NVML {@code a100-8x}; GPUs 0-2 in MIG mode), the plugin
  * a JVM of its own with {@code GPUDRA_DYNAMIC_MIG=true}, driven through the kubelet emulator. What
  * is on the GPUs is read from the mock's MIG state file and, for the MIG device's UUID, through a
- * second NVML session ({@code gpudra-nvml discover}).
+ * second NVML session ({@code gpudra discover}).
  *
  * <p>A100 profiles used: 1g.10gb (id 19, placements 0-6 of size 1), 2g.20gb (id 14, at 0/2/4 of
  * size 2), 3g.40gb (id 9, at 0 and 4 of size 4).

@@ -3,6 +3,8 @@ package dev.gpudra.plugin.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.slice.DeviceAttributes;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAttribute;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;

@@ -2,12 +2,16 @@ package dev.gpudra.plugin.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpudra.plugin.emulator.CdiSpecCheck;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.PodClaim;
-import dev.gpudra.plugin.emulator.RegisteredPlugin;
+import dev.gpudra.testkit.kubelet.CdiSpecCheck;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.PodClaim;
+import dev.gpudra.testkit.kubelet.RegisteredPlugin;
+import dev.gpudra.testkit.node.Claims;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockMigState;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;

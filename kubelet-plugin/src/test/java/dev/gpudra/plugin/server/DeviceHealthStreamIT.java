@@ -3,13 +3,13 @@ package dev.gpudra.plugin.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.gpudra.plugin.emulator.HealthWatch;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.health.DeviceHealthService;
 import dev.gpudra.plugin.health.DeviceIdentity;
 import dev.gpudra.proto.health.v1alpha1.DeviceHealth;
 import dev.gpudra.proto.health.v1alpha1.HealthStatus;
 import dev.gpudra.proto.health.v1alpha1.NodeWatchResourcesResponse;
+import dev.gpudra.testkit.kubelet.HealthWatch;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
 import io.grpc.Status;
 import java.nio.file.Path;
 import java.time.Clock;

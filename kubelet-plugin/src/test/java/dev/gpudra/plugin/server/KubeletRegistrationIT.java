@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.core.names.DriverNames;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.RegisteredPlugin;
-import dev.gpudra.plugin.emulator.RegistrationRejectedException;
 import dev.gpudra.plugin.registration.RegistrationService;
 import dev.gpudra.plugin.registration.RegistrationState;
 import dev.gpudra.proto.registration.v1.PluginInfo;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.RegisteredPlugin;
+import dev.gpudra.testkit.kubelet.RegistrationRejectedException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;

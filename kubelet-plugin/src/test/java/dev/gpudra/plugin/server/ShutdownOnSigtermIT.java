@@ -2,7 +2,7 @@ package dev.gpudra.plugin.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.gpudra.plugin.emulator.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -10,8 +10,8 @@ import static java.nio.file.attribute.PosixFilePermission.OWNER_WRITE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.RegisteredPlugin;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.RegisteredPlugin;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
