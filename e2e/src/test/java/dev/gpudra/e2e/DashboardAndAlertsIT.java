@@ -15,12 +15,13 @@ import dev.gpudra.e2e.monitoring.PodMonitorScrape;
 import dev.gpudra.e2e.monitoring.PrometheusServer;
 import dev.gpudra.e2e.monitoring.PrometheusServer.ScrapeTarget;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -454,45 +455,28 @@ class DashboardAndAlertsIT {
    * which the plugins here do not enable, so preparing it fails.
    */
   private void createClaim(String name, String cel, boolean mps) {
-    var request =
-        new ExactDeviceRequestBuilder()
-            .withDeviceClassName("gpu.gpudra.dev")
-            .withAllocationMode("ExactCount")
-            .withCount(1L);
-    if (cel != null) {
-      request.addNewSelector().withNewCel().withExpression(cel).endCel().endSelector();
-    }
-    var devices =
-        new ResourceClaimBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withNewDevices()
-            .addNewRequest()
-            .withName("gpu")
-            .withExactly(request.build())
-            .endRequest();
+    ResourceClaim claim =
+        TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.ofNullable(cel), 1);
     if (mps) {
-      devices
-          .addNewConfig()
-          .withNewOpaque()
-          .withDriver(FakeGpuNode.DRIVER)
-          .withParameters(
-              Map.of(
-                  "apiVersion", "gpu.gpudra.dev/v1",
-                  "kind", "GpuConfig",
-                  "sharing", Map.of("strategy", "MPS")))
-          .endOpaque()
-          .endConfig();
+      claim =
+          new ResourceClaimBuilder(claim)
+              .editSpec()
+              .editDevices()
+              .addNewConfig()
+              .withNewOpaque()
+              .withDriver(FakeGpuNode.DRIVER)
+              .withParameters(
+                  Map.of(
+                      "apiVersion", "gpu.gpudra.dev/v1",
+                      "kind", "GpuConfig",
+                      "sharing", Map.of("strategy", "MPS")))
+              .endOpaque()
+              .endConfig()
+              .endDevices()
+              .endSpec()
+              .build();
     }
-    client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
-        .inNamespace(NAMESPACE)
-        .resource(devices.endDevices().endSpec().build())
-        .create();
+    client.resource(claim).inNamespace(NAMESPACE).create();
   }
 
   private void createPod(String name, String claim) {

@@ -275,7 +275,9 @@ class ExamplesOnA100AndH100NodesIT {
         await("the scheduler's verdict on gpu-200gi")
             .atMost(TIMEOUT)
             .pollInterval(Duration.ofMillis(250))
-            .until(() -> podScheduled(ns, "gpu-200gi"), Optional::isPresent)
+            .until(
+                () -> TestPods.podScheduled(client, ns, "gpu-200gi"),
+                c -> c.isPresent() && "Unschedulable".equals(c.get().getReason()))
             .orElseThrow();
     assertThat(scheduled.getStatus()).isEqualTo("False");
     assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
@@ -296,16 +298,6 @@ class ExamplesOnA100AndH100NodesIT {
 
   private String namespace(String name) {
     return scenario.createNamespace(name);
-  }
-
-  private Optional<PodCondition> podScheduled(String ns, String name) {
-    Pod pod = client.pods().inNamespace(ns).withName(name).get();
-    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason()))
-        .findFirst();
   }
 
   private Pod awaitRunning(String ns, String name) {

@@ -10,14 +10,12 @@ import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeNodes;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
+import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
-import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -168,7 +166,7 @@ class SchedulerAllocatesFromSlicesIT {
             .atMost(SCHEDULING_TIMEOUT)
             .pollInterval(Duration.ofMillis(500))
             .until(
-                () -> podScheduledCondition(pod),
+                () -> TestPods.podScheduled(client, NAMESPACE, pod),
                 c -> c.isPresent() && "False".equals(c.get().getStatus()))
             .orElseThrow();
     assertThat(condition.getReason()).isEqualTo("Unschedulable");
@@ -176,33 +174,9 @@ class SchedulerAllocatesFromSlicesIT {
   }
 
   private void createClaim(String name, String deviceClass, String cel, int count) {
-    var request =
-        new ExactDeviceRequestBuilder()
-            .withDeviceClassName(deviceClass)
-            .withAllocationMode("ExactCount")
-            .withCount((long) count);
-    if (cel != null) {
-      request.addNewSelector().withNewCel().withExpression(cel).endCel().endSelector();
-    }
     client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
+        .resource(TestClaims.exactly(name, "device", deviceClass, Optional.ofNullable(cel), count))
         .inNamespace(NAMESPACE)
-        .resource(
-            new ResourceClaimBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withNewDevices()
-                .addNewRequest()
-                .withName("device")
-                .withExactly(request.build())
-                .endRequest()
-                .endDevices()
-                .endSpec()
-                .build())
         .create();
   }
 
@@ -252,16 +226,6 @@ class SchedulerAllocatesFromSlicesIT {
         .inNamespace(NAMESPACE)
         .withName(name)
         .get();
-  }
-
-  private Optional<PodCondition> podScheduledCondition(String name) {
-    Pod pod = client.pods().inNamespace(NAMESPACE).withName(name).get();
-    if (pod.getStatus() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()))
-        .findFirst();
   }
 
   private static DeviceNames.Parsed parse(String device) {

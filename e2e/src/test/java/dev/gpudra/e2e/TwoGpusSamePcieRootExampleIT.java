@@ -226,7 +226,7 @@ class TwoGpusSamePcieRootExampleIT {
             .atMost(TIMEOUT)
             .pollInterval(Duration.ofMillis(250))
             .until(
-                () -> podScheduled(name),
+                () -> TestPods.podScheduled(client, NAMESPACE, name),
                 c ->
                     c.isPresent()
                         && "False".equals(c.get().getStatus())
@@ -235,16 +235,6 @@ class TwoGpusSamePcieRootExampleIT {
             .orElseThrow();
     assertThat(condition.getReason()).isEqualTo("Unschedulable");
     return condition;
-  }
-
-  private Optional<PodCondition> podScheduled(String name) {
-    Pod pod = pod(name);
-    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()))
-        .findFirst();
   }
 
   private void deletePodAndAwaitGone(String name) {

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 import dev.gpudra.e2e.examples.PodClaims;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodResourceClaim;
 import io.fabric8.kubernetes.api.model.PodResourceClaimBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -85,6 +86,18 @@ public final class TestPods {
           "pod " + pod.getMetadata().getName() + " has " + claims.size() + " claims, not one");
     }
     return claims.getFirst();
+  }
+
+  /** The pod's {@code PodScheduled} condition; empty while the pod or the condition is missing. */
+  public static Optional<PodCondition> podScheduled(
+      KubernetesClient client, String namespace, String name) {
+    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> "PodScheduled".equals(c.getType()))
+        .findFirst();
   }
 
   private static Pod pod(String name, Optional<String> node, PodResourceClaim claim) {
