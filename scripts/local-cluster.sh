@@ -52,14 +52,14 @@ echo "gpudra: building the driver (Maven, tests skipped)"
 
 rm -rf "$state"
 mkdir -p "$state"
-classpath=$root/e2e/target/test-classes:$(<"$root/e2e/target/test-classpath.txt")
+# The harness's main classes and their runtime class path (the plugin and controller included, which
+# run in JVMs of their own); no test classes.
+classpath=$root/e2e/target/classes:$(<"$root/e2e/target/runtime-classpath.txt")
 echo "gpudra: starting the local cluster with example $example (log $state/cluster.log)"
 setsid nohup "$JAVA_HOME/bin/java" \
   -Dgpudra.e2e.versions="$root/e2e/versions.properties" \
   -Dgpudra.e2e.chart="$root/charts/gpudra" \
   -Dgpudra.e2e.examples="$root/examples" \
-  -Dgpudra.nvml.jar="$root/nvml-jna/target/gpudra-nvml.jar" \
-  -Dgpudra.mockNvml.dir="$root/nvml-jna/target/mock-nvml" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$classpath" dev.gpudra.e2e.local.LocalCluster "$state" "$example" \
   >"$state/cluster.log" 2>&1 </dev/null &

@@ -6,8 +6,8 @@ import dev.gpudra.e2e.chart.ChartManifests;
 import dev.gpudra.e2e.chart.Helm;
 import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
-import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.junit.ControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -64,7 +64,7 @@ class ChartManifestsIT {
 
   @BeforeAll
   void createNamespace() {
-    TestNamespaces.create(client, NAMESPACE);
+    Namespaces.create(client, NAMESPACE);
   }
 
   @ParameterizedTest

@@ -3,9 +3,7 @@ package dev.gpudra.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.device.NodeInventory;
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.scale.Convergence;
@@ -20,11 +18,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The scale benchmark's load, small: 20 nodes with 8 H100s each (slices as the plugin publishes
@@ -33,54 +30,39 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * state, workload and node, and then count a burst of newly allocated claims. Counts only: the
  * timings are the benchmark's ({@code -Pscale-bench}).
  */
-@ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ControllerAtScaleIT {
 
   private static final Duration CONVERGE_TIMEOUT = Duration.ofMinutes(2);
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
+  @RegisterExtension static final GpuScenario scenario = GpuScenario.withoutNamespace();
+
+  private KubernetesClient client;
   private ScalePlan plan;
   private ScaleLoader loader;
   private DriverControllerProcess controller;
   private Convergence convergence;
 
-  ControllerAtScaleIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
   @BeforeAll
   void loadTheClusterAndStartTheController() {
-    ChartDeviceClasses.apply(plane);
+    client = scenario.client();
     NodeInventory h100 =
-        MockNodeDiscovery.discover("h100-8x", plane.workDir().resolve("mock-nvml"));
+        MockNodeDiscovery.discover("h100-8x", scenario.plane().workDir().resolve("mock-nvml"));
     plan = ScalePlan.of("atscale", 20, ScaleLoader.deviceNames(h100), 200, 4, 10);
-    loader = new ScaleLoader(client, plan, h100, 8);
+    loader = scenario.closeAfterAll(new ScaleLoader(client, plan, h100, 8));
     loader
         .load()
         .forEach(
             p ->
                 System.out.printf(
                     "[e2e] loaded %d %s in %d ms%n", p.objects(), p.what(), p.took().toMillis()));
-    controller = DriverControllerProcess.start(plane, plan.namespaces().getFirst());
+    controller =
+        scenario.closeAfterAll(
+            DriverControllerProcess.start(scenario.plane(), plan.namespaces().getFirst()));
     convergence = new Convergence(controller, plan);
-  }
-
-  @AfterAll
-  void cleanUp() {
-    if (controller != null) {
-      controller.close();
-    }
-    if (loader != null) {
-      loader.close();
-    }
-    if (plan != null) {
-      plan.namespaces().forEach(n -> client.namespaces().withName(n).delete());
-      // Slices go with their Node (owner reference).
-      plan.nodes().forEach(n -> client.nodes().withName(n).delete());
-    }
+    plan.namespaces().forEach(scenario::removeAfterAll);
+    // Slices go with their Node (owner reference).
+    scenario.closeAfterAll(() -> plan.nodes().forEach(n -> client.nodes().withName(n).delete()));
   }
 
   @Test

@@ -3,12 +3,11 @@ package dev.gpudra.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.chart.ChartManifests;
 import dev.gpudra.e2e.chart.Helm;
 import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DashboardQueries;
 import dev.gpudra.e2e.monitoring.DashboardQueries.Query;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
@@ -16,13 +15,13 @@ import dev.gpudra.e2e.monitoring.PodMonitorScrape;
 import dev.gpudra.e2e.monitoring.PrometheusServer;
 import dev.gpudra.e2e.monitoring.PrometheusServer.ScrapeTarget;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
-import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
@@ -38,11 +37,10 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
@@ -54,7 +52,6 @@ import tools.jackson.databind.json.JsonMapper;
  * nodes, one serving pods whose claims are prepared (one of them failing) and unprepared, the other
  * with its plugin killed.
  */
-@ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardAndAlertsIT {
 
@@ -84,34 +81,34 @@ class DashboardAndAlertsIT {
 
   private static final Duration DATA_TIMEOUT = Duration.ofMinutes(2);
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
+  @RegisterExtension
+  static final GpuScenario scenario =
+      GpuScenario.inNamespace(NAMESPACE).withNode(GPU_NODE, "h100-8x").withNode(DOWN_NODE, "l4-1x");
+
+  private ControlPlane plane;
+  private KubernetesClient client;
   private FakeGpuNode gpuNode;
   private FakeGpuNode downNode;
   private DriverControllerProcess controller;
   private PrometheusServer prometheus;
   private int shortLivedPods;
 
-  DashboardAndAlertsIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
   /**
    * The state the panels show: the chart's DeviceClasses; an 8x H100 node and a 1x L4 node, each
-   * with its plugin publishing slices; a claim the scheduler allocates and the H100 node prepares
-   * for a Running pod, one no device satisfies, and one whose MPS sharing the plugin refuses, so
-   * every prepare of it fails; then the L4 node's plugin is killed.
+   * with its plugin publishing slices (the scenario's); the driver controller; a claim the
+   * scheduler allocates and the H100 node prepares for a Running pod, one no device satisfies, and
+   * one whose MPS sharing the plugin refuses, so every prepare of it fails; then the L4 node's
+   * plugin is killed.
    */
   @BeforeAll
   void componentsScrapedByPrometheusWithAClusterToShow() throws IOException {
     long start = System.nanoTime();
     PrometheusServer.requireInstalled();
-    ChartDeviceClasses.apply(plane);
-    TestNamespaces.create(client, NAMESPACE);
-    gpuNode = FakeGpuNode.start(plane, GPU_NODE, "h100-8x");
-    downNode = FakeGpuNode.start(plane, DOWN_NODE, "l4-1x");
-    controller = DriverControllerProcess.start(plane, NAMESPACE);
+    plane = scenario.plane();
+    client = scenario.client();
+    gpuNode = scenario.node(GPU_NODE);
+    downNode = scenario.node(DOWN_NODE);
+    controller = scenario.closeAfterAll(DriverControllerProcess.start(plane, NAMESPACE));
 
     List<HasMetadata> monitors = ChartManifests.render(plane, RELEASE_NAMESPACE, MONITORING_VALUES);
     List<ScrapeTarget> targets =
@@ -126,7 +123,8 @@ class DashboardAndAlertsIT {
             pluginTarget(monitors, downNode));
     targets.forEach(t -> System.out.println("[e2e] scrape target " + t));
     prometheus =
-        PrometheusServer.start(plane.workDir().resolve("prometheus"), targets, List.of(RULES));
+        scenario.closeAfterAll(
+            PrometheusServer.start(plane.workDir().resolve("prometheus"), targets, List.of(RULES)));
     // Claims are created once Prometheus holds a sample of each target, so that the allocation
     // latency histogram's increase falls inside the scraped range (a rate needs two samples).
     await("first scrape of every target")
@@ -151,7 +149,7 @@ class DashboardAndAlertsIT {
     System.out.println("[e2e] staged failure: " + gpuNode.agent().problems().getFirst());
     downNode.killPlugin();
     System.out.printf(
-        "[e2e] two fake GPU nodes, controller, Prometheus and pods staged in %.1f s%n",
+        "[e2e] controller, Prometheus and pods staged in %.1f s%n",
         (System.nanoTime() - start) / 1e9);
   }
 
@@ -165,23 +163,6 @@ class DashboardAndAlertsIT {
             node.name(),
             "kubelet-plugin"),
         node.metricsTarget());
-  }
-
-  @AfterAll
-  void stop() {
-    if (prometheus != null) {
-      prometheus.close();
-    }
-    if (controller != null) {
-      controller.close();
-    }
-    if (gpuNode != null) {
-      gpuNode.close();
-    }
-    if (downNode != null) {
-      downNode.close();
-    }
-    client.namespaces().withName(NAMESPACE).delete();
   }
 
   @Test
@@ -474,45 +455,28 @@ class DashboardAndAlertsIT {
    * which the plugins here do not enable, so preparing it fails.
    */
   private void createClaim(String name, String cel, boolean mps) {
-    var request =
-        new ExactDeviceRequestBuilder()
-            .withDeviceClassName("gpu.gpudra.dev")
-            .withAllocationMode("ExactCount")
-            .withCount(1L);
-    if (cel != null) {
-      request.addNewSelector().withNewCel().withExpression(cel).endCel().endSelector();
-    }
-    var devices =
-        new ResourceClaimBuilder()
-            .withNewMetadata()
-            .withName(name)
-            .endMetadata()
-            .withNewSpec()
-            .withNewDevices()
-            .addNewRequest()
-            .withName("gpu")
-            .withExactly(request.build())
-            .endRequest();
+    ResourceClaim claim =
+        TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.ofNullable(cel), 1);
     if (mps) {
-      devices
-          .addNewConfig()
-          .withNewOpaque()
-          .withDriver(FakeGpuNode.DRIVER)
-          .withParameters(
-              Map.of(
-                  "apiVersion", "gpu.gpudra.dev/v1",
-                  "kind", "GpuConfig",
-                  "sharing", Map.of("strategy", "MPS")))
-          .endOpaque()
-          .endConfig();
+      claim =
+          new ResourceClaimBuilder(claim)
+              .editSpec()
+              .editDevices()
+              .addNewConfig()
+              .withNewOpaque()
+              .withDriver(FakeGpuNode.DRIVER)
+              .withParameters(
+                  Map.of(
+                      "apiVersion", "gpu.gpudra.dev/v1",
+                      "kind", "GpuConfig",
+                      "sharing", Map.of("strategy", "MPS")))
+              .endOpaque()
+              .endConfig()
+              .endDevices()
+              .endSpec()
+              .build();
     }
-    client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
-        .inNamespace(NAMESPACE)
-        .resource(devices.endDevices().endSpec().build())
-        .create();
+    client.resource(claim).inNamespace(NAMESPACE).create();
   }
 
   private void createPod(String name, String claim) {

@@ -1,16 +1,12 @@
 package dev.gpudra.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.cdi.MigMinors;
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.node.AdminNvml;
@@ -26,11 +22,8 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.StreamSupport;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -41,8 +34,6 @@ import tools.jackson.databind.JsonNode;
  * instances are read from the node's mock NVML state, the MIG device's UUID through a second NVML
  * session ({@code gpudra-nvml discover}).
  */
-@ExtendWith(ControlPlaneExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DynamicMigIT {
 
   private static final String NAMESPACE = "example-mig-1g10gb-dynamic";
@@ -50,35 +41,13 @@ class DynamicMigIT {
   // 1g.10gb is profile id 19 on the A100 80GB; its placements are single memory slices.
   private static final Pattern PLACEMENT = Pattern.compile("gpu-(\\d+)-mig-1g10gb-19-(\\d+)");
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
-  private FakeGpuNode node;
+  @RegisterExtension
+  static final GpuScenario scenario =
+      GpuScenario.inNamespace(NAMESPACE)
+          .withNode("gpu-a100-dynamic", "a100-8x", Map.of(PluginConfig.DYNAMIC_MIG, "true"));
 
-  DynamicMigIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
-  @BeforeAll
-  void oneFakeA100NodeWithDynamicMig() throws Exception {
-    ChartDeviceClasses.apply(plane);
-    TestNamespaces.create(client, NAMESPACE);
-    long start = System.nanoTime();
-    node =
-        FakeGpuNode.start(
-            plane, "gpu-a100-dynamic", "a100-8x", Map.of(PluginConfig.DYNAMIC_MIG, "true"));
-    System.out.printf(
-        "[e2e] fake node %s (dynamic MIG): plugin ready and registered in %.1f s (log %s)%n",
-        node.name(), seconds(start), node.pluginLog());
-  }
-
-  @AfterAll
-  void removeNodeAndNamespace() {
-    if (node != null) {
-      node.close();
-    }
-    client.namespaces().withName(NAMESPACE).delete();
-  }
+  private final KubernetesClient client = scenario.client();
+  private final FakeGpuNode node = scenario.node("gpu-a100-dynamic");
 
   @Test
   void theSchedulersPlacementIsCreatedForThePodAndDestroyedWithIt() throws Exception {
@@ -87,7 +56,7 @@ class DynamicMigIT {
 
     long start = System.nanoTime();
     ExampleManifests.apply(client, NAMESPACE, "mig-1g10gb", "claim-template.yaml", "pod.yaml");
-    Pod pod = awaitRunning("mig-1g10gb");
+    Pod pod = TestPods.awaitRunning(client, NAMESPACE, "mig-1g10gb", TIMEOUT, scenario.nodes());
     System.out.printf("[e2e] mig-1g10gb (dynamic) pod Running after %.1f s%n", seconds(start));
 
     assertThat(node.agent().problems()).isEmpty();
@@ -134,21 +103,13 @@ class DynamicMigIT {
         claim.getMetadata().getName(), result.getDevice(), gi.id(), ci, uuids.getFirst());
 
     long deleting = System.nanoTime();
-    client.pods().inNamespace(NAMESPACE).withName("mig-1g10gb").delete();
-    await("deletion of pod mig-1g10gb")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> client.pods().inNamespace(NAMESPACE).withName("mig-1g10gb").get() == null);
+    TestPods.deleteAndAwaitGone(client, NAMESPACE, "mig-1g10gb", TIMEOUT);
     System.out.printf(
         "[e2e] mig-1g10gb (dynamic) unprepared and gone after %.1f s%n", seconds(deleting));
 
     assertThat(node.cdiSpec(claimUid)).doesNotExist();
     assertThat(MockMigState.read(node.files())).isEmpty();
     assertThat(node.agent().problems()).isEmpty();
-  }
-
-  private Pod awaitRunning(String name) {
-    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(node));
   }
 
   private static double seconds(long sinceNanos) {

@@ -3,13 +3,10 @@ package dev.gpudra.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -21,18 +18,13 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The examples of {@code examples/} beyond one GPU and memory, each applied unchanged to a cluster
@@ -43,8 +35,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * <p>The chart's DeviceClasses are installed with {@code extendedResourceName: nvidia.com/gpu}, as
  * the extended-resource example tells users to; the other examples do not depend on it.
  */
-@ExtendWith(ControlPlaneExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ExamplesOnA100AndH100NodesIT {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
@@ -52,41 +42,14 @@ class ExamplesOnA100AndH100NodesIT {
   private static final String H100_NODE = "gpu-h100-8x";
   private static final String MIG_NAME = "gpu-\\d+-mig-1g10gb-\\d+-\\d+";
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
-  private final List<FakeGpuNode> nodes = new ArrayList<>();
-  private final List<String> namespaces = new ArrayList<>();
+  @RegisterExtension
+  static final GpuScenario scenario =
+      GpuScenario.withoutNamespace()
+          .withDeviceClasses("deviceClasses.gpu.extendedResourceName=nvidia.com/gpu")
+          .withNode(A100_NODE, "a100-8x")
+          .withNode(H100_NODE, "h100-8x");
 
-  ExamplesOnA100AndH100NodesIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
-  @BeforeAll
-  void twoFakeNodesAndTheChartsDeviceClasses() throws IOException {
-    ChartDeviceClasses.apply(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu");
-    long start = System.nanoTime();
-    nodes.add(FakeGpuNode.start(plane, A100_NODE, "a100-8x"));
-    nodes.add(FakeGpuNode.start(plane, H100_NODE, "h100-8x"));
-    System.out.printf(
-        "[e2e] fake nodes %s and %s ready in %.1f s%n", A100_NODE, H100_NODE, secs(start));
-  }
-
-  @AfterEach
-  void deletePodsOfTheScenario() {
-    for (String ns : namespaces) {
-      deletePods(ns);
-      client.namespaces().withName(ns).delete();
-    }
-    namespaces.clear();
-  }
-
-  @AfterAll
-  void removeNodes() {
-    nodes.forEach(FakeGpuNode::close);
-    // The other scenarios install the classes with the chart's defaults.
-    ChartDeviceClasses.apply(plane);
-  }
+  private final KubernetesClient client = scenario.client();
 
   /** {@code examples/h100-else-a100}: an H100 while one is free, an A100 once none is. */
   @Test
@@ -232,7 +195,7 @@ class ExamplesOnA100AndH100NodesIT {
   @Test
   void adminAccessMonitoringPodSeesEveryGpuOfItsNodeIncludingOnesInUse() throws IOException {
     String workers = namespace("admin-access-workers");
-    namespaces.add("gpu-monitoring");
+    scenario.removeAfterTest("gpu-monitoring");
     ExampleManifests.apply(client, workers, "one-gpu", "claim-template.yaml");
     for (String nodeName : List.of(A100_NODE, H100_NODE)) {
       client
@@ -312,7 +275,9 @@ class ExamplesOnA100AndH100NodesIT {
         await("the scheduler's verdict on gpu-200gi")
             .atMost(TIMEOUT)
             .pollInterval(Duration.ofMillis(250))
-            .until(() -> podScheduled(ns, "gpu-200gi"), Optional::isPresent)
+            .until(
+                () -> TestPods.podScheduled(client, ns, "gpu-200gi"),
+                c -> c.isPresent() && "Unschedulable".equals(c.get().getReason()))
             .orElseThrow();
     assertThat(scheduled.getStatus()).isEqualTo("False");
     assertThat(scheduled.getReason()).isEqualTo("Unschedulable");
@@ -332,28 +297,17 @@ class ExamplesOnA100AndH100NodesIT {
   }
 
   private String namespace(String name) {
-    namespaces.add(TestNamespaces.create(client, name));
-    return name;
-  }
-
-  private Optional<PodCondition> podScheduled(String ns, String name) {
-    Pod pod = client.pods().inNamespace(ns).withName(name).get();
-    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()) && "Unschedulable".equals(c.getReason()))
-        .findFirst();
+    return scenario.createNamespace(name);
   }
 
   private Pod awaitRunning(String ns, String name) {
-    Pod pod = TestPods.awaitRunning(client, ns, name, TIMEOUT, nodes);
+    Pod pod = TestPods.awaitRunning(client, ns, name, TIMEOUT, scenario.nodes());
     assertNoAgentProblems();
     return pod;
   }
 
   private void assertNoAgentProblems() {
-    for (FakeGpuNode node : nodes) {
+    for (FakeGpuNode node : scenario.nodes()) {
       assertThat(node.agent().problems()).as("problems of %s", node.name()).isEmpty();
     }
   }
@@ -385,8 +339,8 @@ class ExamplesOnA100AndH100NodesIT {
         .toList();
   }
 
-  private FakeGpuNode node(String name) {
-    return nodes.stream().filter(n -> n.name().equals(name)).findFirst().orElseThrow();
+  private static FakeGpuNode node(String name) {
+    return scenario.node(name);
   }
 
   private Stream<Device> devices(String nodeName) {
@@ -415,11 +369,7 @@ class ExamplesOnA100AndH100NodesIT {
   }
 
   private void deletePod(String ns, String name) {
-    client.pods().inNamespace(ns).withName(name).delete();
-    await("deletion of pod " + ns + "/" + name)
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> client.pods().inNamespace(ns).withName(name).get() == null);
+    TestPods.deleteAndAwaitGone(client, ns, name, TIMEOUT);
   }
 
   /** Deletes every pod of {@code ns} and waits until the node agents have unprepared them. */

@@ -6,7 +6,7 @@ import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.chart.Helm;
 import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.junit.ControlPlaneExtension;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;

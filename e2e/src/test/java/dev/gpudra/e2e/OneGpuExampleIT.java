@@ -1,15 +1,11 @@
 package dev.gpudra.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.NodeAgent;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.emulator.ClaimOutcome;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -22,11 +18,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code examples/one-gpu/} applied unchanged to a cluster with one fake 8x A100 node whose plugin
@@ -34,8 +27,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * scheduler allocates a GPU of the node, the plugin prepares it for the node's kubelet (the node
  * agent), and deleting the pod unprepares it.
  */
-@ExtendWith(ControlPlaneExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OneGpuExampleIT {
 
   private static final String NAMESPACE = "example-one-gpu";
@@ -43,44 +34,24 @@ class OneGpuExampleIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern FULL_GPU = Pattern.compile("gpu-(\\d+)");
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
-  private FakeGpuNode node;
+  @RegisterExtension
+  static final GpuScenario scenario =
+      GpuScenario.inNamespace(NAMESPACE).withNode("gpu-a100-8x", "a100-8x");
 
-  OneGpuExampleIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
-  @BeforeAll
-  void oneFakeA100NodeWithItsPlugin() throws IOException {
-    ChartDeviceClasses.apply(plane);
-    TestNamespaces.create(client, NAMESPACE);
-    long start = System.nanoTime();
-    node = FakeGpuNode.start(plane, "gpu-a100-8x", "a100-8x");
-    System.out.printf(
-        "[e2e] fake node %s: plugin ready and registered in %.1f s (log %s)%n",
-        node.name(), seconds(start), node.pluginLog());
-  }
-
-  @AfterAll
-  void removeNodeAndNamespace() {
-    if (node != null) {
-      node.close();
-    }
-    client.namespaces().withName(NAMESPACE).delete();
-  }
+  private final KubernetesClient client = scenario.client();
+  private final FakeGpuNode node = scenario.node("gpu-a100-8x");
 
   @Test
   void podGetsOneGpuOfTheNodePreparedAndDeletingItUnprepares() throws IOException {
     long start = System.nanoTime();
     ExampleManifests.apply(client, NAMESPACE, EXAMPLE, "claim-template.yaml", "pod.yaml");
 
-    Pod pod = awaitRunning("one-gpu");
+    Pod pod = TestPods.awaitRunning(client, NAMESPACE, "one-gpu", TIMEOUT, scenario.nodes());
     System.out.printf("[e2e] one-gpu pod Running after %.1f s%n", seconds(start));
 
     assertThat(pod.getSpec().getNodeName()).isEqualTo(node.name());
-    ResourceClaim claim = podClaim(pod);
+    assertThat(node.agent().problems()).isEmpty();
+    ResourceClaim claim = TestPods.onlyClaim(client, pod);
     List<DeviceRequestAllocationResult> results =
         claim.getStatus().getAllocation().getDevices().getResults();
     assertThat(results).hasSize(1);
@@ -106,32 +77,11 @@ class OneGpuExampleIT {
         claim.getMetadata().getName(), result.getDevice(), node.name(), spec);
 
     long deleting = System.nanoTime();
-    client.pods().inNamespace(NAMESPACE).withName("one-gpu").delete();
-    await("deletion of pod one-gpu")
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> client.pods().inNamespace(NAMESPACE).withName("one-gpu").get() == null);
+    TestPods.deleteAndAwaitGone(client, NAMESPACE, "one-gpu", TIMEOUT);
     System.out.printf("[e2e] one-gpu pod unprepared and gone after %.1f s%n", seconds(deleting));
 
     assertThat(spec).doesNotExist();
     assertThat(node.agent().problems()).isEmpty();
-  }
-
-  private Pod awaitRunning(String name) {
-    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(node));
-  }
-
-  private ResourceClaim podClaim(Pod pod) {
-    assertThat(node.agent().problems()).isEmpty();
-    assertThat(pod.getStatus().getResourceClaimStatuses()).hasSize(1);
-    String name = pod.getStatus().getResourceClaimStatuses().getFirst().getResourceClaimName();
-    return client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
-        .inNamespace(NAMESPACE)
-        .withName(name)
-        .get();
   }
 
   private static double seconds(long sinceNanos) {

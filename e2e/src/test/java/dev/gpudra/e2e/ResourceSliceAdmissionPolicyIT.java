@@ -6,9 +6,9 @@ import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.e2e.chart.ChartManifests;
 import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.junit.ControlPlaneExtension;
 import dev.gpudra.e2e.nodes.FakeNodes;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
@@ -67,7 +67,7 @@ class ResourceSliceAdmissionPolicyIT {
 
   @BeforeAll
   void installPolicyAndPluginIdentity() {
-    TestNamespaces.create(admin, NAMESPACE);
+    Namespaces.create(admin, NAMESPACE);
     FakeNodes.createReady(admin, OWN_NODE);
     FakeNodes.createReady(admin, OTHER_NODE);
     List<HasMetadata> rendered = ChartManifests.render(plane, NAMESPACE);

@@ -7,31 +7,25 @@ import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeNodes;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
-import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
-import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
-import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The real kube-scheduler allocates ResourceClaims from our dynamic-MIG slices of an 8x H100 node
@@ -40,7 +34,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * whole. No kubelet runs, so a scheduled pod stays Pending but bound: its {@code spec.nodeName} and
  * the claim's {@code status.allocation} are the scheduler's answer.
  */
-@ExtendWith(ControlPlaneExtension.class)
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SchedulerAllocatesFromSlicesIT {
 
@@ -48,24 +41,20 @@ class SchedulerAllocatesFromSlicesIT {
   private static final String NAMESPACE = "scheduling";
   private static final Duration SCHEDULING_TIMEOUT = Duration.ofMinutes(2);
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
+  @RegisterExtension static final GpuScenario scenario = GpuScenario.inNamespace(NAMESPACE);
+
+  private KubernetesClient client;
   private NodeInventory inventory;
   private int nodes;
 
   /** This test's node; each test gets a fresh one, so earlier allocations do not leak in. */
   private String node;
 
-  SchedulerAllocatesFromSlicesIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
   @BeforeAll
-  void chartDeviceClassesAndANamespace() {
-    ChartDeviceClasses.apply(plane);
-    TestNamespaces.create(client, NAMESPACE);
-    inventory = MockNodeDiscovery.discover("h100-8x", plane.workDir().resolve("mock-nvml"));
+  void discoverAnH100Node() {
+    client = scenario.client();
+    inventory =
+        MockNodeDiscovery.discover("h100-8x", scenario.plane().workDir().resolve("mock-nvml"));
   }
 
   @BeforeEach
@@ -80,11 +69,6 @@ class SchedulerAllocatesFromSlicesIT {
   void removeNode() {
     new ResourceSlicePublisher(client, DRIVER, node).deleteAll();
     client.nodes().withName(node).delete();
-  }
-
-  @AfterAll
-  void removeNamespace() {
-    client.namespaces().withName(NAMESPACE).delete();
   }
 
   @Test
@@ -184,7 +168,7 @@ class SchedulerAllocatesFromSlicesIT {
             .atMost(SCHEDULING_TIMEOUT)
             .pollInterval(Duration.ofMillis(500))
             .until(
-                () -> podScheduledCondition(pod),
+                () -> TestPods.podScheduled(client, NAMESPACE, pod),
                 c -> c.isPresent() && "False".equals(c.get().getStatus()))
             .orElseThrow();
     assertThat(condition.getReason()).isEqualTo("Unschedulable");
@@ -192,33 +176,9 @@ class SchedulerAllocatesFromSlicesIT {
   }
 
   private void createClaim(String name, String deviceClass, String cel, int count) {
-    var request =
-        new ExactDeviceRequestBuilder()
-            .withDeviceClassName(deviceClass)
-            .withAllocationMode("ExactCount")
-            .withCount((long) count);
-    if (cel != null) {
-      request.addNewSelector().withNewCel().withExpression(cel).endCel().endSelector();
-    }
     client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
+        .resource(TestClaims.exactly(name, "device", deviceClass, Optional.ofNullable(cel), count))
         .inNamespace(NAMESPACE)
-        .resource(
-            new ResourceClaimBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .endMetadata()
-                .withNewSpec()
-                .withNewDevices()
-                .addNewRequest()
-                .withName("device")
-                .withExactly(request.build())
-                .endRequest()
-                .endDevices()
-                .endSpec()
-                .build())
         .create();
   }
 
@@ -268,16 +228,6 @@ class SchedulerAllocatesFromSlicesIT {
         .inNamespace(NAMESPACE)
         .withName(name)
         .get();
-  }
-
-  private Optional<PodCondition> podScheduledCondition(String name) {
-    Pod pod = client.pods().inNamespace(NAMESPACE).withName(name).get();
-    if (pod.getStatus() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()))
-        .findFirst();
   }
 
   private static DeviceNames.Parsed parse(String device) {

@@ -4,12 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.core.slice.DeviceAttributes;
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.examples.ExampleManifests;
+import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -30,11 +27,8 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code examples/two-gpus-same-pcie-root/} applied unchanged to a cluster with two fake nodes
@@ -45,8 +39,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * of the A100 node; the same template stays unallocated on the H100 node, where two GPUs without
  * the constraint are allocated at once.
  */
-@ExtendWith(ControlPlaneExtension.class)
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class TwoGpusSamePcieRootExampleIT {
 
   private static final String NAMESPACE = "example-two-gpus-same-pcie-root";
@@ -56,43 +48,21 @@ class TwoGpusSamePcieRootExampleIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
   private static final Pattern FULL_GPU = Pattern.compile("gpu-(\\d+)");
 
-  private final ControlPlane plane;
-  private final KubernetesClient client;
-  private FakeGpuNode a100;
-  private FakeGpuNode h100;
+  @RegisterExtension
+  static final GpuScenario scenario =
+      GpuScenario.inNamespace(NAMESPACE)
+          .withNode("pcie-a100-8x", "a100-8x")
+          .withNode("pcie-h100-8x", "h100-8x");
 
-  TwoGpusSamePcieRootExampleIT(ControlPlane plane) {
-    this.plane = plane;
-    this.client = plane.client();
-  }
-
-  @BeforeAll
-  void anA100NodeWithSharedRootsAndAnH100NodeWithARootPerGpu() throws IOException {
-    ChartDeviceClasses.apply(plane);
-    TestNamespaces.create(client, NAMESPACE);
-    long start = System.nanoTime();
-    a100 = FakeGpuNode.start(plane, "pcie-a100-8x", "a100-8x");
-    h100 = FakeGpuNode.start(plane, "pcie-h100-8x", "h100-8x");
-    System.out.printf(
-        "[e2e] fake nodes %s and %s: plugins ready and registered in %.1f s%n",
-        a100.name(), h100.name(), seconds(start));
-  }
-
-  @AfterAll
-  void removeNodesAndNamespace() {
-    for (FakeGpuNode node : new FakeGpuNode[] {a100, h100}) {
-      if (node != null) {
-        node.close();
-      }
-    }
-    client.namespaces().withName(NAMESPACE).delete();
-  }
+  private final KubernetesClient client = scenario.client();
+  private final FakeGpuNode a100 = scenario.node("pcie-a100-8x");
+  private final FakeGpuNode h100 = scenario.node("pcie-h100-8x");
 
   @Test
   void podGetsTwoGpusUnderOnePcieRootOfTheA100NodeNeverTheH100Node() throws IOException {
     // Both nodes have at least two free whole GPUs; only the A100 node has two under one root.
-    Map<String, String> h100Roots = fullGpuRoots(h100.name());
-    Map<String, String> a100Roots = fullGpuRoots(a100.name());
+    Map<String, String> h100Roots = fullGpuRoots(h100);
+    Map<String, String> a100Roots = fullGpuRoots(a100);
     assertThat(h100Roots).hasSizeGreaterThanOrEqualTo(2);
     assertThat(h100Roots.values()).doesNotContainNull().doesNotHaveDuplicates();
     assertThat(a100Roots.values()).doesNotContainNull();
@@ -179,7 +149,7 @@ class TwoGpusSamePcieRootExampleIT {
         podClaim(control).getStatus().getAllocation().getDevices().getResults().stream()
             .map(DeviceRequestAllocationResult::getDevice)
             .toList();
-    Map<String, String> roots = fullGpuRoots(h100.name());
+    Map<String, String> roots = fullGpuRoots(h100);
     assertThat(devices).hasSize(2);
     assertThat(roots.get(devices.get(0))).isNotNull().isNotEqualTo(roots.get(devices.get(1)));
     assertThat(pod("same-root-on-h100").getSpec().getNodeName()).isNull();
@@ -227,9 +197,9 @@ class TwoGpusSamePcieRootExampleIT {
   }
 
   /** Each published full GPU of {@code node} and its {@code pcieRoot} (null when it has none). */
-  private Map<String, String> fullGpuRoots(String node) {
+  private static Map<String, String> fullGpuRoots(FakeGpuNode node) {
     Map<String, String> roots = new TreeMap<>();
-    for (Device device : devices(node)) {
+    for (Device device : node.publishedDevices()) {
       if (FULL_GPU.matcher(device.getName()).matches()) {
         DeviceAttribute root = device.getAttributes().get(DeviceAttributes.PCIE_ROOT);
         roots.put(device.getName(), root == null ? null : root.getString());
@@ -238,20 +208,12 @@ class TwoGpusSamePcieRootExampleIT {
     return roots;
   }
 
-  private List<Device> devices(String node) {
-    return client.dynamicResourceAllocation().v1().resourcesSlices().list().getItems().stream()
-        .filter(s -> FakeGpuNode.DRIVER.equals(s.getSpec().getDriver()))
-        .filter(s -> node.equals(s.getSpec().getPool().getName()))
-        .flatMap(s -> s.getSpec().getDevices().stream())
-        .toList();
-  }
-
   private Pod pod(String name) {
     return client.pods().inNamespace(NAMESPACE).withName(name).get();
   }
 
   private Pod awaitRunning(String name) {
-    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, List.of(a100, h100));
+    return TestPods.awaitRunning(client, NAMESPACE, name, TIMEOUT, scenario.nodes());
   }
 
   /**
@@ -264,7 +226,7 @@ class TwoGpusSamePcieRootExampleIT {
             .atMost(TIMEOUT)
             .pollInterval(Duration.ofMillis(250))
             .until(
-                () -> podScheduled(name),
+                () -> TestPods.podScheduled(client, NAMESPACE, name),
                 c ->
                     c.isPresent()
                         && "False".equals(c.get().getStatus())
@@ -275,34 +237,12 @@ class TwoGpusSamePcieRootExampleIT {
     return condition;
   }
 
-  private Optional<PodCondition> podScheduled(String name) {
-    Pod pod = pod(name);
-    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
-      return Optional.empty();
-    }
-    return pod.getStatus().getConditions().stream()
-        .filter(c -> "PodScheduled".equals(c.getType()))
-        .findFirst();
-  }
-
   private void deletePodAndAwaitGone(String name) {
-    client.pods().inNamespace(NAMESPACE).withName(name).delete();
-    await("deletion of pod " + name)
-        .atMost(TIMEOUT)
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> pod(name) == null);
+    TestPods.deleteAndAwaitGone(client, NAMESPACE, name, TIMEOUT);
   }
 
   private ResourceClaim podClaim(Pod pod) {
-    assertThat(pod.getStatus().getResourceClaimStatuses()).hasSize(1);
-    String name = pod.getStatus().getResourceClaimStatuses().getFirst().getResourceClaimName();
-    return client
-        .dynamicResourceAllocation()
-        .v1()
-        .resourceClaims()
-        .inNamespace(NAMESPACE)
-        .withName(name)
-        .get();
+    return TestPods.onlyClaim(client, pod);
   }
 
   private static double seconds(long sinceNanos) {

@@ -6,7 +6,9 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import java.io.File;
 import java.io.IOException;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import org.junit.jupiter.api.Test;
 class LocalClusterIT {
 
   private static final Duration START = Duration.ofMinutes(5);
+  private static final String CLASSPATH_PROPERTY = "gpudra.e2e.runtimeClasspath";
   private static final Pattern CDI_SPEC = Pattern.compile("CDI spec (\\S+)");
 
   @Test
@@ -77,18 +80,12 @@ class LocalClusterIT {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     for (String property :
-        List.of(
-            "gpudra.e2e.versions",
-            "gpudra.e2e.chart",
-            "gpudra.e2e.examples",
-            "gpudra.nvml.jar",
-            "gpudra.mockNvml.dir")) {
+        List.of("gpudra.e2e.versions", "gpudra.e2e.chart", "gpudra.e2e.examples")) {
       command.add("-D" + property + "=" + System.getProperty(property));
     }
     command.add("-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
     command.add("-cp");
-    command.add(
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add(runtimeClassPath());
     command.add(LocalCluster.class.getName());
     command.add(state.toString());
     command.add(example);
@@ -96,6 +93,24 @@ class LocalClusterIT {
         .redirectErrorStream(true)
         .redirectOutput(state.resolve("cluster.log").toFile())
         .start();
+  }
+
+  /**
+   * As {@code scripts/local-cluster.sh} has it: the harness's main classes and the module's runtime
+   * class path, which the build writes to a file (system property {@value #CLASSPATH_PROPERTY}). No
+   * test classes: the main job must run without them.
+   */
+  private static String runtimeClassPath() throws IOException {
+    Path classes;
+    try {
+      classes =
+          Path.of(LocalCluster.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    } catch (URISyntaxException e) {
+      throw new IllegalStateException(e);
+    }
+    assertThat(classes.toString()).as("main classes").doesNotContain("test-classes");
+    Path file = Path.of(System.getProperty(CLASSPATH_PROPERTY));
+    return classes + File.pathSeparator + Files.readString(file).strip();
   }
 
   private static void awaitFile(Process cluster, Path file, Path state) throws Exception {

@@ -2,10 +2,13 @@ package dev.gpudra.e2e.nodes;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.gpudra.e2e.examples.PodClaims;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.PodResourceClaim;
 import io.fabric8.kubernetes.api.model.PodResourceClaimBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 import java.util.List;
@@ -63,6 +66,38 @@ public final class TestPods {
             p ->
                 (p != null && p.getStatus() != null && "Running".equals(p.getStatus().getPhase()))
                     || nodes.stream().anyMatch(n -> !n.agent().problems().isEmpty()));
+  }
+
+  /** Deletes pod {@code namespace/name} and waits until it is gone (its claims unprepared). */
+  public static void deleteAndAwaitGone(
+      KubernetesClient client, String namespace, String name, Duration timeout) {
+    client.pods().inNamespace(namespace).withName(name).delete();
+    await("deletion of pod " + namespace + "/" + name)
+        .atMost(timeout)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> client.pods().inNamespace(namespace).withName(name).get() == null);
+  }
+
+  /** The pod's only claim, as the kubelet finds it; fails unless it has exactly one. */
+  public static ResourceClaim onlyClaim(KubernetesClient client, Pod pod) {
+    List<ResourceClaim> claims = PodClaims.of(client, pod);
+    if (claims.size() != 1) {
+      throw new AssertionError(
+          "pod " + pod.getMetadata().getName() + " has " + claims.size() + " claims, not one");
+    }
+    return claims.getFirst();
+  }
+
+  /** The pod's {@code PodScheduled} condition; empty while the pod or the condition is missing. */
+  public static Optional<PodCondition> podScheduled(
+      KubernetesClient client, String namespace, String name) {
+    Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+    if (pod == null || pod.getStatus() == null || pod.getStatus().getConditions() == null) {
+      return Optional.empty();
+    }
+    return pod.getStatus().getConditions().stream()
+        .filter(c -> "PodScheduled".equals(c.getType()))
+        .findFirst();
   }
 
   private static Pod pod(String name, Optional<String> node, PodResourceClaim claim) {

@@ -4,7 +4,6 @@ import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
-import dev.gpudra.e2e.cluster.ControlPlaneExtension;
 import dev.gpudra.e2e.cluster.E2eBinaries;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
@@ -63,9 +62,7 @@ public final class ControllerScaleBenchmark {
 
     String stamp =
         LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    Path work =
-        Path.of(System.getProperty(ControlPlaneExtension.WORK_PROPERTY, "target/e2e-work"))
-            .resolve("scale-" + stamp);
+    Path work = ControlPlane.workBase().resolve("scale-" + stamp);
     List<String> report = new ArrayList<>();
     try (ControlPlane plane = ControlPlane.start(E2eBinaries.locate(), work)) {
       ChartDeviceClasses.apply(plane);

@@ -5,12 +5,12 @@ import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
-import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.nodes.FakeNodes;
 import dev.gpudra.e2e.scale.ScalePlan.PlannedClaim;
 import dev.gpudra.e2e.scale.ScalePlan.PlannedDevice;
 import dev.gpudra.e2e.scale.ScalePlan.PlannedPod;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
-import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.NodeSelectorBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -123,11 +123,8 @@ public final class ScaleLoader implements AutoCloseable {
   public List<Phase> load() {
     List<Phase> phases = new ArrayList<>();
     phases.add(
-        timed(
-            "namespaces",
-            plan.namespaces(),
-            namespace -> TestNamespaces.create(client, namespace)));
-    phases.add(timed("nodes", plan.nodes(), this::createNode));
+        timed("namespaces", plan.namespaces(), namespace -> Namespaces.create(client, namespace)));
+    phases.add(timed("nodes", plan.nodes(), node -> FakeNodes.create(client, node)));
     phases.add(
         timed(
             "slices (publisher per node)",
@@ -147,21 +144,6 @@ public final class ScaleLoader implements AutoCloseable {
   /** Allocates the plan's burst claims (status only, no pods); the controller sees them change. */
   public Phase allocateBurst() {
     return timed("burst: claims allocated", plan.burst(), this::allocate);
-  }
-
-  private void createNode(String name) {
-    client
-        .nodes()
-        .resource(
-            new NodeBuilder()
-                .withNewMetadata()
-                .withName(name)
-                .addToLabels("kubernetes.io/hostname", name)
-                .addToLabels("kubernetes.io/os", "linux")
-                .addToLabels("kubernetes.io/arch", "amd64")
-                .endMetadata()
-                .build())
-        .create();
   }
 
   private void createPod(PlannedPod planned) {

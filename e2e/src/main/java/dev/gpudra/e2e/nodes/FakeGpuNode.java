@@ -2,13 +2,13 @@ package dev.gpudra.e2e.nodes;
 
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.FreePorts;
-import dev.gpudra.plugin.PluginConfig;
 import dev.gpudra.plugin.emulator.DraCalls;
 import dev.gpudra.plugin.emulator.KubeletEmulator;
 import dev.gpudra.plugin.emulator.RegisteredPlugin;
 import dev.gpudra.plugin.node.FakeNode;
 import dev.gpudra.plugin.node.PluginProcess;
-import dev.gpudra.plugin.slices.ResourceSlicePublisher;
+import io.fabric8.kubernetes.api.model.resource.v1.Device;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -38,6 +38,12 @@ public final class FakeGpuNode implements AutoCloseable {
 
   /** The DRA driver the plugin serves. */
   public static final String DRIVER = "gpu.gpudra.dev";
+
+  /**
+   * The plugin's metrics port setting. The plugin runs in a JVM of its own, so the harness names
+   * its settings as the chart does, by environment variable, rather than linking its classes.
+   */
+  private static final String METRICS_PORT_ENV = "GPUDRA_METRICS_PORT";
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
   private static final Duration PLUGIN_START = Duration.ofMinutes(2);
@@ -73,6 +79,7 @@ public final class FakeGpuNode implements AutoCloseable {
   public static FakeGpuNode start(
       ControlPlane plane, String name, String profile, Map<String, String> pluginSettings)
       throws IOException {
+    NvmlBuildOutputs.mockNvmlDir();
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
     Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));
@@ -160,6 +167,34 @@ public final class FakeGpuNode implements AutoCloseable {
     return pluginLog;
   }
 
+  /** The last {@code lines} lines of the plugin's log, for failure messages. */
+  public String pluginLogTail(int lines) {
+    try (Stream<String> all = Files.lines(pluginLog)) {
+      List<String> kept = all.toList();
+      return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(cannot read " + pluginLog + ": " + e + ")";
+    }
+  }
+
+  /**
+   * Every device the node's plugin has published in its ResourceSlices, as the API server has it.
+   */
+  public List<Device> publishedDevices() {
+    return ourSlices().stream()
+        .filter(s -> s.getSpec().getDevices() != null)
+        .flatMap(s -> s.getSpec().getDevices().stream())
+        .toList();
+  }
+
+  private List<ResourceSlice> ourSlices() {
+    return client.dynamicResourceAllocation().v1().resourcesSlices().list().getItems().stream()
+        .filter(s -> s.getSpec() != null)
+        .filter(
+            s -> DRIVER.equals(s.getSpec().getDriver()) && name().equals(s.getSpec().getNodeName()))
+        .toList();
+  }
+
   /** The kubelet's part. */
   public NodeAgent agent() {
     return agent;
@@ -175,7 +210,7 @@ public final class FakeGpuNode implements AutoCloseable {
     env.remove("KUBERNETES_TRUST_CERTIFICATES");
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "true");
     env.put("KUBECONFIG", kubeconfig.toAbsolutePath().toString());
-    env.put(PluginConfig.METRICS_PORT, Integer.toString(metricsPort));
+    env.put(METRICS_PORT_ENV, Integer.toString(metricsPort));
     return env;
   }
 
@@ -190,8 +225,17 @@ public final class FakeGpuNode implements AutoCloseable {
     if (plugin != null) {
       plugin.close();
     }
-    // The plugin was killed, so nothing else removes the slices it published.
-    new ResourceSlicePublisher(client, DRIVER, name()).deleteAll();
+    // The plugin was killed, so nothing else removes the slices it published (the garbage
+    // collector would, after the Node, but later than the next scenario looks).
+    ourSlices()
+        .forEach(
+            s ->
+                client
+                    .dynamicResourceAllocation()
+                    .v1()
+                    .resourcesSlices()
+                    .withName(s.getMetadata().getName())
+                    .delete());
     client.nodes().withName(name()).delete();
     deleteTree(files.root());
   }

@@ -1,6 +1,6 @@
 package dev.gpudra.e2e.examples;
 
-import dev.gpudra.e2e.nodes.TestNamespaces;
+import dev.gpudra.e2e.cluster.Namespaces;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -39,7 +39,7 @@ public final class ExampleManifests {
         for (HasMetadata item : client.load(in).items()) {
           if (item instanceof Namespace ns) {
             created.add(client.resource(ns).create());
-            TestNamespaces.awaitReady(client, ns.getMetadata().getName());
+            Namespaces.awaitReady(client, ns.getMetadata().getName());
           } else {
             String target =
                 item.getMetadata().getNamespace() == null

@@ -68,18 +68,9 @@ final class HealthProbe {
         Thread.currentThread().interrupt();
         throw new IllegalStateException("interrupted waiting for " + uri, e);
       }
-      sleep(POLL);
+      Poll.sleep(POLL);
     }
     throw new IllegalStateException(uri + " not ready after " + timeout + "; last answer: " + last);
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
-    }
   }
 
   private static SSLContext trusting(Path caCert) {

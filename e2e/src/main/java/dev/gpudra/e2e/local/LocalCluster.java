@@ -3,11 +3,12 @@ package dev.gpudra.e2e.local;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.E2eBinaries;
+import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
-import dev.gpudra.e2e.nodes.TestNamespaces;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -112,7 +113,7 @@ public final class LocalCluster {
     DriverControllerProcess controller = DriverControllerProcess.start(plane, "kube-system");
     started.add(controller);
 
-    TestNamespaces.awaitReady(client, NAMESPACE);
+    Namespaces.awaitReady(client, NAMESPACE);
     List<HasMetadata> applied = applyExample(client, exampleDir);
     List<Pod> pods =
         applied.stream()
@@ -140,7 +141,7 @@ public final class LocalCluster {
             item -> {
               if (item instanceof Namespace ns) {
                 created.add(client.resource(ns).create());
-                TestNamespaces.awaitReady(client, ns.getMetadata().getName());
+                Namespaces.awaitReady(client, ns.getMetadata().getName());
               } else {
                 created.add(client.resource(item).inNamespace(namespaceOf(item)).create());
               }
@@ -161,23 +162,16 @@ public final class LocalCluster {
 
   /** Waits until the pod runs or the scheduler has reported it unschedulable. */
   private static Pod awaitOutcome(KubernetesClient client, String namespace, String name) {
-    long deadline = System.nanoTime() + POD_TIMEOUT.toNanos();
-    while (System.nanoTime() < deadline) {
-      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
-      if (pod != null
-          && pod.getStatus() != null
-          && ("Running".equals(pod.getStatus().getPhase()) || unschedulable(pod).isPresent())) {
-        return pod;
-      }
-      sleep(Duration.ofMillis(250));
-    }
-    throw new IllegalStateException(
-        "pod "
-            + namespace
-            + "/"
-            + name
-            + " neither Running nor unschedulable after "
-            + POD_TIMEOUT);
+    return Poll.until(
+        "pod " + namespace + "/" + name + " Running or unschedulable",
+        POD_TIMEOUT,
+        Duration.ofMillis(250),
+        () -> client.pods().inNamespace(namespace).withName(name).get(),
+        pod ->
+            pod != null
+                && pod.getStatus() != null
+                && ("Running".equals(pod.getStatus().getPhase())
+                    || unschedulable(pod).isPresent()));
   }
 
   private static Optional<PodCondition> unschedulable(Pod pod) {
@@ -302,15 +296,6 @@ public final class LocalCluster {
           dirs.filter(Files::isDirectory).map(d -> d.getFileName().toString()).sorted().toList());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void sleep(Duration duration) {
-    try {
-      Thread.sleep(duration);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException("interrupted", e);
     }
   }
 }

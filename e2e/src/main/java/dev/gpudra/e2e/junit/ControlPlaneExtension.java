@@ -1,10 +1,8 @@
-package dev.gpudra.e2e.cluster;
+package dev.gpudra.e2e.junit;
 
+import dev.gpudra.e2e.cluster.ClusterDiagnostics;
+import dev.gpudra.e2e.cluster.ControlPlane;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.nio.file.Path;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 import org.junit.jupiter.api.extension.AfterTestExecutionCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
@@ -24,17 +22,16 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  * it is busy. Test classes keep apart by using their own node and namespace names. Every test's
  * duration is printed, and a failing test or {@code @BeforeEach} prints {@link ClusterDiagnostics}
  * before any cleanup runs.
+ *
+ * <p>{@link GpuScenario} builds on it for scenarios that need a namespace and fake GPU nodes.
  */
-public final class ControlPlaneExtension
+public class ControlPlaneExtension
     implements BeforeAllCallback,
         ParameterResolver,
         BeforeTestExecutionCallback,
         AfterTestExecutionCallback,
         TestExecutionExceptionHandler,
         LifecycleMethodExecutionExceptionHandler {
-
-  /** System property: where control-plane work directories go (the e2e POM sets it). */
-  public static final String WORK_PROPERTY = "gpudra.e2e.work";
 
   private static final ExtensionContext.Namespace NAMESPACE =
       ExtensionContext.Namespace.create(ControlPlaneExtension.class);
@@ -81,34 +78,37 @@ public final class ControlPlaneExtension
   @Override
   public void handleTestExecutionException(ExtensionContext context, Throwable cause)
       throws Throwable {
-    existing(context).ifPresent(plane -> ClusterDiagnostics.dump(plane, System.out));
+    existing(context).ifPresent(this::diagnose);
     throw cause;
   }
 
   @Override
   public void handleBeforeEachMethodExecutionException(ExtensionContext context, Throwable cause)
       throws Throwable {
-    existing(context).ifPresent(plane -> ClusterDiagnostics.dump(plane, System.out));
+    existing(context).ifPresent(this::diagnose);
     throw cause;
   }
 
-  private static ControlPlane controlPlane(ExtensionContext context) {
+  /**
+   * Prints what a reader needs after a failure, before any cleanup runs: {@link
+   * ClusterDiagnostics}; subclasses add what they started.
+   */
+  protected void diagnose(ControlPlane plane) {
+    ClusterDiagnostics.dump(plane, System.out);
+  }
+
+  /** The run's control plane, started on first use; closed when the run ends. */
+  static ControlPlane controlPlane(ExtensionContext context) {
     return context
         .getRoot()
         .getStore(NAMESPACE)
-        .computeIfAbsent(ControlPlane.class, key -> startNew(), ControlPlane.class);
+        .computeIfAbsent(
+            ControlPlane.class, key -> ControlPlane.startInWorkDir(), ControlPlane.class);
   }
 
-  private static Optional<ControlPlane> existing(ExtensionContext context) {
+  /** The run's control plane if one was started. */
+  static Optional<ControlPlane> existing(ExtensionContext context) {
     return Optional.ofNullable(
         context.getRoot().getStore(NAMESPACE).get(ControlPlane.class, ControlPlane.class));
-  }
-
-  private static ControlPlane startNew() {
-    E2eBinaries binaries = E2eBinaries.locate();
-    String base = System.getProperty(WORK_PROPERTY, "target/e2e-work");
-    String stamp =
-        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
-    return ControlPlane.start(binaries, Path.of(base, "control-plane-" + stamp));
   }
 }

@@ -1,15 +1,13 @@
-package dev.gpudra.e2e.nodes;
-
-import static org.awaitility.Awaitility.await;
+package dev.gpudra.e2e.cluster;
 
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.time.Duration;
 
-/** Namespaces for one test class, ready for pods. */
-public final class TestNamespaces {
+/** Namespaces of the e2e cluster, ready for pods. */
+public final class Namespaces {
 
-  private TestNamespaces() {}
+  private Namespaces() {}
 
   /**
    * Creates {@code name} and waits for its {@code default} ServiceAccount, which the controller
@@ -29,9 +27,11 @@ public final class TestNamespaces {
    * manager has created it the API server rejects pods in the namespace.
    */
   public static void awaitReady(KubernetesClient client, String name) {
-    await("default ServiceAccount in " + name)
-        .atMost(Duration.ofMinutes(2))
-        .pollInterval(Duration.ofMillis(250))
-        .until(() -> client.serviceAccounts().inNamespace(name).withName("default").get() != null);
+    Poll.until(
+        "default ServiceAccount in " + name,
+        Duration.ofMinutes(2),
+        Duration.ofMillis(250),
+        () -> client.serviceAccounts().inNamespace(name).withName("default").get(),
+        account -> account != null);
   }
 }

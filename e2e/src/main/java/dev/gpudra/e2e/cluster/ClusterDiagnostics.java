@@ -16,13 +16,14 @@ import java.util.stream.Collectors;
  * and their allocations, the slices per node, and the end of every component's log. Each part is
  * guarded, so a broken API server still yields the logs.
  */
-final class ClusterDiagnostics {
+public final class ClusterDiagnostics {
 
   private static final int LOG_LINES = 30;
 
   private ClusterDiagnostics() {}
 
-  static void dump(ControlPlane plane, PrintStream out) {
+  /** Prints every part to {@code out}; never throws for an unreachable API server. */
+  public static void dump(ControlPlane plane, PrintStream out) {
     out.println("===== e2e diagnostics (full logs: " + plane.workDir().resolve("logs") + ") =====");
     KubernetesClient client = plane.client();
     section(out, "events", () -> events(client, out));

@@ -21,11 +21,6 @@ import tools.jackson.databind.json.JsonMapper;
  */
 public final class MockNodeDiscovery {
 
-  /** System properties set by the e2e POM. */
-  public static final String JAR_PROPERTY = "gpudra.nvml.jar";
-
-  public static final String MOCK_DIR_PROPERTY = "gpudra.mockNvml.dir";
-
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   private MockNodeDiscovery() {}
@@ -35,8 +30,8 @@ public final class MockNodeDiscovery {
    * the profile's own MIG layout is what is found.
    */
   public static NodeInventory discover(String profile, Path stateDir) {
-    Path jar = existing(JAR_PROPERTY, "gpudra-nvml.jar");
-    Path library = existing(MOCK_DIR_PROPERTY, "mock-nvml").resolve("libnvidia-ml.so.1");
+    Path jar = NvmlBuildOutputs.discoveryJar();
+    Path library = NvmlBuildOutputs.mockNvmlDir().resolve("libnvidia-ml.so.1");
     try {
       Files.createDirectories(stateDir);
       Path state = Files.createTempFile(stateDir, "mock-nvml-" + profile + "-", ".state");
@@ -68,14 +63,5 @@ public final class MockNodeDiscovery {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-  }
-
-  private static Path existing(String property, String what) {
-    String value = System.getProperty(property);
-    if (value == null || !Files.exists(Path.of(value))) {
-      throw new IllegalStateException(
-          what + " not found at " + value + "; build nvml-jna first (./mvnw verify -pl e2e -am)");
-    }
-    return Path.of(value);
   }
 }

@@ -28,9 +28,12 @@ public final class FakeNodes {
 
   private FakeNodes() {}
 
-  /** Creates {@code name} and makes it schedulable; returns the stored Node. */
-  public static Node createReady(KubernetesClient client, String name) {
-    client
+  /**
+   * Creates Node {@code name} with the well-known labels a kubelet sets and nothing else: no
+   * status, so the scheduler does not consider it (enough for objects that only refer to it).
+   */
+  public static Node create(KubernetesClient client, String name) {
+    return client
         .nodes()
         .resource(
             new NodeBuilder()
@@ -42,6 +45,11 @@ public final class FakeNodes {
                 .endMetadata()
                 .build())
         .create();
+  }
+
+  /** Creates {@code name} and makes it schedulable; returns the stored Node. */
+  public static Node createReady(KubernetesClient client, String name) {
+    create(client, name);
     String now = Instant.now().toString();
     retryOnConflict(
         () ->

@@ -9,6 +9,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -29,6 +32,9 @@ public final class ControlPlane implements AutoCloseable {
    * ready, and a slow start is not what these tests are about.
    */
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+
+  /** System property: where a run's work directories go (the e2e POM sets it). */
+  public static final String WORK_PROPERTY = "gpudra.e2e.work";
 
   private final E2eBinaries binaries;
   private final Path workDir;
@@ -64,6 +70,21 @@ public final class ControlPlane implements AutoCloseable {
     this.startup = startup;
     this.shutdownHook = new Thread(() -> stopAll(components, etcdDataDir), "gpudra-e2e-teardown");
     Runtime.getRuntime().addShutdownHook(shutdownHook);
+  }
+
+  /**
+   * Starts a control plane in a new directory {@code control-plane-<UTC time>} under the run's work
+   * directory (system property {@value #WORK_PROPERTY}, default {@code target/e2e-work}).
+   */
+  public static ControlPlane startInWorkDir() {
+    String stamp =
+        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    return start(E2eBinaries.locate(), workBase().resolve("control-plane-" + stamp));
+  }
+
+  /** Where a run's work directories go: {@value #WORK_PROPERTY}, else {@code target/e2e-work}. */
+  public static Path workBase() {
+    return Path.of(System.getProperty(WORK_PROPERTY, "target/e2e-work"));
   }
 
   /**
@@ -303,7 +324,8 @@ public final class ControlPlane implements AutoCloseable {
     log(component + " ready after " + took.toMillis() + " ms");
   }
 
-  static void log(String message) {
+  /** Prints a harness line, marked {@code [e2e]} as every line of the harness is. */
+  public static void log(String message) {
     System.out.println("[e2e] " + message);
   }
 }
