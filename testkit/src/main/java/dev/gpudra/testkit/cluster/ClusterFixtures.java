@@ -12,6 +12,8 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequest;
+import io.fabric8.kubernetes.api.model.resource.v1.ExactDeviceRequestBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
@@ -143,6 +145,38 @@ public final class ClusterFixtures {
 
   /** A claim with one request {@code gpu} of {@code deviceClass}, mode and count left unset. */
   public static ResourceClaimBuilder claim(String namespace, String name, String deviceClass) {
+    return claim(
+        namespace, name, new ExactDeviceRequestBuilder().withDeviceClassName(deviceClass).build());
+  }
+
+  /** A claim for exactly one device of the {@value #DRIVER} class. */
+  public static ResourceClaimBuilder oneGpu(String namespace, String name) {
+    return claim(namespace, name, oneDriverDevice().build());
+  }
+
+  /** One GPU of at least 80 GiB: pending for good on L4s. */
+  public static ResourceClaimBuilder unsatisfiableClaim(String namespace, String name) {
+    return claim(
+        namespace,
+        name,
+        oneDriverDevice()
+            .addNewSelector()
+            .withNewCel()
+            .withExpression(AT_LEAST_80_GI)
+            .endCel()
+            .endSelector()
+            .build());
+  }
+
+  private static ExactDeviceRequestBuilder oneDriverDevice() {
+    return new ExactDeviceRequestBuilder()
+        .withDeviceClassName(DRIVER)
+        .withAllocationMode("ExactCount")
+        .withCount(1L);
+  }
+
+  private static ResourceClaimBuilder claim(
+      String namespace, String name, ExactDeviceRequest exactly) {
     return new ResourceClaimBuilder()
         .withNewMetadata()
         .withNamespace(namespace)
@@ -152,42 +186,7 @@ public final class ClusterFixtures {
         .withNewDevices()
         .addNewRequest()
         .withName("gpu")
-        .withNewExactly()
-        .withDeviceClassName(deviceClass)
-        .endExactly()
-        .endRequest()
-        .endDevices()
-        .endSpec();
-  }
-
-  /** A claim for exactly one device of the {@value #DRIVER} class. */
-  public static ResourceClaimBuilder oneGpu(String namespace, String name) {
-    return claim(namespace, name, DRIVER)
-        .editSpec()
-        .editDevices()
-        .editFirstRequest()
-        .editExactly()
-        .withAllocationMode("ExactCount")
-        .withCount(1L)
-        .endExactly()
-        .endRequest()
-        .endDevices()
-        .endSpec();
-  }
-
-  /** One GPU of at least 80 GiB: pending for good on L4s. */
-  public static ResourceClaimBuilder unsatisfiableClaim(String namespace, String name) {
-    return oneGpu(namespace, name)
-        .editSpec()
-        .editDevices()
-        .editFirstRequest()
-        .editExactly()
-        .addNewSelector()
-        .withNewCel()
-        .withExpression(AT_LEAST_80_GI)
-        .endCel()
-        .endSelector()
-        .endExactly()
+        .withExactly(exactly)
         .endRequest()
         .endDevices()
         .endSpec();
