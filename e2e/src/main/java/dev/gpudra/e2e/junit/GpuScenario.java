@@ -241,13 +241,14 @@ public final class GpuScenario extends ControlPlaneExtension
 
   @Override
   protected void diagnose(ControlPlane plane) {
-    super.diagnose(plane);
+    // The nodes first: the cluster's part ends with the end-of-diagnostics line.
     for (FakeGpuNode node : nodes) {
       System.out.println("----- fake node " + node.name() + " -----");
       System.out.println("  node agent problems: " + node.agent().problems());
       System.out.println("  last " + LOG_LINES + " lines of " + node.pluginLog() + ":");
       System.out.println(node.pluginLogTail(LOG_LINES));
     }
+    super.diagnose(plane);
   }
 
   /**
