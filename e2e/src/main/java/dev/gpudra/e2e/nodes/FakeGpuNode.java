@@ -1,5 +1,6 @@
 package dev.gpudra.e2e.nodes;
 
+import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.FreePorts;
 import dev.gpudra.plugin.emulator.DraCalls;
@@ -178,12 +179,7 @@ public final class FakeGpuNode implements AutoCloseable {
 
   /** The last {@code lines} lines of the plugin's log, for failure messages. */
   public String pluginLogTail(int lines) {
-    try (Stream<String> all = Files.lines(pluginLog)) {
-      List<String> kept = all.toList();
-      return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
-    } catch (IOException | UncheckedIOException e) {
-      return "(cannot read " + pluginLog + ": " + e + ")";
-    }
+    return ComponentProcess.tail(pluginLog, lines);
   }
 
   /**
