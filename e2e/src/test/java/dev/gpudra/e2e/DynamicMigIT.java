@@ -3,13 +3,14 @@ package dev.gpudra.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.cdi.MigMinors;
+import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.node.AdminNvml;
 import dev.gpudra.plugin.node.MockMigState;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -21,10 +22,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import tools.jackson.databind.JsonNode;
 
 /**
  * {@code examples/mig-1g10gb/} applied unchanged to a fake 8x A100 node whose plugin runs with
@@ -32,7 +31,7 @@ import tools.jackson.databind.JsonNode;
  * GPUs in MIG mode, the real scheduler allocates one, the plugin creates that MIG device when the
  * node agent prepares the claim, and deleting the pod destroys it again. The GPU and compute
  * instances are read from the node's mock NVML state, the MIG device's UUID through a second NVML
- * session ({@code gpudra-nvml discover}).
+ * session ({@code gpudra-nvml discover}, {@link MockNodeDiscovery#discover(FakeGpuNode)}).
  */
 class DynamicMigIT {
 
@@ -91,10 +90,9 @@ class DynamicMigIT {
             "/dev/nvidia" + gpu,
             "/dev/nvidia-caps/nvidia-cap" + minors.gpuInstance(gpu, gi.id()).getAsInt(),
             "/dev/nvidia-caps/nvidia-cap" + minors.computeInstance(gpu, gi.id(), ci).getAsInt());
-    JsonNode migDevices = AdminNvml.discover(node.files()).get("gpus").get(gpu).get("migDevices");
     List<String> uuids =
-        StreamSupport.stream(migDevices.spliterator(), false)
-            .map(d -> d.get("uuid").asString())
+        MockNodeDiscovery.discover(node).gpus().get(gpu).migDevices().stream()
+            .map(MigDevice::uuid)
             .toList();
     assertThat(uuids).hasSize(1);
     assertThat(Files.readString(node.cdiSpec(claimUid))).contains(uuids.getFirst());

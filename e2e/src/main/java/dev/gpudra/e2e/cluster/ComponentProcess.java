@@ -82,6 +82,14 @@ public final class ComponentProcess implements AutoCloseable {
 
   /** The last {@code lines} lines of its log. */
   public String tail(int lines) {
+    return tail(log, lines);
+  }
+
+  /**
+   * The last {@code lines} lines of the log file {@code log}; a note instead when it cannot be
+   * read, since this serves failure messages.
+   */
+  public static String tail(Path log, int lines) {
     try {
       List<String> all = Files.readAllLines(log, StandardCharsets.UTF_8);
       return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));

@@ -162,19 +162,22 @@ public final class GpuScenario extends ControlPlaneExtension
       }
     }
     closeAfterAll.clear();
-    if (plane == null) {
-      return;
-    }
-    namespace.ifPresent(classNamespaces::add);
-    removeNamespaces(testNamespaces);
-    removeNamespaces(classNamespaces);
-    for (FakeGpuNode node : nodes.reversed()) {
-      node.close();
-    }
-    nodes.clear();
-    if (!deviceClassValues.isEmpty()) {
-      // The other scenarios of the run expect the classes as the chart installs them by default.
-      ChartDeviceClasses.apply(plane);
+    if (plane != null) {
+      try {
+        namespace.ifPresent(classNamespaces::add);
+        removeNamespaces(testNamespaces);
+        removeNamespaces(classNamespaces);
+      } finally {
+        // Even when pods would not go: no plugin process may outlive its class.
+        for (FakeGpuNode node : nodes.reversed()) {
+          node.close();
+        }
+        nodes.clear();
+      }
+      if (!deviceClassValues.isEmpty()) {
+        // The other scenarios of the run expect the classes as the chart installs them by default.
+        ChartDeviceClasses.apply(plane);
+      }
     }
     if (first != null) {
       throw first;
@@ -238,13 +241,14 @@ public final class GpuScenario extends ControlPlaneExtension
 
   @Override
   protected void diagnose(ControlPlane plane) {
-    super.diagnose(plane);
+    // The nodes first: the cluster's part ends with the end-of-diagnostics line.
     for (FakeGpuNode node : nodes) {
       System.out.println("----- fake node " + node.name() + " -----");
       System.out.println("  node agent problems: " + node.agent().problems());
       System.out.println("  last " + LOG_LINES + " lines of " + node.pluginLog() + ":");
       System.out.println(node.pluginLogTail(LOG_LINES));
     }
+    super.diagnose(plane);
   }
 
   /**
@@ -253,7 +257,10 @@ public final class GpuScenario extends ControlPlaneExtension
    * first, as a kubelet would; a pod bound to any other node has no kubelet to finish its deletion
    * and is removed at once.
    */
-  private void removeNamespaces(List<String> names) {
+  private void removeNamespaces(List<String> pending) {
+    // Taken over at once, so that a failure here is not repeated by the next cleanup.
+    List<String> names = List.copyOf(pending);
+    pending.clear();
     KubernetesClient client = client();
     Set<String> withAgent = nodes.stream().map(FakeGpuNode::name).collect(Collectors.toSet());
     for (String name : names) {
@@ -276,6 +283,5 @@ public final class GpuScenario extends ControlPlaneExtension
           remaining -> remaining == 0);
       client.namespaces().withName(name).delete();
     }
-    names.clear();
   }
 }

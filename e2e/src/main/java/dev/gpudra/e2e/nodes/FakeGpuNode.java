@@ -1,5 +1,6 @@
 package dev.gpudra.e2e.nodes;
 
+import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.FreePorts;
 import dev.gpudra.plugin.emulator.DraCalls;
@@ -50,15 +51,18 @@ public final class FakeGpuNode implements AutoCloseable {
 
   private final KubernetesClient client;
   private final FakeNode files;
+  private final String profile;
   private final Path pluginLog;
   private final int metricsPort;
   private PluginProcess plugin;
   private KubeletEmulator kubelet;
   private NodeAgent agent;
 
-  private FakeGpuNode(KubernetesClient client, FakeNode files, Path pluginLog, int metricsPort) {
+  private FakeGpuNode(
+      KubernetesClient client, FakeNode files, String profile, Path pluginLog, int metricsPort) {
     this.client = client;
     this.files = files;
+    this.profile = profile;
     this.pluginLog = pluginLog;
     this.metricsPort = metricsPort;
   }
@@ -87,6 +91,7 @@ public final class FakeGpuNode implements AutoCloseable {
         new FakeGpuNode(
             plane.client(),
             FakeNode.create(root, name, profile),
+            profile,
             logs.resolve(name + "-plugin.log"),
             FreePorts.take(1).getFirst());
     try {
@@ -114,6 +119,11 @@ public final class FakeGpuNode implements AutoCloseable {
   /** The node's name, also its ResourceSlice pool. */
   public String name() {
     return files.nodeName();
+  }
+
+  /** The mock NVML profile the node serves, e.g. {@code a100-8x}. */
+  public String profile() {
+    return profile;
   }
 
   /** The directory the plugin writes CDI specs to. */
@@ -169,12 +179,7 @@ public final class FakeGpuNode implements AutoCloseable {
 
   /** The last {@code lines} lines of the plugin's log, for failure messages. */
   public String pluginLogTail(int lines) {
-    try (Stream<String> all = Files.lines(pluginLog)) {
-      List<String> kept = all.toList();
-      return String.join("\n", kept.subList(Math.max(0, kept.size() - lines), kept.size()));
-    } catch (IOException | UncheckedIOException e) {
-      return "(cannot read " + pluginLog + ": " + e + ")";
-    }
+    return ComponentProcess.tail(pluginLog, lines);
   }
 
   /**

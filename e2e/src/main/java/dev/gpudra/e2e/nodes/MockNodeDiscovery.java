@@ -17,7 +17,7 @@ import tools.jackson.databind.json.JsonMapper;
  * The inventory of a fake-GPU node: nvml-jna's discovery command ({@code gpudra-nvml.jar discover},
  * real JNA code) run in a child JVM against the mock NVML library serving a profile, with a sysfs
  * built from the profile ({@link FakeSysfs}) for the GPUs' PCIe roots and NUMA nodes. A child
- * process per node keeps the mock's per-process environment out of the test JVM.
+ * process per node keeps the mock's per-process environment out of the harness's JVM.
  */
 public final class MockNodeDiscovery {
 
@@ -30,38 +30,50 @@ public final class MockNodeDiscovery {
    * the profile's own MIG layout is what is found.
    */
   public static NodeInventory discover(String profile, Path stateDir) {
-    Path jar = NvmlBuildOutputs.discoveryJar();
-    Path library = NvmlBuildOutputs.mockNvmlDir().resolve("libnvidia-ml.so.1");
+    Path mockDir = NvmlBuildOutputs.mockNvmlDir();
     try {
       Files.createDirectories(stateDir);
       Path state = Files.createTempFile(stateDir, "mock-nvml-" + profile + "-", ".state");
       // The mock seeds a state file only when it does not exist yet.
       Files.delete(state);
-      Path mockDir = library.getParent();
       Path sysfs =
           FakeSysfs.create(
               Files.createTempDirectory(stateDir, "sysfs-" + profile + "-"),
               MockProfile.load(
                   mockDir.resolve("profiles").resolve(profile + ".profile"),
                   mockDir.resolve("profiles")));
-      Path java = Path.of(System.getProperty("java.home"), "bin", "java");
-      Command result =
-          Command.check(
-              Duration.ofMinutes(2),
-              Map.of(
-                  "GPUDRA_NVML_LIBRARY", library.toString(),
-                  "GPUDRA_MOCK_NVML_PROFILE", profile,
-                  "GPUDRA_MOCK_NVML_STATE", state.toString()),
-              List.of(
-                  java.toString(),
-                  "-jar",
-                  jar.toString(),
-                  "discover",
-                  "--sysfs-root",
-                  sysfs.toString()));
-      return JSON.readValue(result.stdout(), NodeInventory.class);
+      return run(mockDir.resolve("libnvidia-ml.so.1"), profile, state, sysfs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /**
+   * What a second NVML user of {@code node} finds next to its plugin, as an administrator's {@code
+   * nvidia-smi} would: the node's mock library, profile and MIG state (instances the plugin made
+   * included), and its sysfs.
+   */
+  public static NodeInventory discover(FakeGpuNode node) {
+    Path library = NvmlBuildOutputs.mockNvmlDir().resolve("libnvidia-ml.so.1");
+    return run(library, node.profile(), node.files().nvmlStateFile(), node.files().sysfsRoot());
+  }
+
+  private static NodeInventory run(Path library, String profile, Path state, Path sysfs) {
+    Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+    Command result =
+        Command.check(
+            Duration.ofMinutes(2),
+            Map.of(
+                "GPUDRA_NVML_LIBRARY", library.toString(),
+                "GPUDRA_MOCK_NVML_PROFILE", profile,
+                "GPUDRA_MOCK_NVML_STATE", state.toString()),
+            List.of(
+                java.toString(),
+                "-jar",
+                NvmlBuildOutputs.discoveryJar().toString(),
+                "discover",
+                "--sysfs-root",
+                sysfs.toString()));
+    return JSON.readValue(result.stdout(), NodeInventory.class);
   }
 }
