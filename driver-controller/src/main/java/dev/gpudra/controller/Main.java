@@ -91,7 +91,7 @@ public final class Main {
             client,
             view,
             explanations,
-            () -> view.classifier(ControllerConfig.DRIVER_NAME),
+            () -> view.classifier(DriverNames.DRIVER),
             Clock.systemUTC(),
             config.explainAfter(),
             config.eventRepeat(),

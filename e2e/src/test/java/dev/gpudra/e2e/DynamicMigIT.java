@@ -11,7 +11,7 @@ import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.plugin.PluginConfig;
-import dev.gpudra.plugin.node.MockMigState;
+import dev.gpudra.testkit.node.MockMigState;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -31,7 +31,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * GPUs in MIG mode, the real scheduler allocates one, the plugin creates that MIG device when the
  * node agent prepares the claim, and deleting the pod destroys it again. The GPU and compute
  * instances are read from the node's mock NVML state, the MIG device's UUID through a second NVML
- * session ({@code gpudra-nvml discover}, {@link MockNodeDiscovery#discover(FakeGpuNode)}).
+ * session ({@code gpudra discover}, {@link MockNodeDiscovery#discover(FakeGpuNode)}).
  */
 class DynamicMigIT {
 

@@ -1,7 +1,5 @@
 package dev.gpudra.e2e;
 
-import static com.tngtech.archunit.base.DescribedPredicate.not;
-import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAnyPackage;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -36,18 +34,12 @@ class HarnessArchitectureTest {
   }
 
   @Test
-  void theHarnessLinksNeitherTheControllerNorThePlugin() {
+  void theHarnessLinksNeitherTheControllerNorThePluginNorTheCli() {
     noClasses()
         .should()
         .dependOnClassesThat(
-            resideInAPackage("dev.gpudra.controller..")
-                .or(
-                    resideInAPackage("dev.gpudra.plugin..")
-                        // The kubelet emulator and fake node files, until the test kit holds them.
-                        .and(
-                            not(
-                                resideInAnyPackage(
-                                    "dev.gpudra.plugin.emulator..", "dev.gpudra.plugin.node..")))))
+            resideInAnyPackage(
+                "dev.gpudra.controller..", "dev.gpudra.plugin..", "dev.gpudra.cli.."))
         .because("both run in JVMs of their own, configured by environment as the chart does")
         .check(HARNESS);
   }

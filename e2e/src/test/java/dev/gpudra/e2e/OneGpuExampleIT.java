@@ -7,7 +7,7 @@ import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.NodeAgent;
 import dev.gpudra.e2e.nodes.TestPods;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;

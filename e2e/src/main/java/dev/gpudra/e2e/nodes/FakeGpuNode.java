@@ -1,13 +1,14 @@
 package dev.gpudra.e2e.nodes;
 
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.FreePorts;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.KubeletEmulator;
-import dev.gpudra.plugin.emulator.RegisteredPlugin;
-import dev.gpudra.plugin.node.FakeNode;
-import dev.gpudra.plugin.node.PluginProcess;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.KubeletEmulator;
+import dev.gpudra.testkit.kubelet.RegisteredPlugin;
+import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -38,7 +39,7 @@ import tools.jackson.databind.json.JsonMapper;
 public final class FakeGpuNode implements AutoCloseable {
 
   /** The DRA driver the plugin serves. */
-  public static final String DRIVER = "gpu.gpudra.dev";
+  public static final String DRIVER = DriverNames.DRIVER;
 
   /**
    * The plugin's metrics port setting. The plugin runs in a JVM of its own, so the harness names
@@ -83,7 +84,6 @@ public final class FakeGpuNode implements AutoCloseable {
   public static FakeGpuNode start(
       ControlPlane plane, String name, String profile, Map<String, String> pluginSettings)
       throws IOException {
-    NvmlBuildOutputs.mockNvmlDir();
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
     Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));

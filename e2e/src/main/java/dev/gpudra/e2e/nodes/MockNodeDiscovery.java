@@ -2,8 +2,9 @@ package dev.gpudra.e2e.nodes;
 
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.e2e.cluster.Command;
-import dev.gpudra.nvml.mock.FakeSysfs;
-import dev.gpudra.nvml.mock.MockProfile;
+import dev.gpudra.testkit.nvml.FakeSysfs;
+import dev.gpudra.testkit.nvml.MockNvml;
+import dev.gpudra.testkit.nvml.MockProfile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -14,12 +15,16 @@ import java.util.Map;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * The inventory of a fake-GPU node: nvml-jna's discovery command ({@code gpudra-nvml.jar discover},
- * real JNA code) run in a child JVM against the mock NVML library serving a profile, with a sysfs
- * built from the profile ({@link FakeSysfs}) for the GPUs' PCIe roots and NUMA nodes. A child
- * process per node keeps the mock's per-process environment out of the harness's JVM.
+ * The inventory of a fake-GPU node: the operator's discovery command ({@code gpudra discover}, real
+ * JNA code, from the gpudra-cli artifact on this JVM's class path) run in a child JVM against the
+ * test kit's mock NVML library serving a profile, with a sysfs built from the profile ({@link
+ * FakeSysfs}) for the GPUs' PCIe roots and NUMA nodes. A child process per node keeps the mock's
+ * per-process environment out of the harness's JVM.
  */
 public final class MockNodeDiscovery {
+
+  /** The gpudra command's entry point (module cli, a runtime dependency of the harness). */
+  private static final String CLI_MAIN = "dev.gpudra.cli.GpudraCli";
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -30,7 +35,7 @@ public final class MockNodeDiscovery {
    * the profile's own MIG layout is what is found.
    */
   public static NodeInventory discover(String profile, Path stateDir) {
-    Path mockDir = NvmlBuildOutputs.mockNvmlDir();
+    Path mockDir = MockNvml.libraryDir();
     try {
       Files.createDirectories(stateDir);
       Path state = Files.createTempFile(stateDir, "mock-nvml-" + profile + "-", ".state");
@@ -42,7 +47,7 @@ public final class MockNodeDiscovery {
               MockProfile.load(
                   mockDir.resolve("profiles").resolve(profile + ".profile"),
                   mockDir.resolve("profiles")));
-      return run(mockDir.resolve("libnvidia-ml.so.1"), profile, state, sysfs);
+      return run(MockNvml.library(), profile, state, sysfs);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -54,8 +59,8 @@ public final class MockNodeDiscovery {
    * included), and its sysfs.
    */
   public static NodeInventory discover(FakeGpuNode node) {
-    Path library = NvmlBuildOutputs.mockNvmlDir().resolve("libnvidia-ml.so.1");
-    return run(library, node.profile(), node.files().nvmlStateFile(), node.files().sysfsRoot());
+    return run(
+        MockNvml.library(), node.profile(), node.files().nvmlStateFile(), node.files().sysfsRoot());
   }
 
   private static NodeInventory run(Path library, String profile, Path state, Path sysfs) {
@@ -69,8 +74,10 @@ public final class MockNodeDiscovery {
                 "GPUDRA_MOCK_NVML_STATE", state.toString()),
             List.of(
                 java.toString(),
-                "-jar",
-                NvmlBuildOutputs.discoveryJar().toString(),
+                "--enable-native-access=ALL-UNNAMED",
+                "-cp",
+                System.getProperty("java.class.path"),
+                CLI_MAIN,
                 "discover",
                 "--sysfs-root",
                 sysfs.toString()));

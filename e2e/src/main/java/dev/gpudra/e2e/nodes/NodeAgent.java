@@ -1,10 +1,10 @@
 package dev.gpudra.e2e.nodes;
 
 import dev.gpudra.e2e.examples.PodClaims;
-import dev.gpudra.plugin.emulator.CdiSpecCheck;
-import dev.gpudra.plugin.emulator.ClaimOutcome;
-import dev.gpudra.plugin.emulator.DraCalls;
-import dev.gpudra.plugin.emulator.PodClaim;
+import dev.gpudra.testkit.kubelet.CdiSpecCheck;
+import dev.gpudra.testkit.kubelet.ClaimOutcome;
+import dev.gpudra.testkit.kubelet.DraCalls;
+import dev.gpudra.testkit.kubelet.PodClaim;
 import io.fabric8.kubernetes.api.model.ContainerStatus;
 import io.fabric8.kubernetes.api.model.ContainerStatusBuilder;
 import io.fabric8.kubernetes.api.model.Pod;

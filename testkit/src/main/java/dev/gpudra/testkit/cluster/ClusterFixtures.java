@@ -3,6 +3,7 @@ package dev.gpudra.testkit.cluster;
 import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -36,7 +37,7 @@ import java.util.stream.IntStream;
 public final class ClusterFixtures {
 
   /** The driver, and the name of the full-GPU device class it ships. */
-  public static final String DRIVER = "gpu.gpudra.dev";
+  public static final String DRIVER = DriverNames.DRIVER;
 
   /** The node of {@link #twoL4sOnNodeA()}. */
   public static final String NODE_A = "node-a";

@@ -1,6 +1,6 @@
 package dev.gpudra.testkit.node;
 
-import dev.gpudra.core.config.DeviceConfig;
+import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.testkit.kubelet.PodClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfigurationBuilder;
@@ -19,7 +19,7 @@ import java.util.UUID;
 public final class Claims {
 
   /** Our driver. */
-  public static final String DRIVER = DeviceConfig.DRIVER;
+  public static final String DRIVER = DriverNames.DRIVER;
 
   private final KubernetesClient client;
   private final String namespace;
