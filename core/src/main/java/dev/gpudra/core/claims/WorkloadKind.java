@@ -1,5 +1,6 @@
 package dev.gpudra.core.claims;
 
+import dev.gpudra.core.names.DriverNames;
 import java.util.Map;
 import java.util.Set;
 
@@ -21,7 +22,7 @@ public enum WorkloadKind {
   public static final String AWS_BATCH_JOB_LABEL = "batch.amazonaws.com/job-id";
 
   /** Label teams put on pods to name their workload kind; the value {@code agent} is recognised. */
-  public static final String WORKLOAD_LABEL = "gpu.gpudra.dev/workload";
+  public static final String WORKLOAD_LABEL = DriverNames.DRIVER + "/workload";
 
   /** Every pod label {@link #of} reads; other labels never change a pod's kind. */
   public static final Set<String> POD_LABELS = Set.of(AWS_BATCH_JOB_LABEL, WORKLOAD_LABEL);

@@ -29,6 +29,10 @@ class MigManagementTest {
           List.of(new MigPlacement(0, 1)));
 
   private static Gpu gpu(int minor, MigMode mode, List<MigProfile> profiles) {
+    return gpu(minor, "8.0", mode, profiles);
+  }
+
+  private static Gpu gpu(int minor, String cc, MigMode mode, List<MigProfile> profiles) {
     return new Gpu(
         minor,
         minor,
@@ -36,7 +40,7 @@ class MigManagementTest {
         "NVIDIA A100-SXM4-80GB",
         "Nvidia",
         "Ampere",
-        "8.0",
+        cc,
         80L << 30,
         String.format("0000:%02x:00.0", minor + 1),
         PciTopology.UNKNOWN,
@@ -65,14 +69,22 @@ class MigManagementTest {
   }
 
   @Test
-  void aManagedGpuWithMigOffIsStillManagedButNotOwned() {
+  void ownsOnlyGpusThatOfferDynamicMigAndAreInMigMode() {
     MigManagement dynamic = new MigManagement(true);
-    Gpu on = gpu(0, ON, List.of(ONE_G));
-    Gpu off = gpu(1, OFF, List.of(ONE_G));
+    Gpu a100On = gpu(0, "8.0", ON, List.of(ONE_G));
+    Gpu h100Off = gpu(1, "9.0", OFF, List.of(ONE_G));
+    Gpu noProfiles = gpu(2, "8.0", ON, List.of());
+    Gpu noMig = gpu(3, "8.9", MigMode.NOT_CAPABLE, List.of());
 
-    assertThat(dynamic.managesMig(off)).isTrue();
+    assertThat(dynamic.managesMig(h100Off)).as("managed, though not owned").isTrue();
     assertThat(
-            dynamic.ownedGpus(new NodeInventory("550.54.15", "12.4", List.of(on, off), List.of())))
-        .containsExactly(on);
+            dynamic.ownedGpus(
+                new NodeInventory(
+                    "550.54.15", "12.4", List.of(a100On, h100Off, noProfiles, noMig), List.of())))
+        .containsExactly(a100On);
+    assertThat(
+            new MigManagement(false)
+                .ownedGpus(new NodeInventory("550.54.15", "12.4", List.of(a100On), List.of())))
+        .isEmpty();
   }
 }

@@ -1,5 +1,6 @@
 package dev.gpudra.plugin.slices;
 
+import dev.gpudra.core.names.DriverNames;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourcePoolBuilder;
@@ -50,7 +51,7 @@ import org.slf4j.LoggerFactory;
 public final class ResourceSlicePublisher {
 
   /** Label holding the node name on every slice we publish. */
-  public static final String NODE_LABEL = "gpu.gpudra.dev/node";
+  public static final String NODE_LABEL = DriverNames.DRIVER + "/node";
 
   private static final Logger LOG = LoggerFactory.getLogger(ResourceSlicePublisher.class);
   private static final int MAX_NAME_LENGTH = 253;

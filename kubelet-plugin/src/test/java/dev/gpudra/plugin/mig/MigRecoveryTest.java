@@ -10,13 +10,10 @@ import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.core.device.Gpu;
-import dev.gpudra.core.device.MigCounters;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
-import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.device.nvml.RawGpuInstance;
-import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.plugin.prepare.ClaimRef;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
@@ -139,34 +136,6 @@ class MigRecoveryTest {
     MigRecovery.recover(Checkpoint.empty(BOOT), mig, List.of(gpu("8.0", on(), List.of())));
 
     assertThat(starts()).containsExactly(0);
-  }
-
-  @Test
-  void ownsOnlyGpusThatOfferDynamicMigAndAreInMigMode() {
-    MigProfile oneG =
-        new MigProfile(
-            0,
-            19,
-            "1g.10gb",
-            1,
-            10L << 30,
-            new MigCounters(1, 14, 1, 0, 0, 0, 0),
-            7,
-            List.of(new MigPlacement(0, 1)));
-    Gpu a100On = gpu("8.0", on(), List.of(oneG));
-    Gpu h100Off = gpu("9.0", new MigMode(true, false, false), List.of(oneG));
-    Gpu noProfiles = gpu("8.0", on(), List.of());
-    Gpu noMig = gpu("8.9", MigMode.NOT_CAPABLE, List.of());
-
-    assertThat(
-            new MigManagement(true)
-                .ownedGpus(
-                    new NodeInventory(
-                        "550.54.15",
-                        "12.4",
-                        List.of(a100On, h100Off, noProfiles, noMig),
-                        List.of())))
-        .containsExactly(a100On);
   }
 
   private static MigMode on() {

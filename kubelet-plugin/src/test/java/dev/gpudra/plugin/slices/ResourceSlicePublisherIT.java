@@ -59,6 +59,16 @@ class ResourceSlicePublisherIT {
             new MigCounters(1, 16, 1, 1, 0, 1, 0),
             7,
             IntStream.range(0, 7).mapToObj(s -> new MigPlacement(s, 1)).toList());
+    MigProfile twoG =
+        new MigProfile(
+            1,
+            14,
+            "2g.20gb",
+            2,
+            19968L << 20,
+            new MigCounters(2, 32, 2, 1, 0, 1, 0),
+            3,
+            List.of(new MigPlacement(0, 2), new MigPlacement(2, 2), new MigPlacement(4, 2)));
     MigProfile sevenG =
         new MigProfile(
             4,
@@ -80,13 +90,14 @@ class ResourceSlicePublisherIT {
         81559L << 20,
         String.format("0000:%02x:00.0", 0x18 + minor),
         new MigMode(true, migOn, migOn),
-        List.of(oneG, sevenG),
+        List.of(oneG, twoG, sevenG),
         List.of());
   }
 
   private static List<ResourceSliceSpec> slicesFor(int gpus, boolean dynamicMig) {
-    // With dynamic MIG the GPUs are in MIG mode and offered as placements: many devices per GPU,
-    // so a few GPUs already need several slices. Without, each GPU is offered whole.
+    // With dynamic MIG the GPUs are in MIG mode and offered as placements: 11 devices per GPU, so
+    // eight GPUs need two device slices of at most 64 (and one of counters), one GPU only one.
+    // Without, each GPU is offered whole.
     List<Gpu> list = IntStream.range(0, gpus).mapToObj(minor -> h100(minor, dynamicMig)).toList();
     return ResourceSliceMapper.map(
         new NodeInventory("550.54.15", "12.4", list, List.of()),
