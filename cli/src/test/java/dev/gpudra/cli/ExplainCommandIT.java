@@ -2,9 +2,7 @@ package dev.gpudra.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.fabric8.kubernetes.api.model.NodeBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.DeviceClassBuilder;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
+import dev.gpudra.testkit.cluster.ClusterFixtures;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.util.Map;
@@ -23,43 +21,10 @@ class ExplainCommandIT {
   void cluster() {
     client
         .resource(
-            new DeviceClassBuilder()
-                .withNewMetadata()
-                .withName("gpu.gpudra.dev")
-                .endMetadata()
-                .withNewSpec()
-                .addNewSelector()
-                .withNewCel()
-                .withExpression("device.driver == \"gpu.gpudra.dev\"")
-                .endCel()
-                .endSelector()
-                .endSpec()
-                .build())
+            ClusterFixtures.deviceClass(ClusterFixtures.DRIVER, ClusterFixtures.DRIVER_SELECTOR))
         .create();
-    client
-        .resource(new NodeBuilder().withNewMetadata().withName("cpu-node").endMetadata().build())
-        .create();
-    client
-        .resource(
-            new ResourceClaimBuilder()
-                .withNewMetadata()
-                .withNamespace("ml")
-                .withName("train")
-                .endMetadata()
-                .withNewSpec()
-                .withNewDevices()
-                .addNewRequest()
-                .withName("gpu")
-                .withNewExactly()
-                .withDeviceClassName("gpu.gpudra.dev")
-                .withAllocationMode("ExactCount")
-                .withCount(1L)
-                .endExactly()
-                .endRequest()
-                .endDevices()
-                .endSpec()
-                .build())
-        .create();
+    client.resource(ClusterFixtures.node("cpu-node")).create();
+    client.resource(ClusterFixtures.oneGpu("ml", "train").build()).create();
   }
 
   /** Runs the jar against the mock API server, configured as fabric8 reads its environment. */
