@@ -186,9 +186,10 @@ public final class CheckpointStore {
     }
   }
 
-  // Checked once per store: afterwards only this process, running as root, could widen it.
+  // The mode of an existing directory is checked once per store (afterwards only root could
+  // widen it); a directory removed while running is created again, as before.
   private void ensureDir() throws IOException {
-    if (dirPrivate) {
+    if (dirPrivate && Files.isDirectory(dir)) {
       return;
     }
     if (!PrivateDirectory.create(dir, DIRECTORY_PERMISSIONS)

@@ -94,6 +94,20 @@ class CheckpointStoreIT {
   }
 
   @Test
+  void aDirectoryRemovedWhileRunningIsCreatedAgainPrivate() throws IOException {
+    CheckpointStore store = new CheckpointStore(dir(), clock);
+    store.save(Checkpoint.empty("boot-1"));
+    Files.delete(store.file());
+    Files.delete(dir());
+
+    store.save(Checkpoint.empty("boot-2"));
+
+    assertThat(mode(dir())).isEqualTo("rwx------");
+    assertThat(store.load())
+        .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-2")));
+  }
+
+  @Test
   void removingLeftoversOfAMissingDirectoryFindsNone() {
     assertThat(new CheckpointStore(dir(), clock).removeLeftoverTemporaryFiles()).isZero();
   }
