@@ -143,8 +143,13 @@ public final class AtomicFileWriter {
         if (!isTemporaryName(entry.getFileName().toString(), targetName)) {
           continue;
         }
-        BasicFileAttributes attributes =
-            Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        BasicFileAttributes attributes;
+        try {
+          attributes =
+              Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          continue; // removed since the listing
+        }
         if ((attributes.isRegularFile() || attributes.isSymbolicLink())
             && Files.deleteIfExists(entry)) {
           removed++;
