@@ -3,92 +3,165 @@ package dev.gpudra.runtime;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Replaces a file atomically and durably: the bytes go to a temporary file in the target's
  * directory, are fsync'ed, renamed over the target, and the directory is fsync'ed. A reader, also
  * one after a crash, sees either the old content or the new, never a partial file.
  *
+ * <p>Safe in a directory where somebody may have planted symbolic links: the temporary file has an
+ * unpredictable name ({@code .<target>.<32 random hex digits>.tmp}) and is created exclusively
+ * ({@code O_CREAT|O_EXCL}, which never follows a link), its mode is set on the file itself and not
+ * through a link, and the final {@code rename(2)} replaces the target's directory entry, so a link
+ * planted at the target's name is replaced, never followed. Nothing is therefore ever written
+ * outside the target's directory. The directory itself may be reached through a link (an admin's
+ * choice of path).
+ *
+ * <p>The mode is explicit and set exactly, independent of the process's umask, so that a daemon
+ * started with umask 000 still writes no file others can read.
+ *
  * <p>When anything fails before the rename, the temporary file is removed; only a crash can leave
- * one behind, which is why callers name their temporaries so that they can recognise leftovers.
+ * one behind, which {@link #removeLeftoverTemporaryFiles} (or a caller that recognises {@link
+ * #isTemporaryName} names) cleans up.
  *
  * <p>The one place in the project that writes persisted state, so that the CDI spec writer and the
- * checkpoint store cannot drift apart on durability. Stateless and thread-safe; callers serialise
- * writes to one target.
+ * checkpoint store cannot drift apart on durability or safety. Stateless and thread-safe; callers
+ * serialise writes to one target.
  */
 public final class AtomicFileWriter {
+
+  /** Suffix of every temporary file name; CDI runtimes ignore it. */
+  public static final String TEMP_SUFFIX = ".tmp";
+
+  private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int RANDOM_BYTES = 16;
+  private static final Pattern RANDOM_PART =
+      Pattern.compile("[0-9a-f]{" + (2 * RANDOM_BYTES) + "}");
 
   private AtomicFileWriter() {}
 
   /**
-   * Writes {@code bytes} to {@code target} through {@code temp}, keeping the file mode the
-   * process's umask gives.
+   * Writes {@code bytes} to {@code target} with file mode {@code mode}, set before the fsync so
+   * that the mode is as durable as the content.
    *
-   * @throws IllegalArgumentException when {@code temp} is not in {@code target}'s directory (a
-   *     rename across directories, possibly file systems, is not atomic)
-   * @throws IOException when writing, renaming or syncing fails; no temporary file remains unless
-   *     only the final directory sync failed (then the new content is already in place)
+   * @throws IOException when creating, writing, renaming or syncing fails; no temporary file
+   *     remains unless only the final directory sync failed (then the new content is already in
+   *     place)
    */
-  public static void write(Path target, Path temp, byte[] bytes) throws IOException {
-    write(target, temp, bytes, Optional.empty());
-  }
-
-  /**
-   * Writes {@code bytes} to {@code target} through {@code temp} with file mode {@code mode}, set
-   * before the fsync so that the mode is as durable as the content.
-   *
-   * @throws IllegalArgumentException when {@code temp} is not in {@code target}'s directory
-   * @throws IOException when writing, renaming or syncing fails; see {@link #write(Path, Path,
-   *     byte[])}
-   */
-  public static void write(Path target, Path temp, byte[] bytes, Set<PosixFilePermission> mode)
+  public static void write(Path target, byte[] bytes, Set<PosixFilePermission> mode)
       throws IOException {
-    write(target, temp, bytes, Optional.of(Set.copyOf(mode)));
-  }
-
-  private static void write(
-      Path target, Path temp, byte[] bytes, Optional<Set<PosixFilePermission>> mode)
-      throws IOException {
-    Path dir = directoryOf(target);
-    if (!dir.equals(directoryOf(temp)) || temp.normalize().equals(target.normalize())) {
-      throw new IllegalArgumentException(
-          "temporary file " + temp + " must be another file in the directory of " + target);
-    }
     Objects.requireNonNull(bytes, "bytes");
+    Set<PosixFilePermission> permissions = Set.copyOf(mode);
+    Path dir = directoryOf(target);
+    Path finalName = dir.resolve(target.getFileName());
+    Path temp = dir.resolve(temporaryName(finalName.getFileName().toString()));
+    Set<OpenOption> exclusive =
+        Set.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS);
+    boolean created = false;
     try {
       try (FileChannel ch =
-          FileChannel.open(
-              temp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        if (mode.isPresent()) {
-          Files.setPosixFilePermissions(temp, mode.get());
-        }
+          FileChannel.open(temp, exclusive, PosixFilePermissions.asFileAttribute(permissions))) {
+        created = true;
+        // The create mode went through the umask; set it exactly, on the file and not a link.
+        Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .setPermissions(permissions);
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
         ch.force(true);
       }
-      Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      // rename(2): replaces the entry called finalName, whatever it is; never follows a link.
+      Files.move(temp, finalName, StandardCopyOption.ATOMIC_MOVE);
     } catch (IOException | RuntimeException e) {
-      try {
-        Files.deleteIfExists(temp);
-      } catch (IOException cleanup) {
-        e.addSuppressed(cleanup);
+      if (created) {
+        try {
+          Files.deleteIfExists(temp);
+        } catch (IOException cleanup) {
+          e.addSuppressed(cleanup);
+        }
       }
       throw e;
     }
     syncDirectory(dir);
+  }
+
+  /**
+   * Whether {@code name} is a temporary file name this class makes, and for which target: {@code
+   * .<target>.<random>.tmp}.
+   *
+   * @return the target's file name, or empty for any other name
+   */
+  public static Optional<String> targetOfTemporaryName(String name) {
+    if (!name.startsWith(".") || !name.endsWith(TEMP_SUFFIX)) {
+      return Optional.empty();
+    }
+    String inner = name.substring(1, name.length() - TEMP_SUFFIX.length());
+    int lastDot = inner.lastIndexOf('.');
+    if (lastDot <= 0 || !RANDOM_PART.matcher(inner.substring(lastDot + 1)).matches()) {
+      return Optional.empty();
+    }
+    return Optional.of(inner.substring(0, lastDot));
+  }
+
+  /** Whether {@code name} is a temporary file name this class makes for {@code targetName}. */
+  public static boolean isTemporaryName(String name, String targetName) {
+    return targetOfTemporaryName(name).filter(targetName::equals).isPresent();
+  }
+
+  /**
+   * Deletes the temporary files of {@code target} a crash left between writing and renaming. Only
+   * regular files with this class's temporary names are removed; a link at such a name is removed
+   * itself (unlink never follows one), never what it points at.
+   *
+   * @return how many were removed
+   */
+  public static int removeLeftoverTemporaryFiles(Path target) throws IOException {
+    Path dir = directoryOf(target);
+    String targetName = target.getFileName().toString();
+    int removed = 0;
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+      for (Path entry : entries) {
+        if (!isTemporaryName(entry.getFileName().toString(), targetName)) {
+          continue;
+        }
+        BasicFileAttributes attributes;
+        try {
+          attributes =
+              Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+        } catch (NoSuchFileException gone) {
+          continue; // removed since the listing
+        }
+        if ((attributes.isRegularFile() || attributes.isSymbolicLink())
+            && Files.deleteIfExists(entry)) {
+          removed++;
+        }
+      }
+    } catch (NoSuchFileException e) {
+      return removed;
+    }
+    if (removed > 0) {
+      syncDirectory(dir);
+    }
+    return removed;
   }
 
   /**
@@ -101,9 +174,15 @@ public final class AtomicFileWriter {
     }
   }
 
+  private static String temporaryName(String targetName) {
+    byte[] random = new byte[RANDOM_BYTES];
+    RANDOM.nextBytes(random);
+    return "." + targetName + "." + HexFormat.of().formatHex(random) + TEMP_SUFFIX;
+  }
+
   private static Path directoryOf(Path file) {
     Path parent = file.toAbsolutePath().normalize().getParent();
-    if (parent == null) {
+    if (parent == null || file.getFileName() == null) {
       throw new IllegalArgumentException(file + " has no directory");
     }
     return parent;

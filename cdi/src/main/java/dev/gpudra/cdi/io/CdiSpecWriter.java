@@ -4,6 +4,7 @@ import dev.gpudra.cdi.CdiNames;
 import dev.gpudra.cdi.ClaimSpec;
 import dev.gpudra.cdi.spec.CdiJson;
 import dev.gpudra.runtime.AtomicFileWriter;
+import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -12,10 +13,12 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeSet;
 
 /**
@@ -27,13 +30,28 @@ import java.util.TreeSet;
  * the old spec or the new one, never a partial file, also across a crash. Temporary names end in
  * {@code .tmp}, which runtimes ignore (they read {@code .json} and {@code .yaml} only).
  *
+ * <p>Nothing outside the CDI directory is ever written or deleted, whatever links somebody planted
+ * in it: temporary files are created exclusively under unpredictable names, the rename and the
+ * unlink act on the directory entry and never follow a link, and listing skips links. Spec files
+ * are {@code rw-r-----}: the container runtime reads them as root, nobody else needs to. A CDI
+ * directory this class creates is {@code rwxr-x---}; an existing one (shared with other vendors'
+ * specs) keeps its mode.
+ *
  * <p>Every file name comes from {@link CdiNames#specFileName}, which only accepts claim UIDs, and
  * is checked once more to resolve to a direct child of the CDI directory before any I/O.
  *
  * <p>Thread-safe for distinct claims; callers serialise operations on one claim.
  */
 public final class CdiSpecWriter {
-  private static final String TEMP_SUFFIX = ".tmp";
+  /** Mode of every spec file: the runtime reads it as root; others have no business with it. */
+  public static final Set<PosixFilePermission> SPEC_PERMISSIONS =
+      PosixFilePermissions.fromString("rw-r-----");
+
+  /** Mode of a CDI directory this class creates. */
+  public static final Set<PosixFilePermission> DIRECTORY_PERMISSIONS =
+      PosixFilePermissions.fromString("rwxr-x---");
+
+  private static final String TEMP_SUFFIX = AtomicFileWriter.TEMP_SUFFIX;
 
   private final Path cdiRoot;
 
@@ -79,18 +97,8 @@ public final class CdiSpecWriter {
     // Encode before touching the disk, so an encoding failure writes nothing.
     byte[] bytes = CdiJson.encode(spec.spec());
     try {
-      Files.createDirectories(cdiRoot);
-      Path temp =
-          cdiRoot.resolve(
-              "."
-                  + target.getFileName()
-                  + "."
-                  + ProcessHandle.current().pid()
-                  + "-"
-                  + Thread.currentThread().threadId()
-                  + TEMP_SUFFIX);
-      // Runtimes may run as another user; the spec holds no secrets.
-      AtomicFileWriter.write(target, temp, bytes, PosixFilePermissions.fromString("rw-r--r--"));
+      PrivateDirectory.create(cdiRoot, DIRECTORY_PERMISSIONS);
+      AtomicFileWriter.write(target, bytes, SPEC_PERMISSIONS);
       return target;
     } catch (AtomicMoveNotSupportedException e) {
       throw new UncheckedIOException(
@@ -101,7 +109,8 @@ public final class CdiSpecWriter {
   }
 
   /**
-   * Deletes claim {@code claimUid}'s spec, and nothing else.
+   * Deletes claim {@code claimUid}'s spec, and nothing else: whatever sits at its name (a link
+   * included) is unlinked itself, never what it points at.
    *
    * @return true when a spec was there; deleting an absent spec is not an error (idempotent
    *     unprepare)
@@ -180,7 +189,10 @@ public final class CdiSpecWriter {
     return found;
   }
 
-  /** {@code .<target>.<pid>-<thread>.tmp} to {@code <target>}. */
+  /**
+   * {@code .<target>.<random>.tmp} (or, from earlier versions, {@code
+   * .<target>.<pid>-<thread>.tmp}) to {@code <target>}.
+   */
   private static String tempTarget(String tempName) {
     String inner = tempName.substring(1, tempName.length() - TEMP_SUFFIX.length());
     int lastDot = inner.lastIndexOf('.');

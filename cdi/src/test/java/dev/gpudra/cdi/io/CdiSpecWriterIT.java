@@ -38,7 +38,7 @@ class CdiSpecWriterIT {
   }
 
   @Test
-  void writesTheSpecUnderItsClaimFileNameReadableByRuntimes() throws IOException {
+  void writesTheSpecUnderItsClaimFileNameReadableByTheRuntimeOnly() throws IOException {
     CdiSpecWriter writer = new CdiSpecWriter(root());
     ClaimSpec spec = a100(Fixtures.A100_FULL_CLAIM);
 
@@ -47,8 +47,28 @@ class CdiSpecWriterIT {
     assertThat(written).isEqualTo(root().resolve(spec.fileName()));
     assertThat(CdiJson.decode(Files.readAllBytes(written))).isEqualTo(spec.spec());
     assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(written)))
-        .isEqualTo("rw-r--r--");
+        .isEqualTo("rw-r-----");
     assertThat(listing()).containsExactly(spec.fileName());
+  }
+
+  @Test
+  void createsAMissingCdiDirectoryWithoutAccessForOthers() throws IOException {
+    new CdiSpecWriter(root()).write(a100(Fixtures.A100_FULL_CLAIM));
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root())))
+        .isEqualTo("rwxr-x---");
+  }
+
+  @Test
+  void anExistingCdiDirectoryKeepsItsMode() throws IOException {
+    // /var/run/cdi holds other vendors' specs too; its mode is the node's choice.
+    Files.createDirectories(root());
+    Files.setPosixFilePermissions(root(), PosixFilePermissions.fromString("rwxr-xr-x"));
+
+    new CdiSpecWriter(root()).write(a100(Fixtures.A100_FULL_CLAIM));
+
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(root())))
+        .isEqualTo("rwxr-xr-x");
   }
 
   @Test

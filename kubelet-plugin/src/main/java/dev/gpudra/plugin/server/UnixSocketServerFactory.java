@@ -1,5 +1,6 @@
 package dev.gpudra.plugin.server;
 
+import dev.gpudra.runtime.PrivateDirectory;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Server;
@@ -35,10 +36,13 @@ import org.slf4j.LoggerFactory;
  * The one place that turns gRPC services into a server on a unix domain socket.
  *
  * <p>It owns the Netty epoll event loops shared by all sockets it serves, and it enforces the
- * socket housekeeping the kubelet relies on: a missing directory is created {@code rwxr-x---}, a
- * stale socket left by a crashed predecessor is removed before binding, the socket is made {@code
+ * socket housekeeping the kubelet relies on: a missing directory is created {@code rwxr-x---} at
+ * every level it creates, whatever the umask; an existing directory loses any access for others (a
+ * hostPath the kubelet created {@code rwxr-xr-x}) and keeps the owner's and group's bits; a stale
+ * socket left by a crashed predecessor is removed before binding, the socket is made {@code
  * rw-rw----} (root and the kubelet's group, never everyone), and {@link ServingSocket#close()}
- * removes it again.
+ * removes it again. Since others cannot search the directory, they cannot reach the socket even in
+ * the moment between bind (mode from the umask) and the chmod.
  *
  * <p>Thread-safe: sockets may be served from any thread. {@link #close()} stops the event loops and
  * must come after every {@link ServingSocket} it created is closed.
@@ -102,8 +106,8 @@ public final class UnixSocketServerFactory implements AutoCloseable {
     services.forEach(builder::addService);
     Server server = builder.build().start();
     try {
-      // bind() created the socket with the process umask; under the usual 022 that already keeps
-      // others from connecting (connect needs write permission), this makes it independent of it.
+      // bind() created the socket with the process umask (0777 under umask 000); this sets its
+      // mode independent of it. Until then the private directory keeps others out.
       Files.setPosixFilePermissions(path, SOCKET_PERMISSIONS);
       LOG.info(
           "Serving {} on unix socket {}",
@@ -140,11 +144,16 @@ public final class UnixSocketServerFactory implements AutoCloseable {
 
   private static void prepareDirectory(Path dir) throws IOException {
     if (Files.isDirectory(dir)) {
-      // Existing directories keep their mode: the registry directory belongs to the kubelet.
+      // The registry directory belongs to the kubelet (rwxr-x--- as it makes it): its owner and
+      // group bits stay. Only the kubelet, as root, connects to our sockets, so others lose
+      // nothing they need.
+      if (PrivateDirectory.removeOthersAccess(dir)) {
+        LOG.warn("Socket directory {} was open to other users; removed their access", dir);
+      }
       return;
     }
     try {
-      Files.createDirectories(dir, PosixFilePermissions.asFileAttribute(DIRECTORY_PERMISSIONS));
+      PrivateDirectory.create(dir, DIRECTORY_PERMISSIONS);
       LOG.info(
           "Created directory {} ({})", dir, PosixFilePermissions.toString(DIRECTORY_PERMISSIONS));
     } catch (FileAlreadyExistsException e) {

@@ -42,6 +42,10 @@ public final class CheckpointRecovery {
     if (temporaries > 0) {
       LOG.info("removed {} temporary CDI files left by a crash", temporaries);
     }
+    int checkpointTemporaries = store.removeLeftoverTemporaryFiles();
+    if (checkpointTemporaries > 0) {
+      LOG.info("removed {} temporary checkpoint files left by a crash", checkpointTemporaries);
+    }
     Set<String> specUids = new TreeSet<>(specs.listClaimUids());
     Checkpoint checkpoint =
         switch (store.load()) {

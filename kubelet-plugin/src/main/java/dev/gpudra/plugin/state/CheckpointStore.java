@@ -4,16 +4,25 @@ import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.CheckpointCodec;
 import dev.gpudra.core.checkpoint.CorruptCheckpointException;
 import dev.gpudra.runtime.AtomicFileWriter;
+import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
 import java.util.Locale;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The checkpoint file: the only class that reads or writes it.
@@ -21,8 +30,16 @@ import java.util.Locale;
  * <p>Writes are atomic and durable ({@link AtomicFileWriter}): the bytes go to a temporary file in
  * the same directory, are fsync'ed, renamed over the checkpoint, and the directory is fsync'ed. A
  * crash at any point leaves either the old or the new checkpoint, never a mix; a temporary file a
- * crash left behind is ignored and overwritten by the next save, and a save that fails removes its
- * own.
+ * crash left behind is ignored until {@link #removeLeftoverTemporaryFiles()} removes it at start,
+ * and a save that fails removes its own.
+ *
+ * <p>Nobody else on the node can read or plant anything through it: the checkpoint is {@code
+ * rw-------} and its directory has no access for others (created {@code rwx------}; an existing
+ * one, such as a hostPath the kubelet created {@code rwxr-xr-x}, loses its "other" bits at the
+ * first save). Links planted in the directory are never followed: temporary files are created
+ * exclusively under unpredictable names, the rename replaces the checkpoint's entry itself, a
+ * checkpoint name that is not a regular file is moved aside as damaged without being opened, and
+ * moving aside renames the entry, not what it points at.
  *
  * <p>Not thread-safe: {@link NodeState} serialises all saves.
  */
@@ -31,14 +48,27 @@ public final class CheckpointStore {
   /** File name of the checkpoint inside the checkpoint directory. */
   public static final String FILE_NAME = "checkpoint";
 
-  private static final String TEMP_NAME = ".checkpoint.tmp";
+  /** Mode of the checkpoint file. */
+  public static final Set<PosixFilePermission> FILE_PERMISSIONS =
+      PosixFilePermissions.fromString("rw-------");
+
+  /** Mode of a checkpoint directory the store creates. */
+  public static final Set<PosixFilePermission> DIRECTORY_PERMISSIONS =
+      PosixFilePermissions.fromString("rwx------");
+
+  private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
+
+  // The fixed temporary name of earlier versions; a crash may have left it.
+  private static final String LEGACY_TEMP_NAME = ".checkpoint.tmp";
 
   private final Path dir;
   private final Path file;
   private final Clock clock;
+  private boolean dirPrivate;
 
   /**
-   * @param dir the directory holding the checkpoint; created with mode 0700 when missing
+   * @param dir the directory holding the checkpoint; created with mode 0700 when missing, and
+   *     closed to others when it exists
    * @param clock names moved-aside files
    */
   public CheckpointStore(Path dir, Clock clock) {
@@ -74,15 +104,26 @@ public final class CheckpointStore {
   }
 
   /**
-   * Reads the checkpoint. A damaged one is renamed to {@code checkpoint.damaged-<time>} so that it
-   * can be inspected, and is never read again: the next start does not trip over it.
+   * Reads the checkpoint. A damaged one, or anything at its name that is not a regular file (a
+   * planted link), is renamed to {@code checkpoint.damaged-<time>} so that it can be inspected, and
+   * is never read again: the next start does not trip over it.
    *
    * @throws UncheckedIOException when the file exists but cannot be read or moved
    */
   public Loaded load() {
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
+      BasicFileAttributes attributes =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      if (!attributes.isRegularFile()) {
+        // A link (or fifo, device, directory) is nothing we wrote; opening it could read, or
+        // block on, something outside the directory.
+        return new Loaded.MovedAside("not a regular file", moveAside());
+      }
+      try (InputStream in =
+          Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
+        bytes = in.readAllBytes();
+      }
     } catch (NoSuchFileException e) {
       return new Loaded.Missing();
     } catch (IOException e) {
@@ -98,15 +139,39 @@ public final class CheckpointStore {
   /** Replaces the checkpoint with {@code checkpoint}, atomically and durably. */
   public void save(Checkpoint checkpoint) {
     byte[] bytes = CheckpointCodec.encode(checkpoint);
-    Path temp = dir.resolve(TEMP_NAME);
     try {
       ensureDir();
-      AtomicFileWriter.write(file, temp, bytes);
+      AtomicFileWriter.write(file, bytes, FILE_PERMISSIONS);
     } catch (IOException e) {
       throw new UncheckedIOException("saving checkpoint " + file + " failed", e);
     }
   }
 
+  /**
+   * Deletes the temporary files a crash left between writing and renaming, this version's and
+   * earlier ones'. Call once at start, before the first save.
+   *
+   * @return how many were removed
+   * @throws UncheckedIOException when the directory cannot be listed or an entry removed
+   */
+  public int removeLeftoverTemporaryFiles() {
+    try {
+      int removed = AtomicFileWriter.removeLeftoverTemporaryFiles(file);
+      // unlink: a link planted at the old name goes, what it points at stays.
+      if (Files.deleteIfExists(dir.resolve(LEGACY_TEMP_NAME))) {
+        removed++;
+        syncDir();
+      }
+      return removed;
+    } catch (NoSuchFileException e) {
+      return 0;
+    } catch (IOException e) {
+      throw new UncheckedIOException(
+          "removing temporary checkpoint files in " + dir + " failed", e);
+    }
+  }
+
+  // rename(2) moves the entry itself: a link is moved, never what it points at.
   private Path moveAside() {
     String stamp =
         DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'", Locale.ROOT)
@@ -121,11 +186,17 @@ public final class CheckpointStore {
     }
   }
 
+  // The mode of an existing directory is checked once per store (afterwards only root could
+  // widen it); a directory removed while running is created again, as before.
   private void ensureDir() throws IOException {
-    if (!Files.isDirectory(dir)) {
-      Files.createDirectories(
-          dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    if (dirPrivate && Files.isDirectory(dir)) {
+      return;
     }
+    if (!PrivateDirectory.create(dir, DIRECTORY_PERMISSIONS)
+        && PrivateDirectory.removeOthersAccess(dir)) {
+      LOG.warn("checkpoint directory {} was open to other users; removed their access", dir);
+    }
+    dirPrivate = true;
   }
 
   private void syncDir() throws IOException {

@@ -21,6 +21,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -63,6 +64,29 @@ class UnixSocketLifecycleIT {
     try (PluginUnderTest plugin = PluginUnderTest.start(root, OLD_POD)) {
       assertThat(plugin.servers.registrationSocket().getParent()).isEqualTo(registry);
       assertThat(Files.getPosixFilePermissions(registry)).isEqualTo(kubeletsMode);
+    }
+  }
+
+  @Test
+  void anExistingPluginDirectoryOpenToOthersLosesOnlyTheirAccess() throws Exception {
+    // A hostPath of type DirectoryOrCreate is made rwxr-xr-x by the kubelet.
+    Path pluginDir = PluginUnderTest.sockets(root, OLD_POD).pluginDir();
+    Files.createDirectories(pluginDir);
+    Files.setPosixFilePermissions(pluginDir, PosixFilePermissions.fromString("rwxrwxr-x"));
+
+    try (PluginUnderTest plugin = PluginUnderTest.start(root, OLD_POD)) {
+      assertThat(plugin.servers.draSocket().getParent()).isEqualTo(pluginDir);
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(pluginDir)))
+          .isEqualTo("rwxrwx---");
+    }
+  }
+
+  @Test
+  void createsEveryMissingLevelWithoutAccessForOthers() throws Exception {
+    try (PluginUnderTest plugin = PluginUnderTest.start(root, OLD_POD)) {
+      Path plugins = plugin.sockets.pluginDir().getParent();
+      assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(plugins)))
+          .isEqualTo(PosixFilePermissions.toString(UnixSocketServerFactory.DIRECTORY_PERMISSIONS));
     }
   }
 
