@@ -7,25 +7,19 @@ import static org.awaitility.Awaitility.await;
 import dev.gpudra.e2e.chart.ChartManifests;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.cluster.PodBoundTokens;
 import dev.gpudra.e2e.junit.ControlPlaneExtension;
 import dev.gpudra.e2e.nodes.FakeNodes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
-import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.ServiceAccount;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicyBinding;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequest;
-import io.fabric8.kubernetes.api.model.authentication.TokenRequestBuilder;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRole;
 import io.fabric8.kubernetes.api.model.rbac.ClusterRoleBinding;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceList;
-import io.fabric8.kubernetes.client.Config;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.NonNamespaceOperation;
 import io.fabric8.kubernetes.client.dsl.Resource;
@@ -184,16 +178,7 @@ class ResourceSliceAdmissionPolicyIT {
 
   @Test
   void tokenNotBoundToAPodOnANodeIsDenied() {
-    TokenRequest request =
-        new TokenRequestBuilder().withNewSpec().withExpirationSeconds(600L).endSpec().build();
-    String unbound =
-        admin
-            .serviceAccounts()
-            .inNamespace(NAMESPACE)
-            .withName(serviceAccount)
-            .tokenRequest(request)
-            .getStatus()
-            .getToken();
+    String unbound = PodBoundTokens.unbound(admin, NAMESPACE, serviceAccount);
     try (KubernetesClient plugin = clientWithToken(unbound)) {
       KubernetesClientException denied =
           await("the policy to deny a token without node")
@@ -225,57 +210,13 @@ class ResourceSliceAdmissionPolicyIT {
     return null;
   }
 
-  /** A pod of the plugin's ServiceAccount bound to {@code node}, and a token bound to the pod. */
+  /** A token of the plugin's ServiceAccount bound to a pod on {@code node}. */
   private String tokenBoundToPodOn(String node, String podName) {
-    Pod pod =
-        admin
-            .pods()
-            .inNamespace(NAMESPACE)
-            .resource(
-                new PodBuilder()
-                    .withNewMetadata()
-                    .withName(podName)
-                    .endMetadata()
-                    .withNewSpec()
-                    .withNodeName(node)
-                    .withServiceAccountName(serviceAccount)
-                    .addNewContainer()
-                    .withName("kubelet-plugin")
-                    .withImage("registry.invalid/gpudra:never-pulled")
-                    .endContainer()
-                    .endSpec()
-                    .build())
-            .create();
-    TokenRequest request =
-        new TokenRequestBuilder()
-            .withNewSpec()
-            .withExpirationSeconds(600L)
-            .withNewBoundObjectRef()
-            .withApiVersion("v1")
-            .withKind("Pod")
-            .withName(pod.getMetadata().getName())
-            .withUid(pod.getMetadata().getUid())
-            .endBoundObjectRef()
-            .endSpec()
-            .build();
-    return admin
-        .serviceAccounts()
-        .inNamespace(NAMESPACE)
-        .withName(serviceAccount)
-        .tokenRequest(request)
-        .getStatus()
-        .getToken();
+    return PodBoundTokens.boundToPodOn(admin, NAMESPACE, serviceAccount, node, podName);
   }
 
   private KubernetesClient clientWithToken(String token) {
-    Config adminConfig = admin.getConfiguration();
-    Config config =
-        new ConfigBuilder(Config.empty())
-            .withMasterUrl(adminConfig.getMasterUrl())
-            .withCaCertData(adminConfig.getCaCertData())
-            .withOauthToken(token)
-            .build();
-    return new KubernetesClientBuilder().withConfig(config).build();
+    return PodBoundTokens.clientWithToken(admin, token);
   }
 
   private String policyName() {
