@@ -7,12 +7,12 @@ import dev.gpudra.cdi.ClaimSpec;
 import dev.gpudra.cdi.ClaimSpecBuilder;
 import dev.gpudra.cdi.Fixtures;
 import dev.gpudra.cdi.spec.CdiJson;
+import dev.gpudra.testkit.node.OutsideTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +29,11 @@ class CdiSpecWriterLinkIT {
   @TempDir Path tmp;
 
   private final ClaimSpecBuilder builder = Fixtures.builder();
-  private Path outsideFile;
-  private Path outsideDir;
+  private OutsideTargets outside;
 
   @BeforeEach
   void plantTargetsOutside() throws IOException {
-    outsideFile = Files.writeString(tmp.resolve("passwd"), OUTSIDE_CONTENT);
-    outsideDir = Files.createDirectories(tmp.resolve("elsewhere"));
+    outside = OutsideTargets.create(tmp, "passwd", OUTSIDE_CONTENT);
   }
 
   private Path root() throws IOException {
@@ -50,11 +48,11 @@ class CdiSpecWriterLinkIT {
   void aLinkAtTheSpecNameToAFileOutsideIsReplacedNotWrittenThrough() throws IOException {
     ClaimSpec spec = spec(Fixtures.A100_FULL_CLAIM);
     Path name = root().resolve(spec.fileName());
-    Files.createSymbolicLink(name, outsideFile);
+    Files.createSymbolicLink(name, outside.file());
 
     new CdiSpecWriter(root()).write(spec);
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
     assertThat(Files.isRegularFile(name, LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(CdiJson.decode(Files.readAllBytes(name))).isEqualTo(spec.spec());
   }
@@ -63,11 +61,11 @@ class CdiSpecWriterLinkIT {
   void aLinkAtTheSpecNameToADirectoryOutsideIsReplacedNotWrittenInto() throws IOException {
     ClaimSpec spec = spec(Fixtures.A100_FULL_CLAIM);
     Path name = root().resolve(spec.fileName());
-    Files.createSymbolicLink(name, outsideDir);
+    Files.createSymbolicLink(name, outside.dir());
 
     new CdiSpecWriter(root()).write(spec);
 
-    assertThat(listing(outsideDir)).isEmpty();
+    assertThat(OutsideTargets.names(outside.dir())).isEmpty();
     assertThat(Files.isRegularFile(name, LinkOption.NOFOLLOW_LINKS)).isTrue();
   }
 
@@ -76,13 +74,13 @@ class CdiSpecWriterLinkIT {
     ClaimSpec spec = spec(Fixtures.A100_MIG_CLAIM);
     String pidThread = ProcessHandle.current().pid() + "-" + Thread.currentThread().threadId();
     Files.createSymbolicLink(
-        root().resolve("." + spec.fileName() + "." + pidThread + ".tmp"), outsideFile);
-    Files.createSymbolicLink(root().resolve("." + spec.fileName() + ".tmp"), outsideDir);
+        root().resolve("." + spec.fileName() + "." + pidThread + ".tmp"), outside.file());
+    Files.createSymbolicLink(root().resolve("." + spec.fileName() + ".tmp"), outside.dir());
 
     new CdiSpecWriter(root()).write(spec);
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
-    assertThat(listing(outsideDir)).isEmpty();
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
+    assertThat(OutsideTargets.names(outside.dir())).isEmpty();
     assertThat(CdiJson.decode(Files.readAllBytes(root().resolve(spec.fileName()))))
         .isEqualTo(spec.spec());
   }
@@ -90,31 +88,31 @@ class CdiSpecWriterLinkIT {
   @Test
   void deletingASpecWhoseNameIsALinkRemovesOnlyTheLink() throws IOException {
     Path name = root().resolve(CdiNames.specFileName(Fixtures.A100_FULL_CLAIM));
-    Files.createSymbolicLink(name, outsideFile);
+    Files.createSymbolicLink(name, outside.file());
     Path dirLink = root().resolve(CdiNames.specFileName(Fixtures.A100_MIG_CLAIM));
-    Files.writeString(outsideDir.resolve("keep"), "keep");
-    Files.createSymbolicLink(dirLink, outsideDir);
+    Files.writeString(outside.dir().resolve("keep"), "keep");
+    Files.createSymbolicLink(dirLink, outside.dir());
     CdiSpecWriter writer = new CdiSpecWriter(root());
 
     writer.delete(Fixtures.A100_FULL_CLAIM);
     writer.delete(Fixtures.A100_MIG_CLAIM);
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
-    assertThat(listing(outsideDir)).containsExactly("keep");
-    assertThat(listing(root())).isEmpty();
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
+    assertThat(OutsideTargets.names(outside.dir())).containsExactly("keep");
+    assertThat(OutsideTargets.names(root())).isEmpty();
   }
 
   @Test
   void linksAreNeitherListedNorTreatedAsLeftovers() throws IOException {
     String specName = CdiNames.specFileName(Fixtures.A100_FULL_CLAIM);
-    Files.createSymbolicLink(root().resolve(specName), outsideFile);
-    Files.createSymbolicLink(root().resolve("." + specName + ".1-1.tmp"), outsideFile);
+    Files.createSymbolicLink(root().resolve(specName), outside.file());
+    Files.createSymbolicLink(root().resolve("." + specName + ".1-1.tmp"), outside.file());
     CdiSpecWriter writer = new CdiSpecWriter(root());
 
     assertThat(writer.listClaimUids()).isEmpty();
     assertThat(writer.removeLeftoverTemporaryFiles()).isZero();
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
   }
 
   @Test
@@ -127,15 +125,9 @@ class CdiSpecWriterLinkIT {
 
     writer.write(spec);
 
-    assertThat(listing(real)).containsExactly(spec.fileName());
+    assertThat(OutsideTargets.names(real)).containsExactly(spec.fileName());
     assertThat(writer.listClaimUids()).containsExactly(Fixtures.A100_FULL_CLAIM);
     assertThat(writer.delete(Fixtures.A100_FULL_CLAIM)).isTrue();
-    assertThat(listing(real)).isEmpty();
-  }
-
-  private static List<String> listing(Path dir) throws IOException {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString()).sorted().toList();
-    }
+    assertThat(OutsideTargets.names(real)).isEmpty();
   }
 }

@@ -10,6 +10,7 @@ import dev.gpudra.testkit.kubelet.PodClaim;
 import dev.gpudra.testkit.kubelet.RegisteredPlugin;
 import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.OutsideTargets;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,8 +45,9 @@ class PlantedLinksIT {
   @Test
   void linksInTheCdiAndCheckpointDirectoriesNeverLeadOutside() throws IOException {
     FakeNode node = FakeNode.create(root, NODE, "a100-8x");
-    Path outsideFile = Files.writeString(root.resolve("passwd"), OUTSIDE_CONTENT);
-    Path outsideDir = Files.createDirectories(root.resolve("elsewhere"));
+    OutsideTargets outside = OutsideTargets.create(root, "passwd", OUTSIDE_CONTENT);
+    Path outsideFile = outside.file();
+    Path outsideDir = outside.dir();
     PodClaim claim =
         new Claims(client, "ml")
             .allocated("linked", List.of(Claims.result("gpu", NODE, "gpu-4", false)), List.of());
@@ -77,14 +78,14 @@ class PlantedLinksIT {
       assertThat(Files.isRegularFile(spec, LinkOption.NOFOLLOW_LINKS)).isTrue();
       assertThat(Files.isRegularFile(node.checkpointFile(), LinkOption.NOFOLLOW_LINKS)).isTrue();
       assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
-      assertThat(listing(outsideDir)).isEmpty();
-      assertThat(listing(node.pluginDir()))
+      assertThat(OutsideTargets.names(outsideDir)).isEmpty();
+      assertThat(OutsideTargets.names(node.pluginDir()))
           .as("the link at the checkpoint was moved aside, the one at .checkpoint.tmp removed")
           .filteredOn(name -> name.startsWith("checkpoint.damaged-"))
           .singleElement()
           .satisfies(
               name -> assertThat(Files.isSymbolicLink(node.pluginDir().resolve(name))).isTrue());
-      assertThat(listing(node.pluginDir())).doesNotContain(".checkpoint.tmp");
+      assertThat(OutsideTargets.names(node.pluginDir())).doesNotContain(".checkpoint.tmp");
 
       // A link swapped in for the written spec is unlinked by unprepare, not followed.
       Files.delete(spec);
@@ -94,14 +95,8 @@ class PlantedLinksIT {
 
       assertThat(Files.exists(spec, LinkOption.NOFOLLOW_LINKS)).isFalse();
       assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
-      assertThat(listing(outsideDir)).isEmpty();
+      assertThat(OutsideTargets.names(outsideDir)).isEmpty();
       assertThat(plugin.alive()).isTrue();
-    }
-  }
-
-  private static List<String> listing(Path dir) throws IOException {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString()).sorted().toList();
     }
   }
 }

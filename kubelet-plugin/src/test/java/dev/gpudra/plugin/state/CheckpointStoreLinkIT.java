@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.CheckpointCodec;
+import dev.gpudra.testkit.node.OutsideTargets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -11,8 +12,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -29,13 +28,11 @@ class CheckpointStoreLinkIT {
   @TempDir Path tmp;
 
   private final Clock clock = Clock.fixed(Instant.parse("2026-01-02T03:04:05Z"), ZoneOffset.UTC);
-  private Path outsideFile;
-  private Path outsideDir;
+  private OutsideTargets outside;
 
   @BeforeEach
   void plantTargetsOutside() throws IOException {
-    outsideFile = Files.writeString(tmp.resolve("shadow"), OUTSIDE_CONTENT);
-    outsideDir = Files.createDirectories(tmp.resolve("elsewhere"));
+    outside = OutsideTargets.create(tmp, "shadow", OUTSIDE_CONTENT);
   }
 
   private Path dir() throws IOException {
@@ -45,11 +42,11 @@ class CheckpointStoreLinkIT {
   @Test
   void aLinkAtTheCheckpointToAFileOutsideIsReplacedNotWrittenThrough() throws IOException {
     CheckpointStore store = new CheckpointStore(dir(), clock);
-    Files.createSymbolicLink(store.file(), outsideFile);
+    Files.createSymbolicLink(store.file(), outside.file());
 
     store.save(Checkpoint.empty("boot-1"));
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
     assertThat(Files.isRegularFile(store.file(), LinkOption.NOFOLLOW_LINKS)).isTrue();
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-1")));
@@ -58,11 +55,11 @@ class CheckpointStoreLinkIT {
   @Test
   void aLinkAtTheCheckpointToADirectoryOutsideIsReplacedNotWrittenInto() throws IOException {
     CheckpointStore store = new CheckpointStore(dir(), clock);
-    Files.createSymbolicLink(store.file(), outsideDir);
+    Files.createSymbolicLink(store.file(), outside.dir());
 
     store.save(Checkpoint.empty("boot-1"));
 
-    assertThat(listing(outsideDir)).isEmpty();
+    assertThat(OutsideTargets.names(outside.dir())).isEmpty();
     assertThat(Files.isRegularFile(store.file(), LinkOption.NOFOLLOW_LINKS)).isTrue();
   }
 
@@ -70,15 +67,15 @@ class CheckpointStoreLinkIT {
   void linksAtTheFormerlyFixedTemporaryNameAreNeverFollowed() throws IOException {
     // Before, every save wrote through .checkpoint.tmp, opened with O_CREAT|O_TRUNC.
     CheckpointStore store = new CheckpointStore(dir(), clock);
-    Files.createSymbolicLink(dir().resolve(".checkpoint.tmp"), outsideFile);
+    Files.createSymbolicLink(dir().resolve(".checkpoint.tmp"), outside.file());
 
     store.save(Checkpoint.empty("boot-1"));
     store.save(Checkpoint.empty("boot-2"));
 
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
     assertThat(store.removeLeftoverTemporaryFiles()).isEqualTo(1);
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
-    assertThat(listing(dir())).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
+    assertThat(OutsideTargets.names(dir())).containsExactly(CheckpointStore.FILE_NAME);
   }
 
   @Test
@@ -107,7 +104,7 @@ class CheckpointStoreLinkIT {
     CheckpointStore store = new CheckpointStore(dir(), clock);
     Files.writeString(store.file(), "garbage");
     Path asideName = dir().resolve("checkpoint.damaged-20260102T030405.000Z");
-    Files.createSymbolicLink(asideName, outsideFile);
+    Files.createSymbolicLink(asideName, outside.file());
 
     CheckpointStore.Loaded loaded = store.load();
 
@@ -115,7 +112,7 @@ class CheckpointStoreLinkIT {
         .isInstanceOf(CheckpointStore.Loaded.MovedAside.class)
         .extracting(l -> ((CheckpointStore.Loaded.MovedAside) l).movedTo())
         .isEqualTo(asideName);
-    assertThat(outsideFile).hasContent(OUTSIDE_CONTENT);
+    assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
     assertThat(asideName).hasContent("garbage");
   }
 
@@ -127,14 +124,8 @@ class CheckpointStoreLinkIT {
 
     store.save(Checkpoint.empty("boot-1"));
 
-    assertThat(listing(real)).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(OutsideTargets.names(real)).containsExactly(CheckpointStore.FILE_NAME);
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-1")));
-  }
-
-  private static List<String> listing(Path dir) throws IOException {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString()).sorted().toList();
-    }
   }
 }
