@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the binaries the e2e profile needs from the Go module proxy alone (no prebuilt downloads):
-# kube-apiserver, kube-controller-manager and kube-scheduler, etcd, and Helm. Versions come from
+# kube-apiserver, kube-controller-manager, kube-scheduler and the kubelet, etcd, and Helm. Versions come from
 # e2e/versions.properties; each tool lands in ~/.cache/gpudra-e2e/<tool>-<version>/ and a tool whose
 # binaries are already there is skipped, so re-running is a no-op.
 #
@@ -42,8 +42,10 @@ trap 'rm -rf "$work"' EXIT
 
 build_kubernetes() {
   local version=$kubernetes out=$cache/kubernetes-$kubernetes
-  local bins=(kube-apiserver kube-controller-manager kube-scheduler)
-  if have_all "$out" "${bins[@]}"; then say "kubernetes $version: cached in $out"; return; fi
+  local all=(kube-apiserver kube-controller-manager kube-scheduler kubelet) bins=() b
+  # Only what is missing is built, so adding a binary to the list never rebuilds the cached ones.
+  for b in "${all[@]}"; do have_all "$out" "$b" || bins+=("$b"); done
+  if ((${#bins[@]} == 0)); then say "kubernetes $version: cached in $out"; return; fi
   need_go "kubernetes $version"
   say "kubernetes $version: building ${bins[*]} (cold: 15-30 min on 2 cores)"
   local start=$SECONDS minor staging kmod
@@ -70,10 +72,11 @@ build_kubernetes() {
   for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
     ld+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
-  mkdir -p "$out.tmp"
+  rm -rf "$out.tmp" && mkdir -p "$out.tmp" "$out"
   gobuild -ldflags "$ld" -o "$out.tmp/" "${pkgs[@]}"
-  rm -rf "$out" && mv "$out.tmp" "$out"
-  say "kubernetes $version: built in $((SECONDS - start)) s -> $("$out/kube-apiserver" --version)"
+  for b in "${bins[@]}"; do mv "$out.tmp/$b" "$out/$b"; done
+  rmdir "$out.tmp"
+  say "kubernetes $version: built ${bins[*]} in $((SECONDS - start)) s -> $("$out/${bins[0]}" --version)"
 }
 
 build_etcd() {

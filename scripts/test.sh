@@ -5,8 +5,9 @@
 #
 # The e2e tests need kube-apiserver, kube-scheduler, kube-controller-manager, etcd and Helm built
 # from the Go module proxy; e2e/build-k8s.sh builds them on first use (15-30 min on 2 cores) and
-# is a no-op once they are cached. The e2e profile also needs Prometheus and promtool, which are
-# installed from Debian's package when missing. GPUDRA_E2E=0 leaves the e2e profile out.
+# is a no-op once they are cached. The real nodes' containerd, runc, CNI plugins and busybox come
+# from pinned Debian packages that e2e/fetch-node-packages.sh caches the same way. The e2e profile
+# also needs Prometheus and promtool, which are installed from Debian's package when missing. GPUDRA_E2E=0 leaves the e2e profile out.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/find-jdk.sh
@@ -36,6 +37,7 @@ install_prometheus() {
 profiles=()
 if [[ ${GPUDRA_E2E:-1} != 0 ]]; then
   e2e/build-k8s.sh
+  e2e/fetch-node-packages.sh
   install_prometheus
   profiles=(-Pe2e)
 fi
