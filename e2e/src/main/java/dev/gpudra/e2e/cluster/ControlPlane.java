@@ -158,6 +158,8 @@ public final class ControlPlane implements AutoCloseable {
                   // Loopback must not end up in the kubernetes Service's endpoints.
                   "--endpoint-reconciler-type=none",
                   "--allow-privileged=true",
+                  // Real nodes' hostnames do not resolve; their InternalIP is on this host.
+                  "--kubelet-preferred-address-types=InternalIP,Hostname",
                   "--cert-dir=" + workDir.resolve("apiserver-certs"),
                   "--v=2"),
               logs.resolve("kube-apiserver.log"));
