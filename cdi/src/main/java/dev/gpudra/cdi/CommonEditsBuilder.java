@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -31,6 +32,11 @@ import java.util.Set;
  *       the image is used only when it is newer than the host driver), and {@code update-ldcache}
  *       over the library folders (which also creates the {@code libX.so.1} SONAME links).
  * </ul>
+ *
+ * <p>The hooks name a program on the host, which the container runtime runs; where it does not
+ * exist, every GPU container fails to start. Nodes without the toolkit (fake-GPU nodes, or a
+ * toolkit installed elsewhere than configured) therefore build with {@link #withoutHooks()} or
+ * their own hook path ({@link #forHookPath(Optional)}).
  */
 public final class CommonEditsBuilder {
   /** Default location of the toolkit's hook binary on the host. */
@@ -54,7 +60,8 @@ public final class CommonEditsBuilder {
   private static final int NVIDIACTL_MINOR = 255;
   private static final int MODESET_MINOR = 254;
 
-  private final String hookPath;
+  // Empty: the edits carry no hooks at all.
+  private final Optional<String> hookPath;
   private final Set<DriverHook> enabledHooks;
 
   /**
@@ -62,9 +69,30 @@ public final class CommonEditsBuilder {
    * @param enabledHooks the hook commands to emit
    */
   public CommonEditsBuilder(String hookPath, Set<DriverHook> enabledHooks) {
-    this.hookPath = ContainerPaths.requireAbsolute(hookPath, "hook path");
+    this(Optional.of(ContainerPaths.requireAbsolute(hookPath, "hook path")), enabledHooks);
+  }
+
+  private CommonEditsBuilder(Optional<String> hookPath, Set<DriverHook> enabledHooks) {
+    this.hookPath = hookPath;
     this.enabledHooks =
         enabledHooks.isEmpty() ? EnumSet.noneOf(DriverHook.class) : EnumSet.copyOf(enabledHooks);
+  }
+
+  /**
+   * Emits no hooks: containers get the driver's files and device nodes, but no SONAME links, no ld
+   * cache entries and no CUDA compat selection. For nodes without {@code nvidia-cdi-hook}.
+   */
+  public static CommonEditsBuilder withoutHooks() {
+    return new CommonEditsBuilder(Optional.empty(), EnumSet.noneOf(DriverHook.class));
+  }
+
+  /**
+   * Every hook run by the program at {@code hookPath}, or none when it is empty.
+   *
+   * @param hookPath absolute path of {@code nvidia-cdi-hook} on the host, or empty
+   */
+  public static CommonEditsBuilder forHookPath(Optional<String> hookPath) {
+    return hookPath.map(CommonEditsBuilder::new).orElseGet(CommonEditsBuilder::withoutHooks);
   }
 
   /**
@@ -102,7 +130,7 @@ public final class CommonEditsBuilder {
   }
 
   private List<Hook> hooks(DriverFiles files) {
-    if (files.libraries().isEmpty()) {
+    if (hookPath.isEmpty() || files.libraries().isEmpty()) {
       return List.of();
     }
     List<Hook> hooks = new ArrayList<>();
@@ -141,11 +169,12 @@ public final class CommonEditsBuilder {
   }
 
   private Hook hook(DriverHook command, List<String> args) {
+    String path = hookPath.orElseThrow();
     List<String> argv = new ArrayList<>();
-    argv.add(hookPath.substring(hookPath.lastIndexOf('/') + 1));
+    argv.add(path.substring(path.lastIndexOf('/') + 1));
     argv.add(command.command());
     argv.addAll(args);
-    return new Hook(HookName.CREATE_CONTAINER, hookPath, argv, List.of(), null);
+    return new Hook(HookName.CREATE_CONTAINER, path, argv, List.of(), null);
   }
 
   private static String parent(String path) {

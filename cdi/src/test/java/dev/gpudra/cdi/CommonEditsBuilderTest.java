@@ -11,6 +11,7 @@ import dev.gpudra.cdi.spec.HookName;
 import dev.gpudra.cdi.spec.Mount;
 import java.util.EnumSet;
 import java.util.List;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 class CommonEditsBuilderTest {
@@ -128,6 +129,38 @@ class CommonEditsBuilderTest {
   void tellsAnNvidiaRuntimeHookToAddNoGpusOfItsOwn() {
     assertThat(builder.build(Fixtures.nodeFiles(), Fixtures.MAJORS).env())
         .containsExactly("NVIDIA_VISIBLE_DEVICES=void");
+  }
+
+  @Test
+  void aNodeWithoutTheHookProgramGetsNoHooksButEverythingElse() {
+    ContainerEdits with = builder.build(Fixtures.nodeFiles(), Fixtures.MAJORS);
+
+    ContainerEdits without =
+        CommonEditsBuilder.forHookPath(Optional.empty())
+            .build(Fixtures.nodeFiles(), Fixtures.MAJORS);
+
+    assertThat(without.hooks()).isEmpty();
+    assertThat(without.deviceNodes()).isEqualTo(with.deviceNodes());
+    assertThat(without.mounts()).isEqualTo(with.mounts());
+    assertThat(without.env()).isEqualTo(with.env());
+    assertThat(CdiJson.encodeValue(without)).doesNotContain("nvidia-cdi-hook");
+  }
+
+  @Test
+  void hooksRunTheProgramWhereTheNodesToolkitInstalledIt() {
+    String toolkit = "/usr/local/nvidia/toolkit/nvidia-cdi-hook";
+
+    ContainerEdits edits =
+        CommonEditsBuilder.forHookPath(Optional.of(toolkit))
+            .build(Fixtures.nodeFiles(), Fixtures.MAJORS);
+
+    assertThat(edits.hooks())
+        .hasSize(3)
+        .allSatisfy(
+            h -> {
+              assertThat(h.path()).isEqualTo(toolkit);
+              assertThat(h.args().get(0)).isEqualTo("nvidia-cdi-hook");
+            });
   }
 
   @Test
