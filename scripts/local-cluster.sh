@@ -5,11 +5,17 @@
 #   scripts/local-cluster.sh               again while it runs: stop it and remove its files
 #
 # Starts etcd, kube-apiserver, kube-scheduler and kube-controller-manager (built from the Go module
-# proxy by e2e/build-k8s.sh on first use, then cached), two fake GPU nodes running the gpudra
-# kubelet plugin on the mock NVML library (gpu-a100-8x: 8x A100 80GB, gpu-h100-8x: 8x H100), the
-# chart's DeviceClasses and the driver controller; applies the example to the default namespace,
-# prints the devices each pod received and its CDI spec, and leaves the cluster running in the
-# background with its kubeconfig printed. GPUDRA_LOCAL_CLUSTER_DIR moves its state directory.
+# proxy by e2e/build-k8s.sh on first use, then cached) and two real fake-GPU nodes on this host, each
+# with its own containerd, runc and kubelet (pinned Debian packages cached by
+# e2e/fetch-node-packages.sh; the kubelet built like the control plane): gpu-a100-8x (8x A100 80GB)
+# and gpu-h100-8x (8x H100) served by the mock NVML library. Installs charts/gpudra with Helm from
+# the driver's image (image/target/gpudra-image.tar, imported into each node's containerd) in
+# fake-GPU mode, applies the example to the default namespace with its containers printing the
+# devices they see, prints per pod its allocation and its container's own output, the start-up
+# times and the memory of every process, and leaves the cluster running in the background with its
+# kubeconfig printed (kubectl logs/exec/get work against it). Needs root (mount namespaces, mknod,
+# cgroups); stopping puts the host back as it was. GPUDRA_LOCAL_CLUSTER_DIR moves its state
+# directory.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -45,9 +51,14 @@ if [[ ! -d examples/$example ]]; then
   echo "gpudra: no example '$example'; choose one of: $(cd examples && ls -d */ | tr -d / | tr '\n' ' ')" >&2
   exit 2
 fi
+if [[ $(id -u) != 0 ]]; then
+  echo "gpudra: the local cluster runs real kubelets and containerd and needs root" >&2
+  exit 1
+fi
 source scripts/find-jdk.sh
 e2e/build-k8s.sh
-echo "gpudra: building the driver (Maven, tests skipped)"
+e2e/fetch-node-packages.sh
+echo "gpudra: building the driver and its image (Maven, tests skipped)"
 ./mvnw -B -q -ntp -pl e2e -am package -DskipTests -Dspotless.check.skip=true
 
 rm -rf "$state"
@@ -60,6 +71,7 @@ setsid nohup "$JAVA_HOME/bin/java" \
   -Dgpudra.e2e.versions="$root/e2e/versions.properties" \
   -Dgpudra.e2e.chart="$root/charts/gpudra" \
   -Dgpudra.e2e.examples="$root/examples" \
+  -Dgpudra.e2e.image="$root/image/target/gpudra-image.tar" \
   -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
   -cp "$classpath" dev.gpudra.e2e.local.LocalCluster "$state" "$example" \
   >"$state/cluster.log" 2>&1 </dev/null &

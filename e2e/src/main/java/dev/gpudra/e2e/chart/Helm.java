@@ -27,12 +27,14 @@ public final class Helm {
   private final Path chart;
   private final String kubeVersion;
   private final Map<String, String> env;
+  private final Path kubeconfig;
 
   /** Helm for the chart {@code charts/gpudra}, rendering for the control plane's version. */
   public Helm(ControlPlane plane) {
     this.binary = plane.binaries().helm();
     this.chart = Path.of(System.getProperty(CHART_PROPERTY, "../charts/gpudra"));
     this.kubeVersion = plane.binaries().kubernetesVersion();
+    this.kubeconfig = plane.kubeconfig().toAbsolutePath();
     Path home = plane.workDir().resolve("helm");
     this.env =
         Map.of(
@@ -73,6 +75,36 @@ public final class Helm {
         List.of("package", chart.toString(), "--destination", destination.toString()),
         new String[0],
         List.of());
+  }
+
+  /**
+   * {@code helm install} of the chart as release {@code gpudra} into {@code namespace} (created if
+   * missing) of the control plane's cluster, with {@code valuesFiles} and {@code setValues}.
+   * Objects of the chart that exist already unowned (DeviceClasses applied by other scenarios of
+   * the run) are taken over. Any exit status is returned.
+   */
+  public Command install(String namespace, List<Path> valuesFiles, String... setValues) {
+    List<String> tail = new ArrayList<>(cluster(namespace));
+    tail.addAll(List.of("--create-namespace", "--take-ownership"));
+    for (Path file : valuesFiles) {
+      tail.add("--values");
+      tail.add(file.toString());
+    }
+    return run(List.of("install", RELEASE, chart.toString()), setValues, tail);
+  }
+
+  /** {@code helm uninstall} of release {@code gpudra} in {@code namespace}; any exit status. */
+  public Command uninstall(String namespace) {
+    return run(List.of("uninstall", RELEASE), new String[0], cluster(namespace));
+  }
+
+  /** The chart directory. */
+  public Path chart() {
+    return chart;
+  }
+
+  private List<String> cluster(String namespace) {
+    return List.of("--kubeconfig", kubeconfig.toString(), "--namespace", namespace);
   }
 
   /** Helm's version line, e.g. {@code v4.3.1+g...}. */

@@ -73,12 +73,7 @@ public record E2eBinaries(
             kube.resolve("kube-scheduler"),
             cache.resolve("etcd-" + etcd).resolve("etcd"),
             cache.resolve("helm-" + helm).resolve("helm"));
-    List<Path> missing = new ArrayList<>();
-    for (Path binary : binaries.all()) {
-      if (!Files.isExecutable(binary)) {
-        missing.add(binary);
-      }
-    }
+    List<Path> missing = notExecutable(binaries.all());
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
           "e2e binaries missing: "
@@ -88,6 +83,17 @@ public record E2eBinaries(
               + "; 15-30 min the first time, a no-op afterwards)");
     }
     return binaries;
+  }
+
+  /** Those of {@code binaries} that are missing or not executable. */
+  public static List<Path> notExecutable(List<Path> binaries) {
+    List<Path> missing = new ArrayList<>();
+    for (Path binary : binaries) {
+      if (!Files.isExecutable(binary)) {
+        missing.add(binary);
+      }
+    }
+    return missing;
   }
 
   /** Every binary, for checks. */

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** The manifests of {@code examples/<name>/}, applied as a user would, file by file. */
 public final class ExampleManifests {
@@ -33,10 +34,24 @@ public final class ExampleManifests {
    */
   public static List<HasMetadata> apply(
       KubernetesClient client, String namespace, String example, String... files) {
+    return apply(client, namespace, example, UnaryOperator.identity(), files);
+  }
+
+  /**
+   * As {@link #apply(KubernetesClient, String, String, String...)}, each object passed through
+   * {@code adapt} first (e.g. a pod's container given an image the node has).
+   */
+  public static List<HasMetadata> apply(
+      KubernetesClient client,
+      String namespace,
+      String example,
+      UnaryOperator<HasMetadata> adapt,
+      String... files) {
     List<HasMetadata> created = new ArrayList<>();
     for (String name : files) {
       try (InputStream in = Files.newInputStream(file(example, name))) {
-        for (HasMetadata item : client.load(in).items()) {
+        for (HasMetadata loaded : client.load(in).items()) {
+          HasMetadata item = adapt.apply(loaded);
           if (item instanceof Namespace ns) {
             created.add(client.resource(ns).create());
             Namespaces.awaitReady(client, ns.getMetadata().getName());

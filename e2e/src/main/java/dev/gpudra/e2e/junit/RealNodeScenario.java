@@ -2,6 +2,7 @@ package dev.gpudra.e2e.junit;
 
 import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.realnode.DriverRelease;
 import dev.gpudra.e2e.realnode.RealNode;
 import dev.gpudra.e2e.realnode.RealNodes;
 import java.nio.file.Path;
@@ -32,55 +33,96 @@ public final class RealNodeScenario extends ControlPlaneExtension implements Aft
 
   private final Map<String, String> profiles;
   private final List<Path> images;
+  private final boolean driver;
   private RealNodes nodes;
+  private DriverRelease release;
 
-  private RealNodeScenario(Map<String, String> profiles, List<Path> images) {
+  private RealNodeScenario(Map<String, String> profiles, List<Path> images, boolean driver) {
     this.profiles = profiles;
     this.images = images;
+    this.driver = driver;
   }
 
   /** A scenario with node {@code name} serving mock NVML {@code profile}. */
   public static RealNodeScenario withNode(String name, String profile) {
-    return new RealNodeScenario(Map.of(), List.of()).andNode(name, profile);
+    return new RealNodeScenario(Map.of(), List.of(), false).andNode(name, profile);
   }
 
   /** This scenario plus node {@code name} serving {@code profile}. */
   public RealNodeScenario andNode(String name, String profile) {
     Map<String, String> more = new LinkedHashMap<>(profiles);
     more.put(name, profile);
-    return new RealNodeScenario(more, images);
+    return new RealNodeScenario(more, images, driver);
   }
 
   /** This scenario with the OCI image tar {@code image} imported into every node. */
   public RealNodeScenario withImage(Path image) {
     return new RealNodeScenario(
-        profiles, Stream.concat(images.stream(), Stream.of(image)).toList());
+        profiles, Stream.concat(images.stream(), Stream.of(image)).toList(), driver);
+  }
+
+  /**
+   * This scenario with our driver: its image ({@link DriverRelease#imageTar()}) imported into every
+   * node and the chart installed with Helm before the class, uninstalled after it.
+   */
+  public RealNodeScenario withDriver() {
+    return new RealNodeScenario(profiles, images, true);
   }
 
   @Override
   public void beforeAll(ExtensionContext context) {
     ControlPlane plane = controlPlane(context);
-    nodes = RealNodes.start(plane, profiles, images);
+    List<Path> all =
+        driver
+            ? Stream.concat(images.stream(), Stream.of(DriverRelease.imageTar())).toList()
+            : images;
+    nodes = RealNodes.start(plane, profiles, all);
+    if (driver) {
+      try {
+        release = DriverRelease.install(plane, nodes);
+      } catch (RuntimeException e) {
+        diagnose(plane);
+        nodes.close();
+        throw e;
+      }
+    }
+  }
+
+  /** The chart's release; only with {@link #withDriver()}. */
+  public DriverRelease release() {
+    if (release == null) {
+      throw new IllegalStateException("the scenario has no driver (withDriver) or has not started");
+    }
+    return release;
   }
 
   @Override
   public void afterAll(ExtensionContext context) {
-    if (nodes != null) {
-      nodes.close();
+    try {
+      if (release != null) {
+        release.close();
+      }
+    } finally {
+      if (nodes != null) {
+        nodes.close();
+      }
     }
   }
 
   @Override
   public boolean supportsParameter(ParameterContext parameter, ExtensionContext context) {
     return parameter.getParameter().getType() == RealNodes.class
+        || parameter.getParameter().getType() == DriverRelease.class
         || super.supportsParameter(parameter, context);
   }
 
   @Override
   public Object resolveParameter(ParameterContext parameter, ExtensionContext context) {
-    return parameter.getParameter().getType() == RealNodes.class
-        ? nodes
-        : super.resolveParameter(parameter, context);
+    Class<?> type = parameter.getParameter().getType();
+    if (type == RealNodes.class) {
+      return nodes;
+    }
+    return type == DriverRelease.class ? release() : super.resolveParameter(parameter, context);
   }
 
   @Override

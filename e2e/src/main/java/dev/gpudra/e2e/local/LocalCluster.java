@@ -1,14 +1,15 @@
 package dev.gpudra.e2e.local;
 
-import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.E2eBinaries;
 import dev.gpudra.e2e.cluster.Namespaces;
 import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
-import dev.gpudra.e2e.monitoring.DriverControllerProcess;
-import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.realnode.DriverRelease;
+import dev.gpudra.e2e.realnode.PrintingWorkload;
+import dev.gpudra.e2e.realnode.ProcessMemory;
+import dev.gpudra.e2e.realnode.RealNodes;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Namespace;
 import io.fabric8.kubernetes.api.model.Pod;
@@ -29,21 +30,25 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
  * The local cluster of {@code scripts/local-cluster.sh}: the e2e control plane (etcd,
- * kube-apiserver, kube-scheduler, kube-controller-manager built from Go modules), two fake GPU
- * nodes ({@value #A100_NODE} with the mock 8x A100 80GB, {@value #H100_NODE} with the mock 8x
- * H100), the chart's DeviceClasses ({@code nvidia.com/gpu} mapped to whole GPUs), the gpudra driver
- * controller, and one example of {@code examples/} applied to the {@code default} namespace.
+ * kube-apiserver, kube-scheduler, kube-controller-manager built from Go modules), two real fake-GPU
+ * nodes ({@value #A100_NODE} with the mock 8x A100 80GB, {@value #H100_NODE} with the mock 8x H100;
+ * containerd, runc and a kubelet each, see {@link RealNodes}), our chart installed with Helm from
+ * the driver's image ({@link DriverRelease}), and one example of {@code examples/} applied to the
+ * {@code default} namespace, its containers printing the devices they see.
  *
  * <p>Once every pod of the example runs (or the scheduler has said why it cannot), it writes a
- * report of the devices each pod received and their CDI specs to {@code <state>/report.txt}, then a
- * {@code ready} file, and keeps running until {@code <state>/stop} appears or it is terminated;
- * then it stops everything it started and removes the nodes' files.
+ * report of the devices each pod received and what its container printed to {@code
+ * <state>/report.txt}, the start-up times and the memory of every process, then a {@code ready}
+ * file, and keeps running until {@code <state>/stop} appears or it is terminated; then it stops
+ * everything it started and removes the nodes' files.
  *
  * <p>Arguments: the state directory, the example's name (default {@value #DEFAULT_EXAMPLE}).
  */
@@ -62,6 +67,7 @@ public final class LocalCluster {
   private final Path state;
   private final List<AutoCloseable> started = new ArrayList<>();
   private ControlPlane plane;
+  private RealNodes nodes;
 
   private LocalCluster(Path state) {
     this.state = state;
@@ -107,11 +113,18 @@ public final class LocalCluster {
     Path kubeconfig = state.resolve("kubeconfig");
     Files.copy(plane.kubeconfig(), kubeconfig, StandardCopyOption.REPLACE_EXISTING);
 
-    ChartDeviceClasses.apply(plane, "deviceClasses.gpu.extendedResourceName=nvidia.com/gpu");
-    started.add(FakeGpuNode.start(plane, A100_NODE, "a100-8x"));
-    started.add(FakeGpuNode.start(plane, H100_NODE, "h100-8x"));
-    DriverControllerProcess controller = DriverControllerProcess.start(plane, "kube-system");
-    started.add(controller);
+    long begin = System.nanoTime();
+    RealNodes nodes =
+        RealNodes.start(
+            plane,
+            Map.of(A100_NODE, "a100-8x", H100_NODE, "h100-8x").entrySet().stream()
+                .sorted(Map.Entry.comparingByKey())
+                .collect(
+                    LinkedHashMap::new, (m, e) -> m.put(e.getKey(), e.getValue()), Map::putAll),
+            List.of(DriverRelease.imageTar()));
+    started.add(nodes);
+    started.add(DriverRelease.install(plane, nodes));
+    this.nodes = nodes;
 
     Namespaces.awaitReady(client, NAMESPACE);
     List<HasMetadata> applied = applyExample(client, exampleDir);
@@ -120,7 +133,13 @@ public final class LocalCluster {
             .filter(Pod.class::isInstance)
             .map(p -> awaitOutcome(client, namespaceOf(p), p.getMetadata().getName()))
             .toList();
-    return report(client, example, pods, kubeconfig, controller);
+    Duration firstRunning = Duration.ofNanos(System.nanoTime() - begin);
+    return report(client, example, pods, kubeconfig)
+        + String.format(
+            "%nstart-up: control plane %.1f s, then nodes, chart and example pods Running %.1f s%n%s",
+            plane.startup().toMillis() / 1000.0,
+            firstRunning.toMillis() / 1000.0,
+            ProcessMemory.table(processes()));
   }
 
   /** Creates the example's objects in {@link #KIND_ORDER}, each file's objects in file order. */
@@ -130,7 +149,7 @@ public final class LocalCluster {
     try (Stream<Path> files = Files.list(dir)) {
       for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).sorted().toList()) {
         try (InputStream in = Files.newInputStream(file)) {
-          items.addAll(client.load(in).items());
+          client.load(in).items().forEach(item -> items.add(PrintingWorkload.adapt(item)));
         }
       }
     }
@@ -182,18 +201,15 @@ public final class LocalCluster {
             .findFirst();
   }
 
-  private String report(
-      KubernetesClient client,
-      String example,
-      List<Pod> pods,
-      Path kubeconfig,
-      DriverControllerProcess controller)
+  private String report(KubernetesClient client, String example, List<Pod> pods, Path kubeconfig)
       throws IOException {
     StringBuilder out = new StringBuilder();
     out.append(
         String.format(
-            "gpudra local cluster: %s, nodes %s (8x A100 80GB) and %s (8x H100), example %s%n%n",
-            plane.binaryVersion(), A100_NODE, H100_NODE, example));
+            "gpudra local cluster: %s, real nodes %s (8x A100 80GB) and %s (8x H100): %s;"
+                + " chart installed with Helm, example %s%n%n",
+            plane.binaryVersion(), A100_NODE, H100_NODE, nodes.binaries().versions(), example));
+    String controllerUrl = controllerUrl(client);
     for (Pod pod : pods) {
       pod = client.pods().resource(pod).get();
       String podName = pod.getMetadata().getNamespace() + "/" + pod.getMetadata().getName();
@@ -203,14 +219,13 @@ public final class LocalCluster {
         out.append(String.format("  scheduler: %s%n", unschedulable.get().getMessage()));
         for (ResourceClaim claim : PodClaims.of(client, pod)) {
           out.append(String.format("  claim %s, gpudra explain:%n", claim.getMetadata().getName()));
-          explain(controller, claim)
+          explain(controllerUrl, claim)
               .lines()
               .forEach(line -> out.append("    ").append(line).append(System.lineSeparator()));
         }
         continue;
       }
-      String nodeName = pod.getSpec().getNodeName();
-      out.append(String.format("pod %s: Running on %s%n", podName, nodeName));
+      out.append(String.format("pod %s: Running on %s%n", podName, pod.getSpec().getNodeName()));
       for (ResourceClaim claim : PodClaims.of(client, pod)) {
         out.append(String.format("  claim %s%n", claim.getMetadata().getName()));
         for (DeviceRequestAllocationResult r : PodClaims.results(claim)) {
@@ -222,34 +237,72 @@ public final class LocalCluster {
                   r.getDevice(),
                   Boolean.TRUE.equals(r.getAdminAccess()) ? " (admin access)" : ""));
         }
-        Optional<FakeGpuNode> node = node(nodeName);
-        if (node.isPresent()) {
-          String uid = claim.getMetadata().getUid();
-          out.append(String.format("    CDI spec %s%n", node.get().cdiSpec(uid)));
-          out.append(
-              String.format(
-                  "    device nodes %s%n", String.join(" ", node.get().cdiDeviceNodePaths(uid))));
-        }
       }
+      String log = awaitPrinted(client, pod);
+      out.append("  its container prints:\n");
+      log.lines()
+          .takeWhile(line -> !line.equals(PrintingWorkload.END))
+          .forEach(line -> out.append("    ").append(line).append(System.lineSeparator()));
     }
     out.append(
         String.format(
             "%nkubeconfig:  export KUBECONFIG=%s%n"
-                + "try:         kubectl get resourceclaims -A -o wide; kubectl get resourceslices%n"
-                + "controller:  http://%s/metrics, scripts/gpudra explain <namespace>/<claim>%n"
+                + "try:         kubectl get pods -A -o wide; kubectl get resourceclaims -A -o wide;"
+                + " kubectl get resourceslices%n"
+                + "             kubectl logs %s; kubectl exec %s -- ls -l /dev%n"
+                + "controller:  %s/metrics, scripts/gpudra explain <namespace>/<claim>%n"
                 + "logs:        %s%n"
                 + "stop:        run the same command again%n",
-            kubeconfig, controller.metricsTarget(), plane.workDir().resolve("logs")));
+            kubeconfig,
+            pods.isEmpty() ? "<pod>" : pods.getFirst().getMetadata().getName(),
+            pods.isEmpty() ? "<pod>" : pods.getFirst().getMetadata().getName(),
+            controllerUrl,
+            plane.workDir().resolve("logs")));
     return out.toString();
   }
 
+  /** The container's log once it has printed what it sees. */
+  private static String awaitPrinted(KubernetesClient client, Pod pod) {
+    return Poll.until(
+        "output of " + pod.getMetadata().getName(),
+        POD_TIMEOUT,
+        Duration.ofMillis(250),
+        () -> client.pods().resource(pod).getLog(),
+        log -> log != null && log.contains(PrintingWorkload.END));
+  }
+
+  /**
+   * The controller pod's metrics endpoint: its pod IP (the node's bridge routes to it from this
+   * host) and the container's {@code metrics} port.
+   */
+  private static String controllerUrl(KubernetesClient client) {
+    return client
+        .pods()
+        .inNamespace(DriverRelease.NAMESPACE)
+        .withLabel("app.kubernetes.io/component", "controller")
+        .list()
+        .getItems()
+        .stream()
+        .filter(p -> p.getStatus() != null && p.getStatus().getPodIP() != null)
+        .findFirst()
+        .map(
+            p ->
+                "http://"
+                    + p.getStatus().getPodIP()
+                    + ":"
+                    + p.getSpec().getContainers().getFirst().getPorts().stream()
+                        .filter(port -> "metrics".equals(port.getName()))
+                        .findFirst()
+                        .map(port -> port.getContainerPort().toString())
+                        .orElse("8080"))
+        .orElse("http://(no controller pod)");
+  }
+
   /** The controller's explanation of why {@code claim} is pending ({@code /explain/ns/name}). */
-  private static String explain(DriverControllerProcess controller, ResourceClaim claim)
-      throws IOException {
+  private static String explain(String controllerUrl, ResourceClaim claim) throws IOException {
     URI uri =
         URI.create(
-            "http://"
-                + controller.metricsTarget()
+            controllerUrl
                 + "/explain/"
                 + claim.getMetadata().getNamespace()
                 + "/"
@@ -265,12 +318,12 @@ public final class LocalCluster {
     }
   }
 
-  private Optional<FakeGpuNode> node(String name) {
-    return started.stream()
-        .filter(FakeGpuNode.class::isInstance)
-        .map(FakeGpuNode.class::cast)
-        .filter(n -> n.name().equals(name))
-        .findFirst();
+  /** Every process of the cluster with a label: control plane components, kubelets, containerds. */
+  private Map<String, Long> processes() {
+    Map<String, Long> pids = new LinkedHashMap<>();
+    plane.components().forEach(c -> pids.put(c.name(), c.pid()));
+    pids.putAll(nodes.pids());
+    return pids;
   }
 
   /** Stops what was started, newest first, then the control plane; safe to call twice. */

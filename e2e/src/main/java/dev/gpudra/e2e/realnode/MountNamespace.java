@@ -113,6 +113,19 @@ final class MountNamespace implements AutoCloseable {
     }
   }
 
+  /**
+   * The processes that descend from this namespace's processes but run in mount namespaces of their
+   * own: the containers that containerd's shims started.
+   */
+  List<ProcessHandle> containerProcesses() {
+    return processes().stream()
+        .flatMap(pid -> ProcessHandle.of(pid).stream())
+        .flatMap(ProcessHandle::descendants)
+        .filter(p -> namespaceOf(p.pid()).filter(id::equals).isEmpty())
+        .distinct()
+        .toList();
+  }
+
   private static Optional<String> namespaceOf(long pid) {
     try {
       return Optional.of(

@@ -7,7 +7,6 @@ import java.io.Reader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 
@@ -50,12 +49,7 @@ public record NodeBinaries(
             packageDir(cache, "containernetworking-plugins", versions, "node_cni")
                 .resolve("usr/lib/cni"),
             packageDir(cache, "busybox-static", versions, "node_busybox").resolve("bin/busybox"));
-    List<Path> missing = new ArrayList<>();
-    for (Path binary : binaries.all()) {
-      if (!Files.isExecutable(binary)) {
-        missing.add(binary);
-      }
-    }
+    List<Path> missing = E2eBinaries.notExecutable(binaries.all());
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
           "real-node binaries missing: "

@@ -74,20 +74,18 @@ final class NodeConfigs {
 
   /**
    * The kubelet's configuration: serving on {@code address:port} (the node's InternalIP, where the
-   * API server reaches it for logs and exec), talking to the node's containerd, its pods' cgroups
-   * below {@code cgroupRoot}.
+   * API server reaches it for logs and exec), talking to the node's containerd.
    */
-  static String kubelet(Path state, String address, int port, String cgroupRoot) {
+  static String kubelet(Path state, String address, int port) {
     return """
         apiVersion: kubelet.config.k8s.io/v1beta1
         kind: KubeletConfiguration
         # The test machines run cgroup v1 (hybrid); kubelets 1.35+ refuse it unless told.
         failCgroupV1: false
         cgroupDriver: cgroupfs
-        # No QoS hierarchy: every pod's cgroup lies directly below cgroupRoot, one per node, which
-        # teardown empties and removes.
+        # No QoS hierarchy (it needs controllers this host's cgroup v1 setup lacks); containerd
+        # places containers below /k8s.io, ContainerCgroups removes them.
         cgroupsPerQOS: false
-        cgroupRoot: %4$s
         enforceNodeAllocatable: []
         failSwapOn: false
         # No iptables on the test machines.
@@ -112,6 +110,6 @@ final class NodeConfigs {
         authorization:
           mode: AlwaysAllow
         """
-        .formatted(state, address, port, cgroupRoot);
+        .formatted(state, address, port);
   }
 }

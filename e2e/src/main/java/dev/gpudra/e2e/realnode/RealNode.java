@@ -64,7 +64,8 @@ public final class RealNode implements AutoCloseable {
   private ComponentProcess kubelet;
   private MountNamespace namespace;
   private HostAddress address;
-  private NodeCgroups cgroups;
+  private List<String> containerCgroups = List.of();
+  private List<ProcessHandle> containersAtTeardown = List.of();
 
   private RealNode(
       KubernetesClient client,
@@ -128,12 +129,9 @@ public final class RealNode implements AutoCloseable {
     Files.writeString(
         state.resolve("cni/net.d/10-gpudra.conflist"),
         NodeConfigs.cni(state, bridge, "10.244." + index + ".0/24"));
-    cgroups = NodeCgroups.create("gpudra-" + name);
     String ip = "10.255.0." + index;
     address = HostAddress.add(ip);
-    Files.writeString(
-        state.resolve("kubelet.yaml"),
-        NodeConfigs.kubelet(state, ip, 10250 + index, cgroups.path()));
+    Files.writeString(state.resolve("kubelet.yaml"), NodeConfigs.kubelet(state, ip, 10250 + index));
 
     Map<Path, String> binds = new LinkedHashMap<>();
     binds.put(run, "/run"); // first: mount(8) keeps state under /run
@@ -294,7 +292,7 @@ public final class RealNode implements AutoCloseable {
     return kubelet.log();
   }
 
-  /** The kubelet's and containerd's PIDs, for memory reports. */
+  /** The kubelet's, containerd's and every container process's PIDs, for memory reports. */
   public Map<String, Long> pids() {
     Map<String, Long> pids = new LinkedHashMap<>();
     if (kubelet != null) {
@@ -303,22 +301,33 @@ public final class RealNode implements AutoCloseable {
     if (containerd != null) {
       pids.put(name + " containerd", containerd.pid());
     }
+    if (namespace != null) {
+      for (ProcessHandle process : namespace.containerProcesses()) {
+        String command =
+            process.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
+        pids.put(name + " container " + command + " " + process.pid(), process.pid());
+      }
+    }
     return pids;
   }
 
   /**
-   * What of this node is visible on the host outside its state: its cgroups, its CNI bridge, its
-   * address, its state directory, and a host {@code /run/containerd} or {@code /var/lib/kubelet}
-   * (which only the mount namespace keeps away). Empty once {@link #close()} has run.
+   * What of this node is visible on the host outside its state: its containers' processes and
+   * cgroups, its CNI bridge, its address, its state directory, and a host {@code /run/containerd}
+   * or {@code /var/lib/kubelet} (which only the mount namespace keeps away). Empty once {@link
+   * #close()} has run.
    */
   public List<String> hostTraces() {
     List<String> traces = new ArrayList<>();
-    for (String hierarchy : List.of("pids", "memory", "unified", "devices")) {
-      Path dir = Path.of("/sys/fs/cgroup", hierarchy, "gpudra-" + name);
-      if (Files.exists(dir)) {
-        traces.add("cgroup " + dir);
-      }
+    for (String cgroup : ContainerCgroups.existing(containerCgroups)) {
+      traces.add("cgroup " + cgroup);
     }
+    if (namespace != null) {
+      namespace.containerProcesses().forEach(p -> traces.add("container process " + p.pid()));
+    }
+    containersAtTeardown.stream()
+        .filter(ProcessHandle::isAlive)
+        .forEach(p -> traces.add("container process " + p.pid()));
     if (Files.exists(Path.of("/sys/class/net", bridge))) {
       traces.add("network interface " + bridge);
     }
@@ -370,8 +379,11 @@ public final class RealNode implements AutoCloseable {
   public void close() {
     List<Exception> errors = new ArrayList<>();
     run(errors, () -> closeIfStarted(kubelet));
+    // Found through the shims, so before containerd and its shims go.
+    List<ProcessHandle> containers = namespace == null ? List.of() : namespace.containerProcesses();
+    containersAtTeardown = containers;
     run(errors, () -> closeIfStarted(containerd));
-    run(errors, () -> closeIfStarted(cgroups));
+    run(errors, () -> containerCgroups = ContainerCgroups.killAndRemove(containers));
     run(errors, () -> closeIfStarted(namespace));
     run(errors, () -> HostAddress.deleteLink(bridge));
     run(errors, () -> closeIfStarted(address));

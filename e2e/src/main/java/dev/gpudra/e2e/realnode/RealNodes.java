@@ -87,8 +87,16 @@ public final class RealNodes implements AutoCloseable {
    * own life (its teardown, a failed start).
    */
   public RealNode startNode(ControlPlane plane, String name, String profile) {
-    return RealNode.start(plane, binaries, images, name, profile, 100 + extra++);
+    return RealNode.start(plane, binaries, images, name, profile, EXTRA_INDEX + extra++);
   }
+
+  /** How many nodes {@link #startNode} started (or tried to), which numbers the next one. */
+  public int extraNodesStarted() {
+    return extra;
+  }
+
+  /** The node index of the first node {@link #startNode} starts. */
+  public static final int EXTRA_INDEX = 100;
 
   /** The nodes, in start order. */
   public List<RealNode> nodes() {

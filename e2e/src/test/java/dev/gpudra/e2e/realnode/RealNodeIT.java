@@ -1,7 +1,9 @@
 package dev.gpudra.e2e.realnode;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.e2e.junit.RealNodeScenario;
@@ -9,9 +11,13 @@ import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -87,6 +93,28 @@ class RealNodeIT {
     }
     assertThat(node.hostTraces()).isEmpty();
     assertThat(client.nodes().withName(node.name()).get()).isNull();
+  }
+
+  @Test
+  void aNodeWhoseKubeletCannotStartReportsItAndStopsEverything(ControlPlane plane, RealNodes nodes)
+      throws Exception {
+    // The next extra node's kubelet port, taken on every address: its kubelet exits at once.
+    int port = 10250 + RealNodes.EXTRA_INDEX + nodes.extraNodesStarted();
+    try (ServerSocket taken = new ServerSocket(port)) {
+      assertThat(taken.getLocalPort()).isEqualTo(port);
+      assertThatThrownBy(() -> nodes.startNode(plane, "real-broken", "l4-1x"))
+          .hasMessageContaining("real-broken-kubelet")
+          .hasMessageContaining("exited");
+    }
+    assertThat(plane.client().nodes().withName("real-broken").get()).isNull();
+    try (Stream<Path> tmp = Files.list(Path.of("/tmp"))) {
+      assertThat(tmp.map(p -> p.getFileName().toString()))
+          .noneMatch(n -> n.startsWith("gpudra-node-" + (port - 10250) + "-"));
+    }
+    assertThat(
+            Command.check(Duration.ofSeconds(10), "ip", "-4", "-o", "addr", "show", "dev", "lo")
+                .stdout())
+        .doesNotContain(" 10.255.0." + (port - 10250) + "/");
   }
 
   private static String logOf(KubernetesClient client, String pod) {
