@@ -142,7 +142,8 @@ class ChartManifestsIT {
             "GPUDRA_BOOT_ID_PATH",
             "GPUDRA_METRICS_PORT",
             "GPUDRA_DYNAMIC_MIG",
-            "GPUDRA_SHARING_STRATEGIES")
+            "GPUDRA_SHARING_STRATEGIES",
+            "GPUDRA_CDI_HOOK_PATH")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
@@ -151,7 +152,8 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_SYSFS_ROOT", "/host/sys")
         .containsEntry("GPUDRA_METRICS_PORT", "8080")
         .containsEntry("GPUDRA_DYNAMIC_MIG", "false")
-        .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive");
+        .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive")
+        .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/bin/nvidia-cdi-hook");
     assertThat(
             plugin.getEnv().stream()
                 .filter(e -> e.getValueFrom() != null)
@@ -174,7 +176,8 @@ class ChartManifestsIT {
             "kubeletPlugin.checkpointDir=/var/lib/gpudra",
             "kubeletPlugin.nvmlLibrary=/driver-root/usr/lib64/libnvidia-ml.so.1",
             "kubeletPlugin.sysfsRoot=/run/host/sys",
-            "kubeletPlugin.sharingStrategies={Exclusive,TimeSlicing}");
+            "kubeletPlugin.sharingStrategies={Exclusive,TimeSlicing}",
+            "kubeletPlugin.cdiHookPath=/usr/local/nvidia/toolkit/nvidia-cdi-hook");
     Container plugin = pluginContainer(rendered);
 
     assertThat(env(plugin))
@@ -183,7 +186,8 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_HOST_DRIVER_ROOT", "/run/nvidia/driver")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/gpudra")
         .containsEntry("GPUDRA_NVML_LIBRARY", "/driver-root/usr/lib64/libnvidia-ml.so.1")
-        .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive,TimeSlicing");
+        .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive,TimeSlicing")
+        .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/local/nvidia/toolkit/nvidia-cdi-hook");
     assertThat(plugin.getPorts().getFirst().getContainerPort()).isEqualTo(9400);
     assertThat(hostPaths(daemonSet(rendered))).containsEntry("host-sys", "/run/host/sys");
   }
@@ -197,6 +201,7 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_NVML_LIBRARY", "/app/mock-nvml/libnvidia-ml.so.1")
         .containsEntry("GPUDRA_MOCK_NVML_PROFILE", "h100-8x")
         .containsEntry("GPUDRA_MOCK_NVML_STATE", "/var/lib/gpudra/mock-nvml/h100-8x.state")
+        .containsEntry("GPUDRA_CDI_HOOK_PATH", "")
         .doesNotContainKey("GPUDRA_TEST_KILL_AT_STEP");
     assertThat(hostPaths(daemonSet(rendered))).containsValue("/var/lib/gpudra/mock-nvml");
   }

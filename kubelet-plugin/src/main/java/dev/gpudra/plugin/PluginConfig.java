@@ -1,5 +1,6 @@
 package dev.gpudra.plugin;
 
+import dev.gpudra.cdi.CommonEditsBuilder;
 import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
 import dev.gpudra.plugin.server.PluginSockets;
@@ -33,6 +34,9 @@ import java.util.Set;
  *     picks a free port, -1 disables the server
  * @param dynamicMig {@value #DYNAMIC_MIG}: publish MIG placements for on-demand creation
  * @param sharingStrategies {@value #SHARING_STRATEGIES}: strategies this node applies
+ * @param cdiHookPath {@value #CDI_HOOK_PATH}: {@code nvidia-cdi-hook} on the host, which the
+ *     container runtime runs for every GPU container; empty when the node has none, and CDI specs
+ *     then carry no hooks
  */
 public record PluginConfig(
     String nodeName,
@@ -48,7 +52,8 @@ public record PluginConfig(
     Path bootIdPath,
     int metricsPort,
     boolean dynamicMig,
-    Set<String> sharingStrategies) {
+    Set<String> sharingStrategies,
+    Optional<String> cdiHookPath) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -89,6 +94,12 @@ public record PluginConfig(
   /** Key of {@link #sharingStrategies()}. */
   public static final String SHARING_STRATEGIES = "GPUDRA_SHARING_STRATEGIES";
 
+  /**
+   * Key of {@link #cdiHookPath()}: unset means {@link CommonEditsBuilder#DEFAULT_HOOK_PATH} (where
+   * the NVIDIA Container Toolkit's packages install it), set but empty means no hooks.
+   */
+  public static final String CDI_HOOK_PATH = "GPUDRA_CDI_HOOK_PATH";
+
   /** Default metrics port. */
   public static final int DEFAULT_METRICS_PORT = 8080;
 
@@ -122,6 +133,7 @@ public record PluginConfig(
     if (!sharingStrategies.contains("Exclusive")) {
       throw new IllegalArgumentException(SHARING_STRATEGIES + " must include Exclusive");
     }
+    Objects.requireNonNull(cdiHookPath, "cdiHookPath");
   }
 
   /**
@@ -146,7 +158,28 @@ public record PluginConfig(
         EnvPaths.absolute(reader, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
         reader.integer(METRICS_PORT, DEFAULT_METRICS_PORT),
         reader.bool(DYNAMIC_MIG, false),
-        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")));
+        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
+        cdiHookPath(env));
+  }
+
+  // EnvReader treats an empty value as unset; here empty has a meaning of its own (no hooks).
+  private static Optional<String> cdiHookPath(Map<String, String> env) {
+    String raw = env.get(CDI_HOOK_PATH);
+    if (raw == null) {
+      return Optional.of(CommonEditsBuilder.DEFAULT_HOOK_PATH);
+    }
+    String value = raw.strip();
+    if (value.isEmpty()) {
+      return Optional.empty();
+    }
+    if (!value.startsWith("/")) {
+      throw new IllegalArgumentException(
+          CDI_HOOK_PATH
+              + " must be the absolute path of nvidia-cdi-hook on the host, or empty for no"
+              + " hooks, got: "
+              + value);
+    }
+    return Optional.of(Path.of(value).normalize().toString());
   }
 
   /** The sharing policy these strategies make. */
@@ -173,6 +206,7 @@ public record PluginConfig(
     m.put(METRICS_PORT, Integer.toString(metricsPort));
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
+    m.put(CDI_HOOK_PATH, cdiHookPath.orElse("(none: CDI specs carry no hooks)"));
     return m;
   }
 }

@@ -134,7 +134,7 @@ public final class PluginNode implements AutoCloseable {
       ClaimSpecBuilder specs =
           new ClaimSpecBuilder(
               driver.majors(),
-              new CommonEditsBuilder(CommonEditsBuilder.DEFAULT_HOOK_PATH)
+              CommonEditsBuilder.forHookPath(config.cdiHookPath())
                   .build(driver.files(), driver.majors()));
       DraService dra =
           new DraService(

@@ -81,11 +81,36 @@ class PluginConfigTest {
         "GPUDRA_DYNAMIC_MIG | yes | GPUDRA_DYNAMIC_MIG",
         "GPUDRA_SHARING_STRATEGIES | Exclusive,MPS | GPUDRA_SHARING_STRATEGIES",
         "KUBELET_PLUGIN_DIRECTORY_PATH | plugins | KUBELET_PLUGIN_DIRECTORY_PATH",
+        "GPUDRA_CDI_HOOK_PATH | nvidia-cdi-hook | GPUDRA_CDI_HOOK_PATH",
       })
   void aBadValueFailsStartUpNamingItsKey(String key, String value, String named) {
     assertThatThrownBy(() -> PluginConfig.fromEnv(env(key, value)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining(named);
+  }
+
+  @Test
+  void cdiHooksRunTheToolkitsProgramWhereItsPackagesInstallIt() {
+    assertThat(PluginConfig.fromEnv(env()).cdiHookPath()).contains("/usr/bin/nvidia-cdi-hook");
+  }
+
+  @Test
+  void cdiHooksRunTheProgramWhereTheNodeHasIt() {
+    PluginConfig config =
+        PluginConfig.fromEnv(
+            env("GPUDRA_CDI_HOOK_PATH", "/usr/local/nvidia/toolkit/nvidia-cdi-hook"));
+
+    assertThat(config.cdiHookPath()).contains("/usr/local/nvidia/toolkit/nvidia-cdi-hook");
+    assertThat(config.effective())
+        .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/local/nvidia/toolkit/nvidia-cdi-hook");
+  }
+
+  @Test
+  void anEmptyCdiHookPathMeansANodeWithoutHooks() {
+    PluginConfig config = PluginConfig.fromEnv(env("GPUDRA_CDI_HOOK_PATH", ""));
+
+    assertThat(config.cdiHookPath()).isEmpty();
+    assertThat(config.effective().get("GPUDRA_CDI_HOOK_PATH")).startsWith("(none");
   }
 
   @Test

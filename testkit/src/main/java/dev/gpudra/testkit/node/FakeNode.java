@@ -128,6 +128,9 @@ public final class FakeNode {
     env.put("POD_UID", POD_UID);
     env.put("GPUDRA_CDI_DIR", cdiDir().toString());
     env.put("GPUDRA_DRIVER_ROOT", driverRoot().toString());
+    // The plugin runs as a host process, so the host sees the driver root where the plugin does;
+    // CDI mounts then name files that exist, as a container runtime requires.
+    env.put("GPUDRA_HOST_DRIVER_ROOT", driverRoot().toString());
     env.put("GPUDRA_DEV_ROOT", root.toString());
     env.put("GPUDRA_PROC_ROOT", procRoot().toString());
     env.put("GPUDRA_SYSFS_ROOT", sysfsRoot().toString());
