@@ -6,7 +6,11 @@ import dev.gpudra.controller.explain.PendingClaimReporter;
 import dev.gpudra.controller.leader.LeaderElection;
 import dev.gpudra.controller.metrics.ClusterMetrics;
 import dev.gpudra.controller.metrics.MetricsServer;
+import dev.gpudra.controller.prebound.Prebound;
+import dev.gpudra.controller.prebound.PreboundController;
 import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.controller.webhook.WebhookConfig;
+import dev.gpudra.controller.webhook.Webhooks;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.names.DriverNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -55,14 +59,16 @@ public final class Main {
 
   public static void main(String[] args) throws IOException, InterruptedException {
     ControllerConfig config;
+    WebhookConfig webhookConfig;
     try {
       config = ControllerConfig.fromEnv(System.getenv());
+      webhookConfig = WebhookConfig.fromEnv(System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("gpudra-controller: " + e.getMessage());
       System.exit(2);
       return;
     }
-    LOG.info("Starting with {}", config);
+    LOG.info("Starting with {} and {}", config, webhookConfig);
     KubernetesClient client = new KubernetesClientBuilder().build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     ClusterView view = new ClusterView(client);
@@ -96,6 +102,8 @@ public final class Main {
             config.explainAfter(),
             config.eventRepeat(),
             config.eventsPerPass());
+    PreboundController prebound = Prebound.start(client, view, webhookConfig);
+    Webhooks webhooks = Prebound.serveWebhooks(client, view, webhookConfig);
     AtomicReference<ScheduledFuture<?>> reporting = new AtomicReference<>();
     LeaderElection election =
         LeaderElection.start(
@@ -103,14 +111,17 @@ public final class Main {
             config.leaseNamespace(),
             config.identity(),
             Duration.ofSeconds(15),
-            () ->
-                reporting.set(
-                    reporterScheduler.scheduleWithFixedDelay(
-                        () -> report(reporter),
-                        0,
-                        config.refreshInterval().toMillis(),
-                        TimeUnit.MILLISECONDS)),
             () -> {
+              prebound.leading(true);
+              reporting.set(
+                  reporterScheduler.scheduleWithFixedDelay(
+                      () -> report(reporter),
+                      0,
+                      config.refreshInterval().toMillis(),
+                      TimeUnit.MILLISECONDS));
+            },
+            () -> {
+              prebound.leading(false);
               ScheduledFuture<?> task = reporting.getAndSet(null);
               if (task != null) {
                 task.cancel(false);
@@ -124,6 +135,10 @@ public final class Main {
                 () -> {
                   LOG.info("Stopping");
                   election.close();
+                  if (webhooks != null) {
+                    webhooks.close();
+                  }
+                  prebound.close();
                   server.close();
                   refresher.shutdownNow();
                   reporterScheduler.shutdownNow();

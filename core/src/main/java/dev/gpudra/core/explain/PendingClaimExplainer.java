@@ -192,7 +192,11 @@ public final class PendingClaimExplainer {
         : named;
   }
 
-  private static String describe(List<RequestDiagnosis> diagnoses) {
+  /**
+   * Why a claim does not fit on one node, in words: the reasons of each request. Shared with the
+   * controller's pre-bound allocator, which judges a claim on its pod's node only.
+   */
+  public static String describe(List<RequestDiagnosis> diagnoses) {
     if (diagnoses.isEmpty()) {
       return "no reason given";
     }

@@ -1,0 +1,109 @@
+package dev.gpudra.controller.prebound;
+
+import dev.gpudra.controller.view.ClusterView;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the {@link PreboundAllocator}: a pass as soon as a claim of a pre-bound pod appears or
+ * changes (so a new pod waits for one pass, not for a period), and a periodic pass that picks up
+ * what no event announces (a GPU freed by a deleted claim, a node that came back). Only while this
+ * replica leads; passes never overlap. Waiting pods get a {@link WaitingPodEvents} Event.
+ */
+public final class PreboundController implements AutoCloseable {
+
+  private static final Logger LOG = LoggerFactory.getLogger(PreboundController.class);
+
+  private final ClusterView view;
+  private final PreboundAllocator allocator;
+  private final WaitingPodEvents events;
+  private final Clock clock;
+  private final ScheduledExecutorService executor;
+  private final AtomicBoolean leading = new AtomicBoolean();
+
+  /** Set while a pass is queued, so that a burst of claim events costs one pass. */
+  private final AtomicBoolean queued = new AtomicBoolean();
+
+  public PreboundController(
+      ClusterView view, PreboundAllocator allocator, WaitingPodEvents events, Clock clock) {
+    this.view = Objects.requireNonNull(view, "view");
+    this.allocator = Objects.requireNonNull(allocator, "allocator");
+    this.events = Objects.requireNonNull(events, "events");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    this.executor =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, "prebound-allocator");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Registers for claim changes and starts the periodic pass. */
+  public void start(Duration period) {
+    view.onClaimChange(this::claimChanged);
+    var unused =
+        executor.scheduleWithFixedDelay(
+            this::pass, period.toMillis(), period.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** Whether this replica leads; a new leader runs a pass at once. */
+  public void leading(boolean leads) {
+    leading.set(leads);
+    if (leads) {
+      kick();
+    }
+  }
+
+  private void claimChanged(ResourceClaim claim) {
+    if (PreboundClaims.isPrebound(claim)) {
+      kick();
+    }
+  }
+
+  /** Queues a pass unless one is queued already. */
+  public void kick() {
+    if (queued.compareAndSet(false, true)) {
+      executor.execute(this::pass);
+    }
+  }
+
+  private void pass() {
+    queued.set(false);
+    if (!leading.get()) {
+      return;
+    }
+    try {
+      PreboundAllocator.Pass pass = allocator.runOnce();
+      Set<String> waitingPods = new HashSet<>();
+      var pending = PreboundClaims.pending(view.claims(), view::pod);
+      for (PreboundClaims.Pending p : pending) {
+        String key =
+            p.claim().getMetadata().getNamespace() + "/" + p.claim().getMetadata().getName();
+        String reason = pass.waiting().get(key);
+        if (reason != null) {
+          waitingPods.add(p.pod().uid());
+          events.waiting(p.pod(), key, reason, clock.instant());
+        }
+      }
+      events.retainOnly(waitingPods);
+    } catch (RuntimeException e) {
+      LOG.warn("Pre-bound allocation pass failed; the next pass retries", e);
+    }
+  }
+
+  @Override
+  public void close() {
+    executor.shutdownNow();
+  }
+}
