@@ -104,7 +104,7 @@ public final class PluginNode implements AutoCloseable {
               driver.migMinors(),
               config.sharingPolicy(),
               config.dynamicMig());
-      ClaimFetcher fetcher = new ClaimFetcher(client);
+      ClaimFetcher fetcher = ClaimFetcher.of(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
       Optional<MigControl> control = Optional.empty();
