@@ -47,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint name that is not a regular file is moved aside as damaged without being opened, and
  * moving aside renames the entry, not what it points at.
  *
- * <p>Between full saves, changes are appended ({@link #append}): one write and one fdatasync of the
+ * <p>Between full saves, changes are appended ({@link #commit}): one write and one fdatasync of the
  * open file, no new file, no rename, no directory sync. A crash during an append leaves a prefix of
  * it at the end, which the codec ignores (it was never synced, so never acknowledged); every load
  * is followed by a full save, so nothing is ever appended after such a prefix. Once the appended
@@ -184,7 +184,7 @@ public final class CheckpointStore {
 
   /**
    * Replaces the checkpoint with {@code checkpoint}, atomically and durably, and opens it for
-   * {@link #append}.
+   * {@link #commit}.
    */
   public void save(Checkpoint checkpoint) {
     closeAppender();

@@ -110,6 +110,14 @@ public final class PrepareLatencyBenchmark {
       single(inProcess, claims, WARM_UP, "local-warm");
       List<Long> localSingle = single(inProcess, claims, SINGLE, "local-one");
       List<Long> localConcurrent = concurrent(inProcess, claims, "local-many");
+      // Printed at once: the table that matters does not depend on the plugin JVM starting.
+      System.out.println();
+      System.out.println(
+          "Prepare latency without the API read (prepare path in this JVM), files under " + local);
+      header();
+      row("floor: 1 fsync'ed replace", floor, floor);
+      row("1 claim at a time", localSingle, floor);
+      row(CONCURRENT + " pods concurrently", localConcurrent, floor);
 
       FakeNode node = FakeNode.create(root, NODE, "a100-8x");
       Map<String, String> env = new HashMap<>(node.env(client.getMasterUrl().toString()));
@@ -144,13 +152,6 @@ public final class PrepareLatencyBenchmark {
         grpcConcurrent = concurrent(overGrpc, claims, "many");
       }
 
-      System.out.println();
-      System.out.println(
-          "Prepare latency without the API read (prepare path in this JVM), files under " + local);
-      header();
-      row("floor: 1 fsync'ed replace", floor, floor);
-      row("1 claim at a time", localSingle, floor);
-      row(CONCURRENT + " pods concurrently", localConcurrent, floor);
       System.out.println();
       System.out.println(
           "Prepare latency as the kubelet sees it (gRPC over the unix socket to the plugin JVM,"

@@ -140,6 +140,7 @@ class CheckpointRecoveryIT {
     Map<String, ClaimOutcome> before;
     try (PluginProcess plugin = start();
         KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
       before = register(kubelet).prepare(List.of(first, second));
       assertThat(before.values()).allMatch(ClaimOutcome::ok);
     } // SIGKILL
