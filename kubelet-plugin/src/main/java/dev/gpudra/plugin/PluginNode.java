@@ -104,7 +104,7 @@ public final class PluginNode implements AutoCloseable {
               driver.migMinors(),
               config.sharingPolicy(),
               config.dynamicMig());
-      ClaimFetcher fetcher = new ClaimFetcher(client);
+      ClaimFetcher fetcher = ClaimFetcher.of(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
       Optional<MigControl> control = Optional.empty();
@@ -121,13 +121,20 @@ public final class PluginNode implements AutoCloseable {
                   writer,
                   BootId.read(config.bootIdPath()),
                   new ApiServerClaimRebuilder(fetcher, planner),
-                  control)
+                  control,
+                  steps::reached)
               .recover(inventory);
       ClaimEffects effects =
           control
               .<ClaimEffects>map(c -> new DynamicMigEffects(c, driver.migMinors(), steps))
               .orElse(ClaimEffects.NONE);
-      NodeState state = new NodeState(store, recovered);
+      NodeState state = new NodeState(store, recovered, steps::reached);
+      store
+          .movedAside()
+          .ifPresent(
+              aside ->
+                  metrics.checkpointMovedAside(
+                      aside.problem().name().toLowerCase(java.util.Locale.ROOT)));
       metrics.preparedNow(
           recovered.claims().size(),
           recovered.entries().stream().mapToInt(c -> c.devices().size()).sum());

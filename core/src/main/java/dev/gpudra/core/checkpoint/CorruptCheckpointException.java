@@ -5,7 +5,7 @@ package dev.gpudra.core.checkpoint;
  * version this plugin does not know, or holding invalid records. Recoverable by design: the caller
  * moves the file aside and rebuilds its state.
  */
-public final class CorruptCheckpointException extends Exception {
+public class CorruptCheckpointException extends Exception {
   private static final long serialVersionUID = 1L;
 
   /**

@@ -17,8 +17,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class CheckpointCodecTest {
 
-  private static final Path GOLDEN = Path.of("src/test/resources/golden/checkpoint-v1.txt");
+  // Files of the current version, and of version 1 (written by earlier plugins, kept as fixtures).
+  private static final Path GOLDEN = Path.of("src/test/resources/golden/checkpoint-v2.txt");
   private static final Path GOLDEN_DYNAMIC_MIG =
+      Path.of("src/test/resources/golden/checkpoint-v2-dynamic-mig.txt");
+  private static final Path GOLDEN_APPENDED =
+      Path.of("src/test/resources/golden/checkpoint-v2-appended.txt");
+  private static final Path V1 = Path.of("src/test/resources/golden/checkpoint-v1.txt");
+  private static final Path V1_DYNAMIC_MIG =
       Path.of("src/test/resources/golden/checkpoint-v1-dynamic-mig.txt");
   private static final String GPU2 = "GPU-2a0e2b6c-0000-4000-8000-000000000002";
 
@@ -102,6 +108,47 @@ class CheckpointCodecTest {
                 List.of(mig))));
   }
 
+  // A claim completed, one removed, then the completed one removed again (a no-op on read).
+  private static final List<CheckpointChange> CHANGES =
+      List.of(
+          new CheckpointChange.Put(
+              new PreparedClaim(
+                  "33333333-0000-4000-8000-000000000003",
+                  "ml",
+                  "late",
+                  ClaimState.PREPARE_COMPLETED,
+                  List.of(
+                      new CheckpointedDevice(
+                          List.of("gpu"),
+                          "node-a",
+                          "gpu-5",
+                          List.of(
+                              "k8s.gpu.gpudra.dev/claim=33333333-0000-4000-8000-000000000003-gpu-5"),
+                          false,
+                          "Exclusive")))),
+          new CheckpointChange.Remove("0a1b2c3d-0000-4000-8000-000000000001"),
+          new CheckpointChange.Remove("0a1b2c3d-0000-4000-8000-000000000001"));
+
+  private static byte[] appendedSample() {
+    byte[] snapshot = CheckpointCodec.encode(sample());
+    byte[] changes = CheckpointCodec.encodeChanges(CHANGES);
+    byte[] out = Arrays.copyOf(snapshot, snapshot.length + changes.length);
+    System.arraycopy(changes, 0, out, snapshot.length, changes.length);
+    return out;
+  }
+
+  private static Checkpoint afterChanges() {
+    return afterChanges(CHANGES.size());
+  }
+
+  private static Checkpoint afterChanges(int count) {
+    Checkpoint state = sample();
+    for (CheckpointChange change : CHANGES.subList(0, count)) {
+      state = change.applyTo(state);
+    }
+    return state;
+  }
+
   @Test
   void encodesToTheGoldenFileAndBack() throws Exception {
     byte[] encoded = CheckpointCodec.encode(sample());
@@ -148,8 +195,33 @@ class CheckpointCodecTest {
   }
 
   @Test
-  void rejectsEveryTruncation() throws IOException {
-    byte[] full = Files.readAllBytes(GOLDEN);
+  void readsEveryCheckpointOfVersion1AsWritten() throws Exception {
+    assertThat(CheckpointCodec.decode(Files.readAllBytes(V1))).isEqualTo(sample());
+    assertThat(CheckpointCodec.decode(Files.readAllBytes(V1_DYNAMIC_MIG)))
+        .isEqualTo(dynamicMigSample());
+    assertThat(CheckpointCodec.decodeDetailed(Files.readAllBytes(V1)).version()).isEqualTo(1);
+  }
+
+  @Test
+  void appendedChangesApplyInOrderAndMatchTheirGoldenFile() throws Exception {
+    byte[] encoded = appendedSample();
+    if (Boolean.getBoolean("gpudra.updateGolden")) {
+      Files.write(GOLDEN_APPENDED, encoded);
+    }
+
+    assertThat(new String(encoded, StandardCharsets.UTF_8))
+        .isEqualTo(Files.readString(GOLDEN_APPENDED, StandardCharsets.UTF_8));
+    DecodedCheckpoint decoded = CheckpointCodec.decodeDetailed(encoded);
+    assertThat(decoded.checkpoint()).isEqualTo(afterChanges());
+    assertThat(decoded.changes()).isEqualTo(CHANGES.size());
+    assertThat(decoded.droppedTailBytes()).isZero();
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"checkpoint-v1.txt", "checkpoint-v2.txt", "checkpoint-v2-dynamic-mig.txt"})
+  void rejectsEveryTruncationOfTheSnapshot(String file) throws IOException {
+    byte[] full = Files.readAllBytes(GOLDEN.resolveSibling(file));
     IntStream.range(1, full.length)
         .forEach(
             n ->
@@ -160,8 +232,39 @@ class CheckpointCodecTest {
   }
 
   @Test
-  void rejectsEverySingleBitFlip() throws IOException {
-    byte[] full = Files.readAllBytes(GOLDEN);
+  void anAppendCutShortReadsAsTheChangesBeforeIt() throws Exception {
+    byte[] snapshot = CheckpointCodec.encode(sample());
+    byte[] full = appendedSample();
+    // The file after each whole change, to compare every cut against.
+    List<Checkpoint> states = new java.util.ArrayList<>();
+    List<Integer> ends = new java.util.ArrayList<>();
+    Checkpoint state = sample();
+    int end = snapshot.length;
+    states.add(state);
+    ends.add(end);
+    for (CheckpointChange change : CHANGES) {
+      state = change.applyTo(state);
+      end += CheckpointCodec.encodeChanges(List.of(change)).length;
+      states.add(state);
+      ends.add(end);
+    }
+    for (int n = snapshot.length; n <= full.length; n++) {
+      int whole = 0;
+      while (whole + 1 < ends.size() && ends.get(whole + 1) <= n) {
+        whole++;
+      }
+      DecodedCheckpoint decoded = CheckpointCodec.decodeDetailed(Arrays.copyOf(full, n));
+      assertThat(decoded.checkpoint()).as("cut at %d bytes", n).isEqualTo(states.get(whole));
+      assertThat(decoded.changes()).isEqualTo(whole);
+      assertThat(decoded.droppedTailBytes()).isEqualTo(n - ends.get(whole));
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(
+      strings = {"checkpoint-v1.txt", "checkpoint-v2.txt", "checkpoint-v2-dynamic-mig.txt"})
+  void rejectsEverySingleBitFlipInTheSnapshot(String file) throws IOException {
+    byte[] full = Files.readAllBytes(GOLDEN.resolveSibling(file));
     for (int i = 0; i < full.length; i++) {
       for (int bit = 0; bit < 8; bit++) {
         byte[] flipped = full.clone();
@@ -175,19 +278,45 @@ class CheckpointCodecTest {
     }
   }
 
+  @Test
+  void rejectsEverySingleBitFlipInAnAppendedChange() throws Exception {
+    byte[] full = appendedSample();
+    for (int i = CheckpointCodec.encode(sample()).length; i < full.length; i++) {
+      for (int bit = 0; bit < 8; bit++) {
+        byte[] flipped = full.clone();
+        flipped[i] ^= (byte) (1 << bit);
+        int at = i;
+        int b = bit;
+        // Not even a flipped length passes for an append cut short: the header has its own CRC.
+        assertThatThrownBy(() -> CheckpointCodec.decode(flipped))
+            .as("bit %d of byte %d flipped", b, at)
+            .isInstanceOf(CorruptCheckpointException.class);
+      }
+    }
+  }
+
   @ParameterizedTest
-  @ValueSource(ints = {0, 2, 17})
+  @ValueSource(ints = {0, 3, 17})
   void rejectsOtherVersionsSayingWhich(int version) throws IOException {
     String golden = Files.readString(GOLDEN, StandardCharsets.UTF_8);
     byte[] other =
         golden
-            .replaceFirst("GPUDRA-CHECKPOINT 1 ", "GPUDRA-CHECKPOINT " + version + " ")
+            .replaceFirst("GPUDRA-CHECKPOINT 2 ", "GPUDRA-CHECKPOINT " + version + " ")
             .getBytes(StandardCharsets.UTF_8);
 
     assertThatThrownBy(() -> CheckpointCodec.decode(other))
-        .isInstanceOf(CorruptCheckpointException.class)
+        .isInstanceOf(UnsupportedCheckpointVersionException.class)
         .hasMessageContaining("version " + version)
-        .hasMessageContaining("reads version 1");
+        .hasMessageContaining("reads versions 1 to 2");
+  }
+
+  @Test
+  void aFutureVersionWithAnotherHeaderLayoutIsStillNamedAsSuch() {
+    byte[] bytes = "GPUDRA-CHECKPOINT 9 zstd sha256=00\n...".getBytes(StandardCharsets.UTF_8);
+
+    assertThatThrownBy(() -> CheckpointCodec.decode(bytes))
+        .isInstanceOfSatisfying(
+            UnsupportedCheckpointVersionException.class, e -> assertThat(e.version()).isEqualTo(9));
   }
 
   @Test

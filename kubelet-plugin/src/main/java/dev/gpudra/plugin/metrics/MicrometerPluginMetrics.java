@@ -16,7 +16,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       gpudra_unprepare_requests_total{result}}: claims by outcome;
  *   <li>{@code gpudra_prepare_duration_seconds}, {@code gpudra_unprepare_duration_seconds}:
  *       histograms per claim, failures included;
- *   <li>{@code gpudra_prepared_claims}, {@code gpudra_prepared_devices}: current totals.
+ *   <li>{@code gpudra_prepared_claims}, {@code gpudra_prepared_devices}: current totals;
+ *   <li>{@code gpudra_checkpoint_moved_aside_total{problem}}: unusable checkpoints found at
+ *       start-up (damaged, unsupported_version, not_a_file), kept aside while the plugin serves.
  * </ul>
  *
  * Every series exists from start-up at zero, so rates and absent-series alerts work before the
@@ -28,6 +30,7 @@ public final class MicrometerPluginMetrics implements PluginMetrics {
   private final Map<String, Counter> unprepareCounts;
   private final Timer prepareTimer;
   private final Timer unprepareTimer;
+  private final Map<String, Counter> movedAside;
   private final AtomicInteger claims = new AtomicInteger();
   private final AtomicInteger devices = new AtomicInteger();
 
@@ -46,6 +49,25 @@ public final class MicrometerPluginMetrics implements PluginMetrics {
     Gauge.builder("gpudra.prepared.devices", devices, AtomicInteger::get)
         .description("Devices prepared on this node")
         .register(registry);
+    movedAside =
+        CHECKPOINT_PROBLEMS.stream()
+            .collect(
+                java.util.stream.Collectors.toUnmodifiableMap(
+                    problem -> problem,
+                    problem ->
+                        Counter.builder("gpudra.checkpoint.moved.aside")
+                            .description(
+                                "Unusable checkpoints found at start-up and moved aside, by problem")
+                            .tag("problem", problem)
+                            .register(registry)));
+  }
+
+  @Override
+  public void checkpointMovedAside(String problem) {
+    Counter counter = movedAside.get(problem);
+    if (counter != null) {
+      counter.increment();
+    }
   }
 
   private static Map<String, Counter> counters(MeterRegistry r, String name, String help) {

@@ -35,4 +35,14 @@ public interface PluginMetrics {
 
   /** Claims and devices prepared on the node now. */
   void preparedNow(int claims, int devices);
+
+  /** Problems a checkpoint found at start-up can have ({@code CheckpointStore.Loaded.Problem}). */
+  java.util.List<String> CHECKPOINT_PROBLEMS =
+      java.util.List.of("damaged", "unsupported_version", "not_a_file");
+
+  /**
+   * The checkpoint found at start-up was unusable for {@code problem} (one of {@link
+   * #CHECKPOINT_PROBLEMS}) and was moved aside; the plugin rebuilt its state and serves.
+   */
+  default void checkpointMovedAside(String problem) {}
 }

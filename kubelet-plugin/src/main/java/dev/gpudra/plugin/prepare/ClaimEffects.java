@@ -4,8 +4,8 @@ import dev.gpudra.core.checkpoint.PreparedClaim;
 
 /**
  * Changes to the node a prepared claim needs beyond its CDI spec (creating MIG devices, setting
- * time-slices, starting an MPS daemon), and their undoing. Called with the node state lock held,
- * after {@code PREPARE_STARTED} is saved and before the spec is written.
+ * time-slices, starting an MPS daemon), and their undoing. Calls run one at a time ({@code
+ * NodeState.effects}), after {@code PREPARE_STARTED} is saved and before the spec is written.
  *
  * <p>After a crash, {@link #apply} may run again for a claim and {@link #undo} may run for a claim
  * whose effects were never applied, so both must tolerate any state a crash can leave, or rely on
@@ -25,6 +25,11 @@ public interface ClaimEffects {
 
         @Override
         public void undo(PreparedClaim claim) {}
+
+        @Override
+        public boolean changesNode(PreparePlan plan) {
+          return false;
+        }
       };
 
   /**
@@ -38,4 +43,13 @@ public interface ClaimEffects {
 
   /** Removes the effects recorded for {@code claim}, from the checkpoint alone. */
   void undo(PreparedClaim claim);
+
+  /**
+   * Whether {@link #apply} may change the node for {@code plan}. When not, prepare does not make
+   * {@code PREPARE_STARTED} durable first: a crash then leaves at most a spec without an entry,
+   * which recovery removes. When in doubt, true.
+   */
+  default boolean changesNode(PreparePlan plan) {
+    return true;
+  }
 }

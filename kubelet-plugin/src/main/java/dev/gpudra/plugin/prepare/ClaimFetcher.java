@@ -6,16 +6,28 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 
-/** Reads ResourceClaims ({@code resource.k8s.io/v1}) from the API server. */
-public final class ClaimFetcher {
+/**
+ * Reads ResourceClaims ({@code resource.k8s.io/v1}). The daemon reads them from the API server
+ * ({@link #of}); an interface so that the prepare benchmark can measure prepare without the API
+ * server's share.
+ */
+public interface ClaimFetcher {
 
-  private final KubernetesClient client;
+  /** Reads claims from the API server through {@code client}. */
+  static ClaimFetcher of(KubernetesClient client) {
+    Objects.requireNonNull(client, "client");
+    return new ClaimFetcher() {
+      @Override
+      public Optional<ResourceClaim> fetch(String namespace, String name) {
+        return Optional.ofNullable(
+            client.resources(ResourceClaim.class).inNamespace(namespace).withName(name).get());
+      }
 
-  /**
-   * @param client the API server client
-   */
-  public ClaimFetcher(KubernetesClient client) {
-    this.client = Objects.requireNonNull(client, "client");
+      @Override
+      public List<ResourceClaim> listAll() {
+        return client.resources(ResourceClaim.class).inAnyNamespace().list().getItems();
+      }
+    };
   }
 
   /**
@@ -23,17 +35,12 @@ public final class ClaimFetcher {
    *
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
    */
-  public Optional<ResourceClaim> fetch(String namespace, String name) {
-    return Optional.ofNullable(
-        client.resources(ResourceClaim.class).inNamespace(namespace).withName(name).get());
-  }
+  Optional<ResourceClaim> fetch(String namespace, String name);
 
   /**
    * Every claim in the cluster; used once at start-up to rebuild a lost checkpoint.
    *
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
    */
-  public List<ResourceClaim> listAll() {
-    return client.resources(ResourceClaim.class).inAnyNamespace().list().getItems();
-  }
+  List<ResourceClaim> listAll();
 }

@@ -21,15 +21,17 @@ import org.slf4j.MDC;
  * Prepares claims for the kubelet: the one implementation behind both DRA API versions.
  *
  * <p>Per claim: a completed checkpoint entry is answered as recorded (idempotent, no API call, no
- * effects). Otherwise the claim is read from the API server and planned; then, under the node state
- * lock, conflicts with other claims are checked, {@code PREPARE_STARTED} is saved, effects are
- * applied, the CDI spec is written and {@code PREPARE_COMPLETED} is saved. A crash between any two
- * steps leaves a checkpoint that recovery and the kubelet's repeated call complete or undo. A
- * refusal writes nothing; a failure after {@code PREPARE_STARTED} is rolled back as far as possible
- * and otherwise left for the next call.
+ * effects). Otherwise the claim is read from the API server and planned; then, as the only call for
+ * that claim, conflicts with other claims are checked and the devices reserved ({@code
+ * PREPARE_STARTED} in memory, atomically with the check), {@code PREPARE_STARTED} is made durable
+ * when effects follow, effects are applied, the CDI spec is written and {@code PREPARE_COMPLETED}
+ * is made durable; the answer waits for it. A crash between any two steps leaves a checkpoint that
+ * recovery and the kubelet's repeated call complete or undo: a spec without an entry is removed, an
+ * entry without its spec is prepared again. A refusal writes nothing; a failure after the
+ * reservation is rolled back as far as possible and otherwise left for the next call.
  *
- * <p>Thread-safe: calls for different claims may run concurrently; the lock makes the conflict
- * check and the writes of one claim atomic with respect to every other claim.
+ * <p>Thread-safe: calls for different claims run concurrently and share checkpoint writes ({@link
+ * NodeState} group commit); effects of different claims run one at a time.
  */
 public final class ClaimPreparer {
 
@@ -114,7 +116,7 @@ public final class ClaimPreparer {
     if (problem != null) {
       return new PrepareResult.Failed(problem);
     }
-    Optional<PrepareResult> done = completed(state.snapshot(), ref.uid());
+    Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
     if (done.isPresent()) {
       return done.get();
     }
@@ -132,42 +134,55 @@ public final class ClaimPreparer {
           "claim " + ref + ": reading the ResourceClaim failed: " + e.getMessage());
     }
     PreparePlan plan = planner.plan(ref, claim);
-    return state.locked(() -> applyLocked(plan));
+    return state.forClaim(ref.uid(), () -> apply(plan));
   }
 
-  private PrepareResult applyLocked(PreparePlan plan) {
+  // Runs as the only call for this claim: decide and reserve in memory, then the durable steps.
+  private PrepareResult apply(PreparePlan plan) {
     ClaimRef ref = plan.claim();
-    Checkpoint before = state.snapshot();
     // A concurrent call for the same claim may have finished while this one planned.
-    Optional<PrepareResult> done = completed(before, ref.uid());
+    Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
     if (done.isPresent()) {
       return done.get();
     }
-    List<String> conflicts = before.conflicts(ref.uid(), plan.records());
-    if (!conflicts.isEmpty()) {
+    boolean changesNode = effects.changesNode(plan);
+    Reservation started =
+        state.locked(
+            () -> {
+              Checkpoint before = state.snapshot();
+              List<String> conflicts = before.conflicts(ref.uid(), plan.records());
+              if (!conflicts.isEmpty()) {
+                return new Reservation(0, conflicts);
+              }
+              // An earlier attempt that failed and could not roll back left what it made on record.
+              before
+                  .claim(ref.uid())
+                  .filter(c -> c.state() == ClaimState.PREPARE_STARTED)
+                  .ifPresent(leftover -> state.effects(() -> undo(leftover)));
+              // Reserves the devices in memory at once; on disk only when effects follow, so that
+              // a crash leaves a record of what they may have made (the plan's records say what
+              // will be created, a MIG placement, before anything is).
+              return new Reservation(state.put(plan.entry(ClaimState.PREPARE_STARTED)), List.of());
+            });
+    if (!started.conflicts().isEmpty()) {
       return new PrepareResult.Failed(
           "claim "
               + ref
               + ": device already prepared for another claim: "
-              + String.join("; ", conflicts));
+              + String.join("; ", started.conflicts()));
     }
-    // An earlier attempt that failed and could not roll back left what it made on record.
-    Optional<PreparedClaim> leftover =
-        before.claim(ref.uid()).filter(c -> c.state() == ClaimState.PREPARE_STARTED);
-    if (leftover.isPresent()) {
-      effects.undo(leftover.get());
-    }
-    // The plan's records say what will be created (a MIG placement) before anything is.
-    state.save(before.with(plan.entry(ClaimState.PREPARE_STARTED)));
-    steps.reached("prepare:started-saved");
     PreparePlan applied = plan;
     try {
-      applied = effects.apply(plan);
+      if (changesNode) {
+        state.awaitDurable(started.seq());
+        steps.reached("prepare:started-saved");
+      }
+      applied = state.effects(() -> effects.apply(plan));
       steps.reached("prepare:effects-applied");
       ClaimSpec spec = specs.build(ref.uid(), applied.hardware());
       writer.write(spec);
       steps.reached("prepare:spec-written");
-      state.save(state.snapshot().with(applied.entry(ClaimState.PREPARE_COMPLETED)));
+      state.awaitDurable(state.put(applied.entry(ClaimState.PREPARE_COMPLETED)));
       steps.reached("prepare:completed-saved");
     } catch (RuntimeException e) {
       // A failed apply removed what it made; after a successful one, its records say what to undo.
@@ -180,18 +195,26 @@ public final class ClaimPreparer {
     return new PrepareResult.Prepared(applied.records());
   }
 
+  /** The devices reserved as change {@code seq}, or the conflicts that refused them. */
+  private record Reservation(long seq, List<String> conflicts) {}
+
+  private Void undo(PreparedClaim claim) {
+    effects.undo(claim);
+    return null;
+  }
+
   private void rollBack(PreparePlan plan, RuntimeException cause) {
     PreparedClaim started = plan.entry(ClaimState.PREPARE_STARTED);
     try {
-      effects.undo(started);
+      state.effects(() -> undo(started));
       writer.delete(plan.claim().uid());
-      state.save(state.snapshot().without(plan.claim().uid()));
+      state.awaitDurable(state.remove(plan.claim().uid()));
     } catch (RuntimeException e) {
       // The PREPARE_STARTED entry stays, recording what was made: the kubelet's next prepare or
       // unprepare undoes it.
       cause.addSuppressed(e);
       try {
-        state.save(state.snapshot().with(started));
+        state.awaitDurable(state.put(started));
       } catch (RuntimeException again) {
         cause.addSuppressed(again);
       }

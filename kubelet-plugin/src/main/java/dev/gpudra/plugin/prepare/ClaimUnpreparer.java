@@ -17,7 +17,8 @@ import org.slf4j.MDC;
  * <p>Order: undo effects, delete the claim's CDI spec, remove the checkpoint entry. A crash in
  * between leaves an entry whose spec may be gone; the kubelet's repeated call finishes it. A claim
  * without an entry succeeds (its spec, should one have survived a crash, is deleted too), so
- * repeating is harmless. Thread-safe like {@link ClaimPreparer}.
+ * repeating is harmless. Thread-safe like {@link ClaimPreparer}; the removal shares a checkpoint
+ * write with whatever other calls commit at the same time.
  */
 public final class ClaimUnpreparer {
 
@@ -77,29 +78,34 @@ public final class ClaimUnpreparer {
       return Optional.of(problem);
     }
     try {
-      return state.locked(() -> unprepareLocked(ref));
+      return state.forClaim(ref.uid(), () -> unprepareClaim(ref));
     } catch (RuntimeException e) {
       LOG.error("unprepare of claim {} failed", ref, e);
       return Optional.of("claim " + ref + ": unpreparing failed: " + e);
     }
   }
 
-  private Optional<String> unprepareLocked(ClaimRef ref) {
-    Checkpoint before = state.snapshot();
-    Optional<PreparedClaim> entry = before.claim(ref.uid());
+  // Runs as the only call for this claim, so no prepare of it is in flight.
+  private Optional<String> unprepareClaim(ClaimRef ref) {
+    Optional<PreparedClaim> entry = state.durableSnapshot().claim(ref.uid());
     if (entry.isEmpty()) {
       if (writer.delete(ref.uid())) {
         LOG.info("removed the leftover CDI spec of unknown claim {}", ref);
       }
       return Optional.empty();
     }
-    effects.undo(entry.get());
+    state.effects(
+        () -> {
+          effects.undo(entry.get());
+          return null;
+        });
     steps.reached("unprepare:effects-undone");
     writer.delete(ref.uid());
     steps.reached("unprepare:spec-deleted");
-    Checkpoint after = before.without(ref.uid());
-    state.save(after);
+    // Frees the devices in memory at once; the answer waits until the removal is durable.
+    state.awaitDurable(state.remove(ref.uid()));
     steps.reached("unprepare:entry-removed");
+    Checkpoint after = state.snapshot();
     metrics.preparedNow(
         after.claims().size(), after.entries().stream().mapToInt(c -> c.devices().size()).sum());
     LOG.info("unprepared claim {}", ref);

@@ -11,6 +11,7 @@ import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.ClaimRebuilder;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * Everything the plugin recovers at start-up, in order, before any socket serves, so that the first
@@ -24,13 +25,16 @@ import java.util.Optional;
  * @param bootId this boot's id
  * @param rebuilder rebuilds entries of a lost checkpoint from the API server
  * @param mig the node's MIG instances with dynamic MIG; empty without
+ * @param steps told of each durable step of recovery (a crash test's kill points); recovery
+ *     survives a crash at any of them, so a crash during start-up never loops
  */
 public record StartupRecovery(
     CheckpointStore store,
     CdiSpecWriter specs,
     String bootId,
     ClaimRebuilder rebuilder,
-    Optional<MigControl> mig) {
+    Optional<MigControl> mig,
+    Consumer<String> steps) {
 
   /** Requires every part. */
   public StartupRecovery {
@@ -39,6 +43,17 @@ public record StartupRecovery(
     Objects.requireNonNull(bootId, "bootId");
     Objects.requireNonNull(rebuilder, "rebuilder");
     Objects.requireNonNull(mig, "mig");
+    Objects.requireNonNull(steps, "steps");
+  }
+
+  /** Recovery that tells nobody of its steps. */
+  public StartupRecovery(
+      CheckpointStore store,
+      CdiSpecWriter specs,
+      String bootId,
+      ClaimRebuilder rebuilder,
+      Optional<MigControl> mig) {
+    this(store, specs, bootId, rebuilder, mig, step -> {});
   }
 
   /**
@@ -48,7 +63,7 @@ public record StartupRecovery(
    *     whose MIG devices are gone
    */
   public Checkpoint recover(NodeInventory inventory) {
-    Checkpoint recovered = CheckpointRecovery.recover(store, specs, bootId, rebuilder);
+    Checkpoint recovered = CheckpointRecovery.recover(store, specs, bootId, rebuilder, steps);
     if (mig.isEmpty()) {
       return recovered;
     }
@@ -58,6 +73,7 @@ public record StartupRecovery(
       // Entries first: a crash before the specs go leaves PREPARE_STARTED entries with specs,
       // which the kubelet's next prepare rewrites and its unprepare deletes.
       store.save(reconciled.checkpoint());
+      steps.accept("recovery:mig-saved");
     }
     reconciled.lostSpecs().forEach(specs::delete);
     return reconciled.checkpoint();

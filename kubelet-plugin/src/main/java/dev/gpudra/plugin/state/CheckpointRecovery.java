@@ -6,6 +6,7 @@ import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +39,23 @@ public final class CheckpointRecovery {
    */
   public static Checkpoint recover(
       CheckpointStore store, CdiSpecWriter specs, String bootId, ClaimRebuilder rebuilder) {
+    return recover(store, specs, bootId, rebuilder, step -> {});
+  }
+
+  /**
+   * Recovers and saves the checkpoint, telling {@code steps} of each durable step ({@code
+   * recovery:leftovers-removed}, {@code recovery:specs-removed}, {@code
+   * recovery:checkpoint-saved}), where a crash test kills the plugin: recovery itself must survive
+   * a crash at any of them.
+   *
+   * @return the checkpoint the plugin starts with, already on disk
+   */
+  public static Checkpoint recover(
+      CheckpointStore store,
+      CdiSpecWriter specs,
+      String bootId,
+      ClaimRebuilder rebuilder,
+      Consumer<String> steps) {
     int temporaries = specs.removeLeftoverTemporaryFiles();
     if (temporaries > 0) {
       LOG.info("removed {} temporary CDI files left by a crash", temporaries);
@@ -46,6 +64,7 @@ public final class CheckpointRecovery {
     if (checkpointTemporaries > 0) {
       LOG.info("removed {} temporary checkpoint files left by a crash", checkpointTemporaries);
     }
+    steps.accept("recovery:leftovers-removed");
     Set<String> specUids = new TreeSet<>(specs.listClaimUids());
     Checkpoint checkpoint =
         switch (store.load()) {
@@ -88,6 +107,7 @@ public final class CheckpointRecovery {
         LOG.info("removed CDI spec of claim {}, which the checkpoint does not hold", uid);
       }
     }
+    steps.accept("recovery:specs-removed");
     for (PreparedClaim claim : checkpoint.entries()) {
       if (claim.state() == ClaimState.PREPARE_COMPLETED && !specUids.contains(claim.uid())) {
         LOG.warn(
@@ -99,6 +119,7 @@ public final class CheckpointRecovery {
       }
     }
     store.save(checkpoint);
+    steps.accept("recovery:checkpoint-saved");
     LOG.info(
         "recovered {} prepared claims ({} completed) for boot {}",
         checkpoint.claims().size(),

@@ -1,13 +1,18 @@
 package dev.gpudra.plugin.state;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointChange;
 import dev.gpudra.core.checkpoint.CheckpointCodec;
 import dev.gpudra.core.checkpoint.CorruptCheckpointException;
+import dev.gpudra.core.checkpoint.DecodedCheckpoint;
+import dev.gpudra.core.checkpoint.UnsupportedCheckpointVersionException;
 import dev.gpudra.runtime.AtomicFileWriter;
 import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -19,6 +24,7 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -41,7 +47,13 @@ import org.slf4j.LoggerFactory;
  * checkpoint name that is not a regular file is moved aside as damaged without being opened, and
  * moving aside renames the entry, not what it points at.
  *
- * <p>Not thread-safe: {@link NodeState} serialises all saves.
+ * <p>Between full saves, changes are appended ({@link #commit}): one write and one fdatasync of the
+ * open file, no new file, no rename, no directory sync. A crash during an append leaves a prefix of
+ * it at the end, which the codec ignores (it was never synced, so never acknowledged); every load
+ * is followed by a full save, so nothing is ever appended after such a prefix. Once the appended
+ * part outgrows the snapshot, the next commit is a full save instead (compaction).
+ *
+ * <p>Not thread-safe: {@link NodeState} serialises all saves and appends.
  */
 public final class CheckpointStore {
 
@@ -58,6 +70,9 @@ public final class CheckpointStore {
 
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
 
+  // Appends up to this many bytes (or the snapshot's size, if larger) before the next full save.
+  private static final long COMPACT_BELOW = 64 * 1024;
+
   // The fixed temporary name of earlier versions; a crash may have left it.
   private static final String LEGACY_TEMP_NAME = ".checkpoint.tmp";
 
@@ -65,6 +80,12 @@ public final class CheckpointStore {
   private final Path file;
   private final Clock clock;
   private boolean dirPrivate;
+  // Open for appending to the file the last save wrote; null before the first save and after a
+  // failure, which makes the next commit a full save.
+  private FileChannel appender;
+  private long snapshotBytes;
+  private long appendedBytes;
+  private Loaded.MovedAside movedAside;
 
   /**
    * @param dir the directory holding the checkpoint; created with mode 0700 when missing, and
@@ -95,7 +116,22 @@ public final class CheckpointStore {
      * @param reason what was wrong
      * @param movedTo where the damaged file now is
      */
-    record MovedAside(String reason, Path movedTo) implements Loaded {}
+    record MovedAside(String reason, Path movedTo, Problem problem) implements Loaded {}
+
+    /** Why a checkpoint was moved aside. */
+    enum Problem {
+      /** Damaged, truncated, empty or invalid. */
+      DAMAGED,
+      /** Written in a version this plugin does not read (a newer plugin's, before a downgrade). */
+      UNSUPPORTED_VERSION,
+      /** Not a regular file (a planted link, a directory). */
+      NOT_A_FILE
+    }
+  }
+
+  /** What the last {@link #load()} moved aside, if anything. */
+  public java.util.Optional<Loaded.MovedAside> movedAside() {
+    return java.util.Optional.ofNullable(movedAside);
   }
 
   /** Path of the checkpoint file. */
@@ -118,7 +154,7 @@ public final class CheckpointStore {
       if (!attributes.isRegularFile()) {
         // A link (or fifo, device, directory) is nothing we wrote; opening it could read, or
         // block on, something outside the directory.
-        return new Loaded.MovedAside("not a regular file", moveAside());
+        return new Loaded.MovedAside("not a regular file", moveAside(), Loaded.Problem.NOT_A_FILE);
       }
       try (InputStream in =
           Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
@@ -130,21 +166,89 @@ public final class CheckpointStore {
       throw new UncheckedIOException("reading checkpoint " + file + " failed", e);
     }
     try {
-      return new Loaded.Valid(CheckpointCodec.decode(bytes));
+      DecodedCheckpoint decoded = CheckpointCodec.decodeDetailed(bytes);
+      if (decoded.droppedTailBytes() > 0) {
+        LOG.warn(
+            "checkpoint {} ends in an append cut short by a crash ({} bytes, never acknowledged);"
+                + " ignored",
+            file,
+            decoded.droppedTailBytes());
+      }
+      return new Loaded.Valid(decoded.checkpoint());
+    } catch (UnsupportedCheckpointVersionException e) {
+      return new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.UNSUPPORTED_VERSION);
     } catch (CorruptCheckpointException e) {
-      return new Loaded.MovedAside(e.getMessage(), moveAside());
+      return remember(new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.DAMAGED));
     }
   }
 
-  /** Replaces the checkpoint with {@code checkpoint}, atomically and durably. */
+  /**
+   * Replaces the checkpoint with {@code checkpoint}, atomically and durably, and opens it for
+   * {@link #commit}.
+   */
   public void save(Checkpoint checkpoint) {
+    closeAppender();
     byte[] bytes = CheckpointCodec.encode(checkpoint);
     try {
       ensureDir();
       AtomicFileWriter.write(file, bytes, FILE_PERMISSIONS);
+      // The file just renamed into place; a link planted since is not opened.
+      appender =
+          FileChannel.open(
+              file, StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+      snapshotBytes = bytes.length;
+      appendedBytes = 0;
     } catch (IOException e) {
+      closeAppender();
       throw new UncheckedIOException("saving checkpoint " + file + " failed", e);
     }
+  }
+
+  /**
+   * Makes {@code changes} durable: appended when the file is open for it and still small, else a
+   * full save of {@code result}, which must be the last saved checkpoint with {@code changes}
+   * applied.
+   *
+   * @param beforeSync told between the write and the fdatasync of an append (a crash test's kill
+   *     point); not called for a full save
+   */
+  public void commit(Checkpoint result, List<CheckpointChange> changes, Runnable beforeSync) {
+    if (appender == null || appendedBytes > Math.max(COMPACT_BELOW, snapshotBytes)) {
+      save(result);
+      return;
+    }
+    byte[] bytes = CheckpointCodec.encodeChanges(changes);
+    try {
+      ByteBuffer buffer = ByteBuffer.wrap(bytes);
+      while (buffer.hasRemaining()) {
+        appender.write(buffer);
+      }
+      beforeSync.run();
+      // fdatasync: the appended bytes and the new size; no other metadata is needed to read them.
+      appender.force(false);
+      appendedBytes += bytes.length;
+    } catch (IOException e) {
+      // The file may end in part of this append: only a full save may follow.
+      closeAppender();
+      throw new UncheckedIOException("appending to checkpoint " + file + " failed", e);
+    }
+  }
+
+  private Loaded remember(Loaded.MovedAside aside) {
+    movedAside = aside;
+    return aside;
+  }
+
+  private void closeAppender() {
+    if (appender == null) {
+      return;
+    }
+    try {
+      appender.close();
+    } catch (IOException e) {
+      LOG.debug("closing checkpoint {} failed", file, e);
+    }
+    appender = null;
   }
 
   /**

@@ -1,34 +1,77 @@
 package dev.gpudra.plugin.state;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointChange;
+import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * The node's prepared claims: the checkpoint in memory, always equal to the one on disk.
+ * The node's prepared claims: the checkpoint in memory, and the changes on their way to disk.
  *
- * <p>Thread-safety: every read-decide-write sequence runs under one lock via {@link #locked}, so
- * two claims asking for the same device at once cannot both see it free, and saves never
- * interleave. The lock is held only for local work (checks, the checkpoint and CDI spec writes),
- * never across calls to the API server.
+ * <p>Changes ({@link #put}, {@link #remove}) apply in memory at once, under the state lock, so two
+ * claims asking for the same device at once cannot both see it free; each returns a sequence
+ * number, and {@link #awaitDurable} returns once that change is on disk. Group commit: whichever
+ * waiting thread gets the I/O lock writes every change queued so far in one append and one
+ * fdatasync ({@link CheckpointStore#commit}), and every waiter whose change it covered returns;
+ * nobody waits for a disk write while holding the state lock.
+ *
+ * <p>Invariants: the disk holds a prefix of the in-memory changes, in order (a change is durable
+ * only with every change before it); an answer to the kubelet is given only after {@link
+ * #awaitDurable} for what it reports. When a commit fails, its waiters get the exception and the
+ * next commit rewrites the whole checkpoint from memory.
+ *
+ * <p>Per claim, {@link #forClaim} serialises the calls for one UID (a repeated prepare waits for
+ * the one in flight), and {@link #effects} serialises node changes across claims, as their
+ * implementations expect; neither is held by the state lock's owner.
  */
 public final class NodeState {
 
   private final CheckpointStore store;
+  private final Consumer<String> steps;
   private final ReentrantLock lock = new ReentrantLock();
+  private final ReentrantLock io = new ReentrantLock();
+  private final ReentrantLock effects = new ReentrantLock();
+  private final Map<String, ClaimLock> claimLocks = new HashMap<>();
+  // Guarded by lock.
   private Checkpoint current;
+  private final List<CheckpointChange> pending = new ArrayList<>();
+  private long lastSeq;
+  // Written under io, read without.
+  private volatile long durableSeq;
+
+  private static final class ClaimLock {
+    final ReentrantLock lock = new ReentrantLock();
+    int users;
+  }
 
   /**
    * @param store where the checkpoint is saved
    * @param initial the checkpoint as recovered at start-up, already saved
    */
   public NodeState(CheckpointStore store, Checkpoint initial) {
-    this.store = Objects.requireNonNull(store, "store");
-    this.current = Objects.requireNonNull(initial, "initial");
+    this(store, initial, step -> {});
   }
 
-  /** The current checkpoint; a snapshot that later changes do not affect. */
+  /**
+   * @param store where the checkpoint is saved
+   * @param initial the checkpoint as recovered at start-up, already saved
+   * @param steps told {@code checkpoint:appended} between an append's write and its fdatasync (a
+   *     crash test's kill point)
+   */
+  public NodeState(CheckpointStore store, Checkpoint initial, Consumer<String> steps) {
+    this.store = Objects.requireNonNull(store, "store");
+    this.current = Objects.requireNonNull(initial, "initial");
+    this.steps = Objects.requireNonNull(steps, "steps");
+  }
+
+  /** The current checkpoint, including changes not yet durable; later changes do not affect it. */
   public Checkpoint snapshot() {
     lock.lock();
     try {
@@ -38,7 +81,22 @@ public final class NodeState {
     }
   }
 
-  /** Runs {@code work} holding the state lock; {@code work} may call {@link #save}. */
+  /** The current checkpoint once every change in it is durable: safe to answer the kubelet from. */
+  public Checkpoint durableSnapshot() {
+    Checkpoint now;
+    long seq;
+    lock.lock();
+    try {
+      now = current;
+      seq = lastSeq;
+    } finally {
+      lock.unlock();
+    }
+    awaitDurable(seq);
+    return now;
+  }
+
+  /** Runs {@code work} holding the state lock: a read-decide-change sequence with no I/O. */
   public <T> T locked(Supplier<T> work) {
     lock.lock();
     try {
@@ -48,15 +106,93 @@ public final class NodeState {
     }
   }
 
-  /**
-   * Makes {@code next} the checkpoint, on disk first: when saving fails the in-memory state stays
-   * as it was, matching the disk. Must be called under {@link #locked}.
-   */
-  public void save(Checkpoint next) {
-    if (!lock.isHeldByCurrentThread()) {
-      throw new IllegalStateException("NodeState.save outside locked()");
+  /** Adds or replaces {@code claim}'s entry in memory; its sequence number for awaitDurable. */
+  public long put(PreparedClaim claim) {
+    return change(new CheckpointChange.Put(claim));
+  }
+
+  /** Removes claim {@code uid}'s entry in memory; its sequence number for awaitDurable. */
+  public long remove(String uid) {
+    return change(new CheckpointChange.Remove(uid));
+  }
+
+  private long change(CheckpointChange change) {
+    lock.lock();
+    try {
+      current = change.applyTo(current);
+      pending.add(change);
+      return ++lastSeq;
+    } finally {
+      lock.unlock();
     }
-    store.save(next);
-    current = next;
+  }
+
+  /**
+   * Returns once change {@code seq} (and every change before it) is on disk, writing it and every
+   * other queued change if no other thread already does. Must not be called holding the state lock.
+   *
+   * @throws java.io.UncheckedIOException when the write failed; the change stays in memory and the
+   *     next commit rewrites the whole checkpoint
+   */
+  public void awaitDurable(long seq) {
+    if (durableSeq >= seq) {
+      return;
+    }
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("awaitDurable under the state lock");
+    }
+    io.lock();
+    try {
+      if (durableSeq >= seq) {
+        return; // an earlier group commit covered it
+      }
+      Checkpoint upTo;
+      List<CheckpointChange> batch;
+      long last;
+      lock.lock();
+      try {
+        upTo = current;
+        batch = List.copyOf(pending);
+        pending.clear();
+        last = lastSeq;
+      } finally {
+        lock.unlock();
+      }
+      // After a failure the store saves upTo whole, so the lost batch needs no retry.
+      store.commit(upTo, batch, () -> steps.accept("checkpoint:appended"));
+      durableSeq = last;
+    } finally {
+      io.unlock();
+    }
+  }
+
+  /** Runs {@code work} as the only call for claim {@code uid} in flight. */
+  public <T> T forClaim(String uid, Supplier<T> work) {
+    ClaimLock claimLock;
+    synchronized (claimLocks) {
+      claimLock = claimLocks.computeIfAbsent(uid, k -> new ClaimLock());
+      claimLock.users++;
+    }
+    claimLock.lock.lock();
+    try {
+      return work.get();
+    } finally {
+      claimLock.lock.unlock();
+      synchronized (claimLocks) {
+        if (--claimLock.users == 0) {
+          claimLocks.remove(uid);
+        }
+      }
+    }
+  }
+
+  /** Runs {@code work}, a change to the node beyond files, as the only one in flight. */
+  public <T> T effects(Supplier<T> work) {
+    effects.lock();
+    try {
+      return work.get();
+    } finally {
+      effects.unlock();
+    }
   }
 }

@@ -47,9 +47,11 @@ import org.junit.jupiter.api.io.TempDir;
  * converge to a consistent node.
  *
  * <p>Each round starts the plugin through {@link CrashingPluginMain}, armed to kill itself at a
- * random durable step: after a checkpoint save, after effects, after a spec write or delete. The
- * emulated kubelet first repeats the call that was cut off, as the real kubelet does for a pod that
- * is still starting or stopping, then checks the invariants, then runs random per-pod
+ * random durable step: during start-up recovery, after a checkpoint save, between a group commit's
+ * write and its fdatasync, after effects, after a spec write or delete. Every {@value
+ * #UPGRADE_EVERY}th restart finds the checkpoint in the previous format version (1), as an upgrade
+ * would. The emulated kubelet first repeats the call that was cut off, as the real kubelet does for
+ * a pod that is still starting or stopping, then checks the invariants, then runs random per-pod
  * prepare/unprepare calls until the plugin dies. Claims include two allocated to the same GPU, so
  * refusals of double use are exercised too.
  *
@@ -67,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
 @EnableKubernetesMockClient(crud = true, https = false)
 class CrashConsistencyIT {
 
+  // CI's sample; the crash profile (-Pcrash) runs more than 1000 kills in all.
   private static final int KILLS = Integer.getInteger("gpudra.crash.kills", 200);
   private static final String MIG_KILLS_PROPERTY = "gpudra.crash.migKills";
   private static final int DEFAULT_MIG_KILLS = 33;
@@ -74,24 +77,35 @@ class CrashConsistencyIT {
   // GPUs of a100-8x in MIG mode: the ones the plugin owns with dynamic MIG.
   private static final List<Integer> MIG_GPUS = List.of(0, 1, 2);
   private static final Pattern MIG_NAME = Pattern.compile("gpu-(\\d+)-mig-.*");
+  // Steps at start-up, before the plugin serves: recovery itself must survive a kill.
+  private static final List<String> RECOVERY_STEPS =
+      List.of("recovery:leftovers-removed", "recovery:specs-removed", "recovery:checkpoint-saved");
+  // Without effects, PREPARE_STARTED stays in memory: no started-saved step.
   private static final List<String> STEPS =
-      List.of(
-          "prepare:started-saved",
-          "prepare:effects-applied",
-          "prepare:spec-written",
-          "prepare:completed-saved",
-          "unprepare:effects-undone",
-          "unprepare:spec-deleted",
-          "unprepare:entry-removed");
+      java.util.stream.Stream.concat(
+              RECOVERY_STEPS.stream(),
+              java.util.stream.Stream.of(
+                  "prepare:effects-applied",
+                  "prepare:spec-written",
+                  "checkpoint:appended",
+                  "prepare:completed-saved",
+                  "unprepare:effects-undone",
+                  "unprepare:spec-deleted",
+                  "unprepare:entry-removed"))
+          .toList();
   private static final List<String> MIG_STEPS =
       java.util.stream.Stream.concat(
               STEPS.stream(),
               java.util.stream.Stream.of(
+                  "prepare:started-saved",
                   "prepare:gpu-instance-created",
                   "prepare:compute-instance-created",
                   "unprepare:compute-instance-destroyed",
                   "unprepare:gpu-instance-destroyed"))
           .toList();
+  // Every this many rounds the checkpoint is rewritten in version 1 before the restart, as a
+  // plugin of the previous version would have left it: the upgrade happens at a random crash.
+  private static final int UPGRADE_EVERY = 7;
   private static final Pattern KILL_LINE = Pattern.compile("KILL-POINT \\d+ (\\S+): sending");
 
   KubernetesMockServer server;
@@ -215,19 +229,36 @@ class CrashConsistencyIT {
       rounds++;
       Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
       if (dynamicMig) {
-        // Each step in turn, its first or second time: the MIG node's fewer kills hit them all.
-        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(2)));
-        env.put(CrashingPluginMain.KILL_AT_STEP_NAME, MIG_STEPS.get(rounds % MIG_STEPS.size()));
+        // Each step in turn, its first or second time (recovery runs once per start): the MIG
+        // node's fewer kills hit them all.
+        String step = MIG_STEPS.get(rounds % MIG_STEPS.size());
+        int nth = RECOVERY_STEPS.contains(step) ? 1 : 1 + random.nextInt(2);
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(nth));
+        env.put(CrashingPluginMain.KILL_AT_STEP_NAME, step);
       } else {
-        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(12)));
+        // The first three steps of a start are recovery's.
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(14)));
       }
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
-      PluginProcess plugin =
-          PluginProcess.start(
-              PluginProcess.Launch.of(env).withMainClass(CrashingPluginMain.class.getName()),
-              log,
-              Duration.ofSeconds(90));
+      if (rounds % UPGRADE_EVERY == 0) {
+        LegacyCheckpoint.rewriteAsVersion1(node.checkpointFile());
+      }
+      PluginProcess plugin;
+      try {
+        plugin =
+            PluginProcess.start(
+                PluginProcess.Launch.of(env).withMainClass(CrashingPluginMain.class.getName()),
+                log,
+                Duration.ofSeconds(90));
+      } catch (IllegalStateException diedBeforeServing) {
+        // Killed during recovery: the next start must recover from that too.
+        if (!String.valueOf(diedBeforeServing.getMessage()).contains("exited with 137")) {
+          throw diedBeforeServing;
+        }
+        kills++;
+        continue;
+      }
       if (dynamicMig) {
         // Recovery has run: only completed claims may have instances.
         migProblems(node).forEach(p -> inconsistencies.add("after restart: " + p));

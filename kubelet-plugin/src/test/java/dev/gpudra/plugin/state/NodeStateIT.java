@@ -1,0 +1,101 @@
+package dev.gpudra.plugin.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Group commit on real files: what every caller was told is durable is on disk. */
+class NodeStateIT {
+
+  @TempDir Path tmp;
+
+  private static PreparedClaim claim(int i) {
+    return new PreparedClaim(
+        String.format("00000000-0000-4000-8000-%012d", i),
+        "ml",
+        "c" + i,
+        ClaimState.PREPARE_COMPLETED,
+        List.of(
+            new CheckpointedDevice(
+                List.of("gpu"), "node-a", "gpu-" + (i % 8), List.of(), true, "Exclusive")));
+  }
+
+  @Test
+  void everyChangeAConcurrentCallerAwaitedIsOnDiskAfterARestart() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot"));
+    NodeState state = new NodeState(store, Checkpoint.empty("boot"));
+    CountDownLatch go = new CountDownLatch(1);
+    List<Future<?>> calls = new ArrayList<>();
+    try (ExecutorService pods = Executors.newFixedThreadPool(32)) {
+      for (int i = 0; i < 64; i++) {
+        int n = i;
+        calls.add(
+            pods.submit(
+                () -> {
+                  go.await();
+                  state.awaitDurable(state.put(claim(n)));
+                  if (n % 2 == 1) {
+                    state.awaitDurable(state.remove(claim(n).uid()));
+                  }
+                  return null;
+                }));
+      }
+      go.countDown();
+      for (Future<?> call : calls) {
+        call.get();
+      }
+    }
+
+    Checkpoint expected = Checkpoint.empty("boot");
+    for (int i = 0; i < 64; i += 2) {
+      expected = expected.with(claim(i));
+    }
+    assertThat(state.snapshot()).isEqualTo(expected);
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(new CheckpointStore.Loaded.Valid(expected));
+  }
+
+  @Test
+  void changesAreAppendedUntilTheFileOutgrowsItsSnapshotThenRewrittenWhole() throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot"));
+    NodeState state = new NodeState(store, Checkpoint.empty("boot"));
+
+    state.awaitDurable(state.put(claim(1)));
+    String afterOne = Files.readString(store.file(), StandardCharsets.UTF_8);
+    IntStream.range(0, 400)
+        .forEach(
+            i ->
+                state.awaitDurable(
+                    state.put(
+                        claim(i % 3)
+                            .withState(
+                                i % 2 == 0
+                                    ? ClaimState.PREPARE_STARTED
+                                    : ClaimState.PREPARE_COMPLETED))));
+    String afterMany = Files.readString(store.file(), StandardCharsets.UTF_8);
+
+    assertThat(afterOne).startsWith("GPUDRA-CHECKPOINT 2 ").contains("GPUDRA-CHANGE ");
+    // Compacted: far fewer than 400 changes on disk, and the content is what memory holds.
+    assertThat(afterMany.split("GPUDRA-CHANGE ", -1).length - 1).isLessThan(400);
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(new CheckpointStore.Loaded.Valid(state.snapshot()));
+  }
+}
