@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Optional;
 
 /** Reads ResourceClaims ({@code resource.k8s.io/v1}) from the API server. */
-public final class ClaimFetcher {
+public final class ClaimFetcher implements ClaimSource {
 
   private final KubernetesClient client;
 
@@ -23,6 +23,7 @@ public final class ClaimFetcher {
    *
    * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
    */
+  @Override
   public Optional<ResourceClaim> fetch(String namespace, String name) {
     return Optional.ofNullable(
         client.resources(ResourceClaim.class).inNamespace(namespace).withName(name).get());
