@@ -17,7 +17,7 @@ log=$(mktemp "${TMPDIR:-/tmp}/gpudra-fuzz.XXXXXX.log")
   -Dmaven.test.failure.ignore=true >"$log" 2>&1
 status=$?
 # Per surefire execution "fuzz-<target>": libFuzzer's "Done N runs" line and any Java finding.
-awk -v status="$status" -v log="$log" '
+awk -v status="$status" -v logfile="$log" '
   /--- surefire:.*:test \(fuzz-/ {
     match($0, /\(fuzz-[^)]*\)/); target = substr($0, RSTART + 6, RLENGTH - 7)
     order[++n] = target; runs[target] = "-"; findings[target] = 0; next
@@ -40,7 +40,7 @@ awk -v status="$status" -v log="$log" '
     }
     printf "%-20s %14d\n", "total", total
     if (n == 0 || bad || total < 1000000 || status != 0) {
-      printf "FAILED (maven exit %d, log %s)\n", status, log; exit 1
+      printf "FAILED (maven exit %d, log %s)\n", status, logfile; exit 1
     }
-    printf "OK: 0 findings, %d executions (log %s)\n", total, log
+    printf "OK: 0 findings, %d executions (log %s)\n", total, logfile
   }' "$log"

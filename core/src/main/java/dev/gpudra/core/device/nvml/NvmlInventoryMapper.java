@@ -56,7 +56,7 @@ public final class NvmlInventoryMapper {
         raw.name().trim(),
         brandName(raw.brand()),
         architectureName(raw.architecture()),
-        raw.computeCapabilityMajor() + "." + raw.computeCapabilityMinor(),
+        computeCapability(raw),
         raw.memoryTotalBytes(),
         pciBusId(raw.busId()),
         migMode,
@@ -150,6 +150,20 @@ public final class NvmlInventoryMapper {
       throw new IllegalArgumentException("NVML reported a GPU-instance profile without a name");
     }
     return name;
+  }
+
+  /**
+   * {@code major.minor}, published as a version attribute. A negative part (an unset NVML field)
+   * would make the node's whole slice invalid, so it is this GPU's mapping error instead.
+   */
+  private static String computeCapability(RawGpu raw) {
+    int major = raw.computeCapabilityMajor();
+    int minor = raw.computeCapabilityMinor();
+    if (major < 0 || minor < 0) {
+      throw new IllegalArgumentException(
+          "GPU " + raw.index() + ": NVML reported compute capability " + major + "." + minor);
+    }
+    return major + "." + minor;
   }
 
   /** CUDA driver version 12040 becomes {@code 12.4}. */
