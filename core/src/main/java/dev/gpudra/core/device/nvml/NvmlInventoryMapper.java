@@ -57,7 +57,7 @@ public final class NvmlInventoryMapper {
         brandName(raw.brand()),
         architectureName(raw.architecture()),
         computeCapability(raw),
-        raw.memoryTotalBytes(),
+        memoryBytes(raw.memoryTotalBytes(), "GPU " + raw.index()),
         pciBusId(raw.busId()),
         migMode,
         profiles,
@@ -114,7 +114,7 @@ public final class NvmlInventoryMapper {
         raw.gpuInstanceId(),
         raw.computeInstanceId(),
         placement,
-        raw.memoryTotalBytes(),
+        memoryBytes(raw.memoryTotalBytes(), "MIG device " + raw.uuid()),
         resources);
   }
 
@@ -164,6 +164,14 @@ public final class NvmlInventoryMapper {
           "GPU " + raw.index() + ": NVML reported compute capability " + major + "." + minor);
     }
     return major + "." + minor;
+  }
+
+  /** NVML's memory size; a negative one (an unset field) is this device's mapping error. */
+  private static long memoryBytes(long bytes, String device) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException(device + ": NVML reported memory of " + bytes + " bytes");
+    }
+    return bytes;
   }
 
   /** CUDA driver version 12040 becomes {@code 12.4}. */

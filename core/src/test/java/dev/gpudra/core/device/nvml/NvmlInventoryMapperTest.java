@@ -201,6 +201,33 @@ class NvmlInventoryMapperTest {
         .hasMessageContaining("compute capability " + major + "." + minor);
   }
 
+  /** Found by ResourceSliceMapperFuzzTest: -1 bytes used to fail the mapping of the whole node. */
+  @Test
+  void rejectsANegativeMemorySizeForThatGpuOnly() {
+    RawGpu odd =
+        new RawGpu(
+            5,
+            5,
+            "GPU-l4",
+            "NVIDIA L4",
+            14,
+            8,
+            8,
+            9,
+            -1,
+            "00000000:01:00.0",
+            false,
+            0,
+            0,
+            List.of(),
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 5")
+        .hasMessageContaining("-1 bytes");
+  }
+
   @Test
   void gpuWithoutMigSupportHasNoMigMode() {
     RawGpu l4 =
