@@ -11,7 +11,7 @@ import java.util.Optional;
  * ({@link #of}); an interface so that the prepare benchmark can measure prepare without the API
  * server's share.
  */
-public interface ClaimFetcher {
+public interface ClaimFetcher extends ClaimSource {
 
   /** Reads claims from the API server through {@code client}. */
   static ClaimFetcher of(KubernetesClient client) {
@@ -29,13 +29,6 @@ public interface ClaimFetcher {
       }
     };
   }
-
-  /**
-   * The claim {@code namespace/name}, empty when it does not exist.
-   *
-   * @throws io.fabric8.kubernetes.client.KubernetesClientException when the API server fails
-   */
-  Optional<ResourceClaim> fetch(String namespace, String name);
 
   /**
    * Every claim in the cluster; used once at start-up to rebuild a lost checkpoint.

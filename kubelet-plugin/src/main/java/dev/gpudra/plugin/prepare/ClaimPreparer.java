@@ -37,7 +37,7 @@ public final class ClaimPreparer {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClaimPreparer.class);
 
-  private final ClaimFetcher fetcher;
+  private final ClaimSource fetcher;
   private final PreparePlanner planner;
   private final NodeState state;
   private final ClaimEffects effects;
@@ -57,7 +57,7 @@ public final class ClaimPreparer {
    * @param metrics measures every call
    */
   public ClaimPreparer(
-      ClaimFetcher fetcher,
+      ClaimSource fetcher,
       PreparePlanner planner,
       NodeState state,
       ClaimEffects effects,

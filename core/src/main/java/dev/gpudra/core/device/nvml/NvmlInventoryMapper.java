@@ -56,8 +56,8 @@ public final class NvmlInventoryMapper {
         raw.name().trim(),
         brandName(raw.brand()),
         architectureName(raw.architecture()),
-        raw.computeCapabilityMajor() + "." + raw.computeCapabilityMinor(),
-        raw.memoryTotalBytes(),
+        computeCapability(raw),
+        memoryBytes(raw.memoryTotalBytes(), "GPU " + raw.index()),
         pciBusId(raw.busId()),
         migMode,
         profiles,
@@ -114,7 +114,7 @@ public final class NvmlInventoryMapper {
         raw.gpuInstanceId(),
         raw.computeInstanceId(),
         placement,
-        raw.memoryTotalBytes(),
+        memoryBytes(raw.memoryTotalBytes(), "MIG device " + raw.uuid()),
         resources);
   }
 
@@ -150,6 +150,28 @@ public final class NvmlInventoryMapper {
       throw new IllegalArgumentException("NVML reported a GPU-instance profile without a name");
     }
     return name;
+  }
+
+  /**
+   * {@code major.minor}, published as a version attribute. A negative part (an unset NVML field)
+   * would make the node's whole slice invalid, so it is this GPU's mapping error instead.
+   */
+  private static String computeCapability(RawGpu raw) {
+    int major = raw.computeCapabilityMajor();
+    int minor = raw.computeCapabilityMinor();
+    if (major < 0 || minor < 0) {
+      throw new IllegalArgumentException(
+          "GPU " + raw.index() + ": NVML reported compute capability " + major + "." + minor);
+    }
+    return major + "." + minor;
+  }
+
+  /** NVML's memory size; a negative one (an unset field) is this device's mapping error. */
+  private static long memoryBytes(long bytes, String device) {
+    if (bytes < 0) {
+      throw new IllegalArgumentException(device + ": NVML reported memory of " + bytes + " bytes");
+    }
+    return bytes;
   }
 
   /** CUDA driver version 12040 becomes {@code 12.4}. */

@@ -173,6 +173,61 @@ class NvmlInventoryMapperTest {
         .hasMessageContaining("profile id 99");
   }
 
+  /** Found by ResourceSliceMapperFuzzTest: "0.-1" used to fail the mapping of the whole node. */
+  @ParameterizedTest
+  @CsvSource({"0, -1", "-1, 0"})
+  void rejectsANegativeComputeCapabilityForThatGpuOnly(int major, int minor) {
+    RawGpu odd =
+        new RawGpu(
+            3,
+            3,
+            "GPU-l4",
+            "NVIDIA L4",
+            14,
+            8,
+            major,
+            minor,
+            23034 * MIB,
+            "00000000:01:00.0",
+            false,
+            0,
+            0,
+            List.of(),
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 3")
+        .hasMessageContaining("compute capability " + major + "." + minor);
+  }
+
+  /** Found by ResourceSliceMapperFuzzTest: -1 bytes used to fail the mapping of the whole node. */
+  @Test
+  void rejectsANegativeMemorySizeForThatGpuOnly() {
+    RawGpu odd =
+        new RawGpu(
+            5,
+            5,
+            "GPU-l4",
+            "NVIDIA L4",
+            14,
+            8,
+            8,
+            9,
+            -1,
+            "00000000:01:00.0",
+            false,
+            0,
+            0,
+            List.of(),
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 5")
+        .hasMessageContaining("-1 bytes");
+  }
+
   @Test
   void gpuWithoutMigSupportHasNoMigMode() {
     RawGpu l4 =
