@@ -19,6 +19,8 @@ import java.util.Objects;
  *     for a device that exists without the plugin (a GPU, a MIG device an administrator made).
  *     Omitted from the file when {@code null}, so checkpoints without dynamic MIG devices read and
  *     write exactly as before it existed.
+ * @param timeSlice the GPU time slice set for this device ({@code TimeSlicing}); {@code null} when
+ *     none is. Omitted from the file when {@code null}, like {@code dynamicMig}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointedDevice(
@@ -28,7 +30,8 @@ public record CheckpointedDevice(
     List<String> cdiDeviceIds,
     boolean adminAccess,
     String sharingStrategy,
-    DynamicMig dynamicMig) {
+    DynamicMig dynamicMig,
+    TimeSlice timeSlice) {
 
   /** A device that exists without the plugin creating it. */
   public CheckpointedDevice(
@@ -39,6 +42,26 @@ public record CheckpointedDevice(
       boolean adminAccess,
       String sharingStrategy) {
     this(requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, null);
+  }
+
+  /** A device with no time slice set. */
+  public CheckpointedDevice(
+      List<String> requestNames,
+      String poolName,
+      String deviceName,
+      List<String> cdiDeviceIds,
+      boolean adminAccess,
+      String sharingStrategy,
+      DynamicMig dynamicMig) {
+    this(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        null);
   }
 
   /** Copies lists and requires every name. */
@@ -56,7 +79,27 @@ public record CheckpointedDevice(
   /** The same device with {@code mig} as its dynamic MIG record. */
   public CheckpointedDevice withDynamicMig(DynamicMig mig) {
     return new CheckpointedDevice(
-        requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, mig);
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        mig,
+        timeSlice);
+  }
+
+  /** The same device with {@code slice} as its time-slice record. */
+  public CheckpointedDevice withTimeSlice(TimeSlice slice) {
+    return new CheckpointedDevice(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        slice);
   }
 
   /**

@@ -5,6 +5,7 @@ import dev.gpudra.cdi.ClaimSpecBuilder;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.GpuSettingConflicts;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.state.NodeState;
@@ -150,6 +151,10 @@ public final class ClaimPreparer {
               + ref
               + ": device already prepared for another claim: "
               + String.join("; ", conflicts));
+    }
+    List<String> settings = GpuSettingConflicts.of(before, ref.uid(), plan.records());
+    if (!settings.isEmpty()) {
+      return new PrepareResult.Failed("claim " + ref + ": " + String.join("; ", settings));
     }
     // An earlier attempt that failed and could not roll back left what it made on record.
     Optional<PreparedClaim> leftover =

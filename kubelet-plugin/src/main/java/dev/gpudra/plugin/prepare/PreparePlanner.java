@@ -6,6 +6,7 @@ import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.DynamicMig;
+import dev.gpudra.core.checkpoint.TimeSlice;
 import dev.gpudra.core.config.AllocatedConfig;
 import dev.gpudra.core.config.ClaimConfigs;
 import dev.gpudra.core.config.ConfigSource;
@@ -182,8 +183,15 @@ public final class PreparePlanner {
             merged.adminAccess,
             config.sharing().strategy());
     return switch (parsed.get()) {
-      case DeviceNames.Parsed.FullGpu gpu ->
-          new PlannedDevice.Existing(record, fullGpu(ref, deviceName, gpu, sharing));
+      case DeviceNames.Parsed.FullGpu gpu -> {
+        PreparedDevice.FullGpu hardware = fullGpu(ref, deviceName, gpu, sharing);
+        // The time slice is the GPU's: recorded before it is set, restored from the record.
+        yield new PlannedDevice.Existing(
+            config.sharing() instanceof SharingConfig.TimeSlicing ts
+                ? record.withTimeSlice(TimeSlice.of(hardware.uuid(), ts.interval()))
+                : record,
+            hardware);
+      }
       case DeviceNames.Parsed.Mig mig -> {
         Gpu parent = gpu(ref, deviceName, mig.minor());
         // A managed GPU with MIG off publishes no placements, but an allocation made before MIG
@@ -280,7 +288,7 @@ public final class PreparePlanner {
         sharing);
   }
 
-  private PreparedDevice fullGpu(
+  private PreparedDevice.FullGpu fullGpu(
       ClaimRef ref, String deviceName, DeviceNames.Parsed.FullGpu parsed, Sharing sharing)
       throws PrepareRefusedException {
     Gpu gpu = gpu(ref, deviceName, parsed.minor());
