@@ -33,6 +33,8 @@ import java.util.Set;
  *     picks a free port, -1 disables the server
  * @param dynamicMig {@value #DYNAMIC_MIG}: publish MIG placements for on-demand creation
  * @param sharingStrategies {@value #SHARING_STRATEGIES}: strategies this node applies
+ * @param fractionalGpus {@value #FRACTIONAL_GPUS}: publish whole GPUs as shareable devices with
+ *     consumable {@code memory} and {@code cores}
  */
 public record PluginConfig(
     String nodeName,
@@ -48,7 +50,8 @@ public record PluginConfig(
     Path bootIdPath,
     int metricsPort,
     boolean dynamicMig,
-    Set<String> sharingStrategies) {
+    Set<String> sharingStrategies,
+    boolean fractionalGpus) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -88,6 +91,9 @@ public record PluginConfig(
 
   /** Key of {@link #sharingStrategies()}. */
   public static final String SHARING_STRATEGIES = "GPUDRA_SHARING_STRATEGIES";
+
+  /** Key of {@link #fractionalGpus()}. */
+  public static final String FRACTIONAL_GPUS = "GPUDRA_FRACTIONAL_GPUS";
 
   /** Default metrics port. */
   public static final int DEFAULT_METRICS_PORT = 8080;
@@ -146,7 +152,8 @@ public record PluginConfig(
         EnvPaths.absolute(reader, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
         reader.integer(METRICS_PORT, DEFAULT_METRICS_PORT),
         reader.bool(DYNAMIC_MIG, false),
-        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")));
+        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
+        reader.bool(FRACTIONAL_GPUS, false));
   }
 
   /** The sharing policy these strategies make. */
@@ -173,6 +180,7 @@ public record PluginConfig(
     m.put(METRICS_PORT, Integer.toString(metricsPort));
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
+    m.put(FRACTIONAL_GPUS, Boolean.toString(fractionalGpus));
     return m;
   }
 }

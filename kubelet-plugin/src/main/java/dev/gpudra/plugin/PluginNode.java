@@ -157,7 +157,8 @@ public final class PluginNode implements AutoCloseable {
       List<ResourceSliceSpec> slices =
           ResourceSliceMapper.map(
               inventory,
-              new SliceMappingOptions(driverName, config.nodeName(), config.dynamicMig()));
+              new SliceMappingOptions(
+                  driverName, config.nodeName(), config.dynamicMig(), config.fractionalGpus()));
       SlicePublishLoop publishLoop =
           new SlicePublishLoop(
               new ResourceSlicePublisher(client, driverName, config.nodeName()),

@@ -21,6 +21,9 @@ import java.util.Objects;
  *     write exactly as before it existed.
  * @param timeSlice the GPU time slice set for this device ({@code TimeSlicing}); {@code null} when
  *     none is. Omitted from the file when {@code null}, like {@code dynamicMig}.
+ * @param shareId the allocation's share of a device allocated to several claims at once (consumable
+ *     capacity), echoed to the kubelet; {@code null} for a device allocated whole. Omitted when
+ *     {@code null}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointedDevice(
@@ -31,7 +34,8 @@ public record CheckpointedDevice(
     boolean adminAccess,
     String sharingStrategy,
     DynamicMig dynamicMig,
-    TimeSlice timeSlice) {
+    TimeSlice timeSlice,
+    String shareId) {
 
   /** A device that exists without the plugin creating it. */
   public CheckpointedDevice(
@@ -61,6 +65,7 @@ public record CheckpointedDevice(
         adminAccess,
         sharingStrategy,
         dynamicMig,
+        null,
         null);
   }
 
@@ -86,7 +91,8 @@ public record CheckpointedDevice(
         adminAccess,
         sharingStrategy,
         mig,
-        timeSlice);
+        timeSlice,
+        shareId);
   }
 
   /** The same device with {@code slice} as its time-slice record. */
@@ -99,19 +105,39 @@ public record CheckpointedDevice(
         adminAccess,
         sharingStrategy,
         dynamicMig,
-        slice);
+        slice,
+        shareId);
+  }
+
+  /** The same device as share {@code share} of a multi-allocatable device. */
+  public CheckpointedDevice withShareId(String share) {
+    return new CheckpointedDevice(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        timeSlice,
+        share);
   }
 
   /**
    * Whether this device, held by one claim, rules out {@code other} holding the same device for a
-   * different claim: yes, unless either is admin access or both are shared (non-exclusive). A MIG
-   * device the plugin creates exists for one claim only, so it always excludes.
+   * different claim: yes, unless either is admin access, both are shares of a multi-allocatable
+   * device, or both are shared (non-exclusive). A MIG device the plugin creates exists for one
+   * claim only, so it always excludes.
    */
   public boolean excludes(CheckpointedDevice other) {
     if (dynamicMig != null || other.dynamicMig != null) {
       return true;
     }
     if (adminAccess || other.adminAccess) {
+      return false;
+    }
+    // Shares of one device were counted by the scheduler against its consumable capacity.
+    if (shareId != null && other.shareId != null) {
       return false;
     }
     return "Exclusive".equals(sharingStrategy) || "Exclusive".equals(other.sharingStrategy);
