@@ -43,15 +43,23 @@ public final class FractionalCapacity {
    * @throws IllegalArgumentException for a GPU with less than 1 GiB, which cannot be shared in GiB
    */
   public static Map<String, DeviceCapacity> of(Gpu gpu) {
-    long wholeGib = gpu.memoryBytes() / MEMORY_STEP_BYTES;
-    if (wholeGib < 1) {
+    if (gpu.memoryBytes() < MEMORY_STEP_BYTES) {
       throw new IllegalArgumentException(
           "GPU " + gpu.minor() + " has less than 1Gi of memory and cannot be shared by GiB");
+    }
+    return of(gpu.memoryBytes());
+  }
+
+  /** The capacities of a shareable GPU with {@code memoryBytes} (at least 1 GiB) of memory. */
+  public static Map<String, DeviceCapacity> of(long memoryBytes) {
+    long wholeGib = memoryBytes / MEMORY_STEP_BYTES;
+    if (wholeGib < 1) {
+      throw new IllegalArgumentException("a shareable GPU needs at least 1Gi, got " + memoryBytes);
     }
     return Map.of(
         MEMORY,
         policy(
-            Quantities.bytes(gpu.memoryBytes()),
+            Quantities.bytes(memoryBytes),
             Quantities.bytes(MEMORY_STEP_BYTES),
             Quantities.bytes(MEMORY_STEP_BYTES),
             Quantities.bytes(wholeGib * MEMORY_STEP_BYTES),
