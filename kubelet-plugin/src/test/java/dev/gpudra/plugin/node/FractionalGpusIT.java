@@ -10,8 +10,6 @@ import dev.gpudra.testkit.kubelet.PodClaim;
 import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.PluginProcess;
-import dev.gpudra.testkit.nvml.MockNvml;
-import dev.gpudra.testkit.nvml.MockProfile;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -66,12 +64,7 @@ class FractionalGpusIT {
     kubelet = new KubeletEmulator(node.registryDir());
     dra = DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
     claims = new Claims(client, "agents");
-    gpu4 =
-        MockProfile.load(MockNvml.builtInProfile("a100-8x"), MockNvml.builtInDir()).gpus().stream()
-            .filter(g -> g.minor() == 4)
-            .findFirst()
-            .orElseThrow()
-            .uuid();
+    gpu4 = node.gpuUuids().get(4);
   }
 
   @AfterAll

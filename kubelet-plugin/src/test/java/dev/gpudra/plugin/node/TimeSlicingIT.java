@@ -10,8 +10,6 @@ import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
-import dev.gpudra.testkit.nvml.MockNvml;
-import dev.gpudra.testkit.nvml.MockProfile;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
@@ -57,10 +55,7 @@ class TimeSlicingIT {
     node = FakeNode.create(root, NODE, "a100-8x");
     Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
     env.put("GPUDRA_SHARING_STRATEGIES", "Exclusive,TimeSlicing");
-    uuids = new LinkedHashMap<>();
-    MockProfile.load(MockNvml.builtInProfile("a100-8x"), MockNvml.builtInDir())
-        .gpus()
-        .forEach(g -> uuids.put(g.minor(), g.uuid()));
+    uuids = node.gpuUuids();
     // gpu-6 refuses the Long time slice, as nvidia-smi does where a GPU does not support it.
     env.put(MockTools.FAIL_ENV, uuids.get(6) + " --set-timeslice 3");
     plugin = PluginProcess.start(env, root.resolve("plugin.log"), Duration.ofSeconds(90));

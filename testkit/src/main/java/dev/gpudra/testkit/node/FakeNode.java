@@ -152,6 +152,17 @@ public final class FakeNode {
     return env;
   }
 
+  /** UUID of each GPU of the node's profile, by minor number. */
+  public Map<Integer, String> gpuUuids() {
+    Map<Integer, String> uuids = new LinkedHashMap<>();
+    try {
+      mockProfile(profile).gpus().forEach(g -> uuids.put(g.minor(), g.uuid()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return uuids;
+  }
+
   /** The profile the mock library will serve: a built-in name, or a file path (with a '/'). */
   private static MockProfile mockProfile(String profile) throws IOException {
     Path builtIn = MockNvml.builtInDir();
