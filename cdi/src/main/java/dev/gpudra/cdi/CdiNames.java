@@ -75,6 +75,30 @@ public final class CdiNames {
     return KIND + "=" + cdiDeviceName(claimUid, deviceName);
   }
 
+  /**
+   * CDI device name of one share of a claim's device (consumable capacity): {@code
+   * <claimUID>-<deviceName>-<shareID>}, unique on the node even when several claims, or one claim
+   * twice, hold shares of the same device.
+   */
+  public static String cdiDeviceName(String claimUid, String deviceName, String shareId) {
+    if (shareId == null) {
+      return cdiDeviceName(claimUid, deviceName);
+    }
+    if (!UID_PATTERN.matcher(shareId).matches()) {
+      throw new IllegalArgumentException(
+          "invalid share ID " + quote(shareId) + ": expected a UUID");
+    }
+    return cdiDeviceName(claimUid, deviceName) + "-" + shareId.toLowerCase(java.util.Locale.ROOT);
+  }
+
+  /**
+   * Fully-qualified CDI id of one share of a claim's device; see {@link #cdiDeviceName(String,
+   * String, String)}.
+   */
+  public static String qualifiedId(String claimUid, String deviceName, String shareId) {
+    return KIND + "=" + cdiDeviceName(claimUid, deviceName, shareId);
+  }
+
   /** File name of a claim's spec: {@code k8s.gpu.gpudra.dev-claim_<claimUID>.json}. */
   public static String specFileName(String claimUid) {
     return VENDOR + "-" + CLASS + "_" + requireClaimUid(claimUid) + EXTENSION;

@@ -70,9 +70,12 @@ public final class ClaimSpecBuilder {
     List<CdiDevice> cdiDevices = new ArrayList<>();
     List<String> ids = new ArrayList<>();
     for (PreparedDevice device : devices) {
+      String share =
+          device.sharing() instanceof Sharing.Fractional fractional ? fractional.shareId() : null;
       cdiDevices.add(
-          new CdiDevice(CdiNames.cdiDeviceName(claimUid, device.deviceName()), editsFor(device)));
-      ids.add(CdiNames.qualifiedId(claimUid, device.deviceName()));
+          new CdiDevice(
+              CdiNames.cdiDeviceName(claimUid, device.deviceName(), share), editsFor(device)));
+      ids.add(CdiNames.qualifiedId(claimUid, device.deviceName(), share));
     }
     CdiSpec spec = CdiSpec.atMinimumVersion(CdiNames.KIND, cdiDevices, commonEdits);
     return new ClaimSpec(claimUid, CdiNames.specFileName(claimUid), spec, ids);
@@ -105,6 +108,16 @@ public final class ClaimSpecBuilder {
       case Sharing.Configured(SharingConfig.TimeSlicing ts) ->
           env.add(prefix + "TIMESLICE_INTERVAL=" + ts.interval().apiName());
       case Sharing.Configured configured -> {}
+      case Sharing.Fractional share -> {
+        String uuid =
+            switch (device) {
+              case PreparedDevice.FullGpu gpu -> gpu.uuid();
+              case PreparedDevice.MigDevice mig -> mig.uuid();
+            };
+        env.add(prefix + "SHARE_ID=" + share.shareId());
+        env.add("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + share.activeThreadPercentage());
+        env.add("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + uuid + "=" + share.memoryLimitMib() + "M");
+      }
       case Sharing.Mps mps -> {
         env.add("CUDA_MPS_PIPE_DIRECTORY=" + Sharing.Mps.CONTAINER_PIPE_DIRECTORY);
         if (mps.activeThreadPercentage() != null) {

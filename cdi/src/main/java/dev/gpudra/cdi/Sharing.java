@@ -63,6 +63,43 @@ public sealed interface Sharing {
   }
 
   /**
+   * One share of a GPU allocated to several claims at once (consumable capacity): the claim's
+   * consumed {@code memory} and {@code cores} become its MPS client limits, and the share's id
+   * makes its CDI device name unique.
+   *
+   * @param shareId the allocation's share ID (a UUID)
+   * @param memoryLimitBytes pinned device memory the share may use, at least 1 MiB
+   * @param activeThreadPercentage 1..100 percent of the GPU's multiprocessors
+   */
+  record Fractional(String shareId, long memoryLimitBytes, int activeThreadPercentage)
+      implements Sharing {
+    /** Validates the limits. */
+    public Fractional {
+      if (shareId == null || shareId.isBlank()) {
+        throw new IllegalArgumentException("a fractional share needs its share ID");
+      }
+      if (memoryLimitBytes < SharingConfig.Mps.MIN_PINNED_MEMORY_BYTES) {
+        throw new IllegalArgumentException(
+            "share memory limit must be at least 1Mi, got " + memoryLimitBytes);
+      }
+      if (activeThreadPercentage < 1 || activeThreadPercentage > 100) {
+        throw new IllegalArgumentException(
+            "share cores must be 1..100 percent, got " + activeThreadPercentage);
+      }
+    }
+
+    @Override
+    public String strategy() {
+      return "Fractional";
+    }
+
+    /** The memory limit in whole MiB, rounded down, as MPS takes it. */
+    public long memoryLimitMib() {
+      return memoryLimitBytes / (1024L * 1024L);
+    }
+  }
+
+  /**
    * CUDA Multi-Process Service through a per-claim control daemon.
    *
    * @param hostPipeDirectory the daemon's pipe directory on the host

@@ -37,6 +37,8 @@ import java.util.Set;
  * @param cdiHookPath {@value #CDI_HOOK_PATH}: {@code nvidia-cdi-hook} on the host, which the
  *     container runtime runs for every GPU container; empty when the node has none, and CDI specs
  *     then carry no hooks
+ * @param fractionalGpus {@value #FRACTIONAL_GPUS}: publish whole GPUs as shareable devices with
+ *     consumable {@code memory} and {@code cores}
  */
 public record PluginConfig(
     String nodeName,
@@ -53,7 +55,8 @@ public record PluginConfig(
     int metricsPort,
     boolean dynamicMig,
     Set<String> sharingStrategies,
-    Optional<String> cdiHookPath) {
+    Optional<String> cdiHookPath,
+    boolean fractionalGpus) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -99,6 +102,9 @@ public record PluginConfig(
    * the NVIDIA Container Toolkit's packages install it), set but empty means no hooks.
    */
   public static final String CDI_HOOK_PATH = "GPUDRA_CDI_HOOK_PATH";
+
+  /** Key of {@link #fractionalGpus()}. */
+  public static final String FRACTIONAL_GPUS = "GPUDRA_FRACTIONAL_GPUS";
 
   /** Default metrics port. */
   public static final int DEFAULT_METRICS_PORT = 8080;
@@ -159,7 +165,8 @@ public record PluginConfig(
         reader.integer(METRICS_PORT, DEFAULT_METRICS_PORT),
         reader.bool(DYNAMIC_MIG, false),
         reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
-        cdiHookPath(env));
+        cdiHookPath(env),
+        reader.bool(FRACTIONAL_GPUS, false));
   }
 
   // EnvReader treats an empty value as unset; here empty has a meaning of its own (no hooks).
@@ -207,6 +214,7 @@ public record PluginConfig(
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
     m.put(CDI_HOOK_PATH, cdiHookPath.orElse("(none: CDI specs carry no hooks)"));
+    m.put(FRACTIONAL_GPUS, Boolean.toString(fractionalGpus));
     return m;
   }
 }

@@ -4,6 +4,7 @@ import dev.gpudra.cdi.ClaimSpecBuilder;
 import dev.gpudra.cdi.CommonEditsBuilder;
 import dev.gpudra.cdi.NodeDriverInfo;
 import dev.gpudra.cdi.io.CdiSpecWriter;
+import dev.gpudra.cdi.io.DriverRootDiscovery;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.names.DriverNames;
@@ -25,12 +26,16 @@ import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimFetcher;
 import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimUnpreparer;
+import dev.gpudra.plugin.prepare.CompositeEffects;
 import dev.gpudra.plugin.prepare.PreparePlanner;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.recovery.StartupRecovery;
 import dev.gpudra.plugin.server.KubeletPluginServers;
 import dev.gpudra.plugin.server.SocketLivenessCheck;
 import dev.gpudra.plugin.server.UnixSocketServerFactory;
+import dev.gpudra.plugin.sharing.DriverTools;
+import dev.gpudra.plugin.sharing.NvidiaSmiTimeSlices;
+import dev.gpudra.plugin.sharing.TimeSliceEffects;
 import dev.gpudra.plugin.slices.Backoff;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
 import dev.gpudra.plugin.slices.SlicePublishLoop;
@@ -124,10 +129,6 @@ public final class PluginNode implements AutoCloseable {
                   control,
                   steps::reached)
               .recover(inventory);
-      ClaimEffects effects =
-          control
-              .<ClaimEffects>map(c -> new DynamicMigEffects(c, driver.migMinors(), steps))
-              .orElse(ClaimEffects.NONE);
       NodeState state = new NodeState(store, recovered, steps::reached);
       store
           .movedAside()
@@ -135,6 +136,18 @@ public final class PluginNode implements AutoCloseable {
               aside ->
                   metrics.checkpointMovedAside(
                       aside.problem().name().toLowerCase(java.util.Locale.ROOT)));
+      List<ClaimEffects> effectParts = new ArrayList<>();
+      control.ifPresent(c -> effectParts.add(new DynamicMigEffects(c, driver.migMinors(), steps)));
+      effectParts.add(
+          new TimeSliceEffects(
+              new NvidiaSmiTimeSlices(
+                  new DriverTools(
+                      config.driverRoot(),
+                      DriverRootDiscovery.DEFAULT_LIBRARY_DIRS,
+                      Duration.ofSeconds(30))),
+              state::snapshot,
+              steps));
+      ClaimEffects effects = new CompositeEffects(effectParts);
       metrics.preparedNow(
           recovered.claims().size(),
           recovered.entries().stream().mapToInt(c -> c.devices().size()).sum());
@@ -151,7 +164,8 @@ public final class PluginNode implements AutoCloseable {
       List<ResourceSliceSpec> slices =
           ResourceSliceMapper.map(
               inventory,
-              new SliceMappingOptions(driverName, config.nodeName(), config.dynamicMig()));
+              new SliceMappingOptions(
+                  driverName, config.nodeName(), config.dynamicMig(), config.fractionalGpus()));
       SlicePublishLoop publishLoop =
           new SlicePublishLoop(
               new ResourceSlicePublisher(client, driverName, config.nodeName()),

@@ -19,6 +19,11 @@ import java.util.Objects;
  *     for a device that exists without the plugin (a GPU, a MIG device an administrator made).
  *     Omitted from the file when {@code null}, so checkpoints without dynamic MIG devices read and
  *     write exactly as before it existed.
+ * @param timeSlice the GPU time slice set for this device ({@code TimeSlicing}); {@code null} when
+ *     none is. Omitted from the file when {@code null}, like {@code dynamicMig}.
+ * @param shareId the allocation's share of a device allocated to several claims at once (consumable
+ *     capacity), echoed to the kubelet; {@code null} for a device allocated whole. Omitted when
+ *     {@code null}.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointedDevice(
@@ -28,7 +33,9 @@ public record CheckpointedDevice(
     List<String> cdiDeviceIds,
     boolean adminAccess,
     String sharingStrategy,
-    DynamicMig dynamicMig) {
+    DynamicMig dynamicMig,
+    TimeSlice timeSlice,
+    String shareId) {
 
   /** A device that exists without the plugin creating it. */
   public CheckpointedDevice(
@@ -39,6 +46,27 @@ public record CheckpointedDevice(
       boolean adminAccess,
       String sharingStrategy) {
     this(requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, null);
+  }
+
+  /** A device with no time slice set. */
+  public CheckpointedDevice(
+      List<String> requestNames,
+      String poolName,
+      String deviceName,
+      List<String> cdiDeviceIds,
+      boolean adminAccess,
+      String sharingStrategy,
+      DynamicMig dynamicMig) {
+    this(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        null,
+        null);
   }
 
   /** Copies lists and requires every name. */
@@ -56,19 +84,60 @@ public record CheckpointedDevice(
   /** The same device with {@code mig} as its dynamic MIG record. */
   public CheckpointedDevice withDynamicMig(DynamicMig mig) {
     return new CheckpointedDevice(
-        requestNames, poolName, deviceName, cdiDeviceIds, adminAccess, sharingStrategy, mig);
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        mig,
+        timeSlice,
+        shareId);
+  }
+
+  /** The same device with {@code slice} as its time-slice record. */
+  public CheckpointedDevice withTimeSlice(TimeSlice slice) {
+    return new CheckpointedDevice(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        slice,
+        shareId);
+  }
+
+  /** The same device as share {@code share} of a multi-allocatable device. */
+  public CheckpointedDevice withShareId(String share) {
+    return new CheckpointedDevice(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        timeSlice,
+        share);
   }
 
   /**
    * Whether this device, held by one claim, rules out {@code other} holding the same device for a
-   * different claim: yes, unless either is admin access or both are shared (non-exclusive). A MIG
-   * device the plugin creates exists for one claim only, so it always excludes.
+   * different claim: yes, unless either is admin access, both are shares of a multi-allocatable
+   * device, or both are shared (non-exclusive). A MIG device the plugin creates exists for one
+   * claim only, so it always excludes.
    */
   public boolean excludes(CheckpointedDevice other) {
     if (dynamicMig != null || other.dynamicMig != null) {
       return true;
     }
     if (adminAccess || other.adminAccess) {
+      return false;
+    }
+    // Shares of one device were counted by the scheduler against its consumable capacity.
+    if (shareId != null && other.shareId != null) {
       return false;
     }
     return "Exclusive".equals(sharingStrategy) || "Exclusive".equals(other.sharingStrategy);

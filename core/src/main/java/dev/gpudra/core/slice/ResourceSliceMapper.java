@@ -21,7 +21,8 @@ import java.util.List;
  * <p>What is published per GPU:
  *
  * <ul>
- *   <li>MIG off (or no MIG support): the full GPU, {@code gpu-<minor>}.
+ *   <li>MIG off (or no MIG support): the full GPU, {@code gpu-<minor>}; with fractional GPUs it is
+ *       shareable, with consumable {@code memory} and {@code cores} ({@link FractionalCapacity}).
  *   <li>MIG on, static MIG: the MIG devices that exist ({@code type=mig}); the parent is not
  *       allocatable while it is partitioned.
  *   <li>Dynamic MIG: on a GPU with MIG mode on, every possible placement of every profile as a
@@ -55,7 +56,7 @@ public final class ResourceSliceMapper {
         }
         case EXISTING_MIG_DEVICES ->
             gpu.migDevices().forEach(mig -> devices.add(staticMig(node, gpu, mig)));
-        case WHOLE -> devices.add(fullGpu(node, gpu));
+        case WHOLE -> devices.add(fullGpu(node, gpu, options.fractionalGpus()));
       }
     }
     devices.forEach(SliceValidation::checkDevice);
@@ -97,12 +98,20 @@ public final class ResourceSliceMapper {
     return devices;
   }
 
-  private static Device fullGpu(NodeInventory node, Gpu gpu) {
-    return new DeviceBuilder()
-        .withName(DeviceNames.gpu(gpu.minor()))
-        .withAttributes(DeviceAttributes.gpu(node, gpu))
-        .withCapacity(DeviceAttributes.gpuCapacity(gpu))
-        .build();
+  // A shareable GPU is the only device of its GPU: whole use is the share of all its capacity, so
+  // whole and fractional use of one GPU can never be allocated side by side.
+  private static Device fullGpu(NodeInventory node, Gpu gpu, boolean fractional) {
+    DeviceBuilder device =
+        new DeviceBuilder()
+            .withName(DeviceNames.gpu(gpu.minor()))
+            .withAttributes(DeviceAttributes.gpu(node, gpu));
+    if (fractional) {
+      return device
+          .withAllowMultipleAllocations(true)
+          .withCapacity(FractionalCapacity.of(gpu))
+          .build();
+    }
+    return device.withCapacity(DeviceAttributes.gpuCapacity(gpu)).build();
   }
 
   private static Device staticMig(NodeInventory node, Gpu gpu, MigDevice mig) {

@@ -11,8 +11,16 @@ import java.util.Objects;
  * @param dynamicMig publish every possible MIG placement of a GPU the plugin manages as a
  *     partitionable device (instances are created at prepare time) instead of only the MIG devices
  *     that exist; {@link MigManagement} decides per GPU
+ * @param fractionalGpus publish each GPU offered whole as one shareable device ({@code
+ *     allowMultipleAllocations}) with the consumable capacities of {@link FractionalCapacity}
  */
-public record SliceMappingOptions(String driverName, String nodeName, boolean dynamicMig) {
+public record SliceMappingOptions(
+    String driverName, String nodeName, boolean dynamicMig, boolean fractionalGpus) {
+
+  /** Options without fractional GPUs. */
+  public SliceMappingOptions(String driverName, String nodeName, boolean dynamicMig) {
+    this(driverName, nodeName, dynamicMig, false);
+  }
 
   public SliceMappingOptions {
     Objects.requireNonNull(driverName, "driverName");

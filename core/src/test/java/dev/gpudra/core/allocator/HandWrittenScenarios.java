@@ -217,6 +217,7 @@ final class HandWrittenScenarios {
     out.addAll(pools());
     out.addAll(nodeSelection());
     out.addAll(errorsAndCapacity(four));
+    out.addAll(FractionalScenarios.scenarios());
     return out;
   }
 

@@ -66,12 +66,17 @@ public final class DraV1Service extends DRAPluginGrpc.DRAPluginImplBase {
     switch (result) {
       case PrepareResult.Prepared prepared -> {
         for (CheckpointedDevice d : prepared.devices()) {
-          one.addDevices(
+          Device.Builder device =
               Device.newBuilder()
                   .addAllRequestNames(d.requestNames())
                   .setPoolName(d.poolName())
                   .setDeviceName(d.deviceName())
-                  .addAllCdiDeviceIds(d.cdiDeviceIds()));
+                  .addAllCdiDeviceIds(d.cdiDeviceIds());
+          // The kubelet keys a shared device's CDI ids by its share.
+          if (d.shareId() != null) {
+            device.setShareId(d.shareId());
+          }
+          one.addDevices(device);
         }
       }
       case PrepareResult.Failed failed -> one.setError(failed.error());

@@ -5,6 +5,7 @@ import dev.gpudra.cdi.ClaimSpecBuilder;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.GpuSettingConflicts;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.state.NodeState;
@@ -152,7 +153,15 @@ public final class ClaimPreparer {
               Checkpoint before = state.snapshot();
               List<String> conflicts = before.conflicts(ref.uid(), plan.records());
               if (!conflicts.isEmpty()) {
-                return new Reservation(0, conflicts);
+                return new Reservation(
+                    0,
+                    Optional.of(
+                        "device already prepared for another claim: "
+                            + String.join("; ", conflicts)));
+              }
+              List<String> settings = GpuSettingConflicts.of(before, ref.uid(), plan.records());
+              if (!settings.isEmpty()) {
+                return new Reservation(0, Optional.of(String.join("; ", settings)));
               }
               // An earlier attempt that failed and could not roll back left what it made on record.
               before
@@ -162,14 +171,11 @@ public final class ClaimPreparer {
               // Reserves the devices in memory at once; on disk only when effects follow, so that
               // a crash leaves a record of what they may have made (the plan's records say what
               // will be created, a MIG placement, before anything is).
-              return new Reservation(state.put(plan.entry(ClaimState.PREPARE_STARTED)), List.of());
+              return new Reservation(
+                  state.put(plan.entry(ClaimState.PREPARE_STARTED)), Optional.empty());
             });
-    if (!started.conflicts().isEmpty()) {
-      return new PrepareResult.Failed(
-          "claim "
-              + ref
-              + ": device already prepared for another claim: "
-              + String.join("; ", started.conflicts()));
+    if (started.refusal().isPresent()) {
+      return new PrepareResult.Failed("claim " + ref + ": " + started.refusal().get());
     }
     PreparePlan applied = plan;
     try {
@@ -195,8 +201,8 @@ public final class ClaimPreparer {
     return new PrepareResult.Prepared(applied.records());
   }
 
-  /** The devices reserved as change {@code seq}, or the conflicts that refused them. */
-  private record Reservation(long seq, List<String> conflicts) {}
+  /** The devices reserved as change {@code seq}, or why they were refused. */
+  private record Reservation(long seq, Optional<String> refusal) {}
 
   private Void undo(PreparedClaim claim) {
     effects.undo(claim);

@@ -6,6 +6,7 @@ import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.DynamicMig;
+import dev.gpudra.core.checkpoint.TimeSlice;
 import dev.gpudra.core.config.AllocatedConfig;
 import dev.gpudra.core.config.ClaimConfigs;
 import dev.gpudra.core.config.ConfigSource;
@@ -130,9 +131,24 @@ public final class PreparePlanner {
                 + ")");
       }
       boolean admin = Boolean.TRUE.equals(r.getAdminAccess());
-      byDevice
-          .computeIfAbsent(r.getDevice(), d -> new Merged(new LinkedHashSet<>(), admin))
-          .add(r.getRequest(), admin);
+      String share = isBlank(r.getShareID()) ? null : r.getShareID();
+      Merged merged =
+          byDevice.computeIfAbsent(
+              r.getDevice(),
+              d -> new Merged(new LinkedHashSet<>(), admin, share, r.getConsumedCapacity()));
+      if (!Objects.equals(merged.shareId, share)) {
+        throw refused(
+            ref,
+            "the allocation holds two shares of device "
+                + r.getDevice()
+                + " ("
+                + merged.shareId
+                + ", "
+                + share
+                + "); one claim may hold one share of a device: add a distinctAttribute"
+                + " constraint on the device's uuid to the claim");
+      }
+      merged.add(r.getRequest(), admin);
     }
 
     List<PlannedDevice> devices = new ArrayList<>();
@@ -178,12 +194,39 @@ public final class PreparePlanner {
             List.copyOf(merged.requests),
             nodeName,
             deviceName,
-            List.of(CdiNames.qualifiedId(ref.uid(), deviceName)),
+            List.of(CdiNames.qualifiedId(ref.uid(), deviceName, merged.shareId)),
             merged.adminAccess,
             config.sharing().strategy());
+    if (merged.shareId != null) {
+      if (!(parsed.get() instanceof DeviceNames.Parsed.FullGpu)) {
+        throw refused(
+            ref,
+            "device " + deviceName + " is allocated as a share, but only full GPUs are shared");
+      }
+      record = record.withShareId(merged.shareId);
+    }
     return switch (parsed.get()) {
-      case DeviceNames.Parsed.FullGpu gpu ->
-          new PlannedDevice.Existing(record, fullGpu(ref, deviceName, gpu, sharing));
+      case DeviceNames.Parsed.FullGpu gpu -> {
+        PreparedDevice.FullGpu hardware =
+            fullGpu(
+                ref,
+                deviceName,
+                gpu,
+                merged.shareId == null
+                    ? sharing
+                    : ShareLimits.of(
+                        ref,
+                        deviceName,
+                        merged.shareId,
+                        merged.consumed,
+                        gpu(ref, deviceName, gpu.minor())));
+        // The time slice is the GPU's: recorded before it is set, restored from the record.
+        yield new PlannedDevice.Existing(
+            config.sharing() instanceof SharingConfig.TimeSlicing ts
+                ? record.withTimeSlice(TimeSlice.of(hardware.uuid(), ts.interval()))
+                : record,
+            hardware);
+      }
       case DeviceNames.Parsed.Mig mig -> {
         Gpu parent = gpu(ref, deviceName, mig.minor());
         // A managed GPU with MIG off publishes no placements, but an allocation made before MIG
@@ -280,7 +323,7 @@ public final class PreparePlanner {
         sharing);
   }
 
-  private PreparedDevice fullGpu(
+  private PreparedDevice.FullGpu fullGpu(
       ClaimRef ref, String deviceName, DeviceNames.Parsed.FullGpu parsed, Sharing sharing)
       throws PrepareRefusedException {
     Gpu gpu = gpu(ref, deviceName, parsed.minor());
@@ -380,10 +423,18 @@ public final class PreparePlanner {
   private static final class Merged {
     final Set<String> requests;
     boolean adminAccess;
+    final String shareId;
+    final Map<String, io.fabric8.kubernetes.api.model.Quantity> consumed;
 
-    Merged(Set<String> requests, boolean adminAccess) {
+    Merged(
+        Set<String> requests,
+        boolean adminAccess,
+        String shareId,
+        Map<String, io.fabric8.kubernetes.api.model.Quantity> consumed) {
       this.requests = requests;
       this.adminAccess = adminAccess;
+      this.shareId = shareId;
+      this.consumed = consumed == null ? Map.of() : Map.copyOf(consumed);
     }
 
     Merged add(String request, boolean admin) {

@@ -17,6 +17,7 @@ import dev.gpudra.testkit.kubelet.PodClaim;
 import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockMigState;
+import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -59,6 +60,11 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one spec resolving its CDI ids; every other claim has neither; no spec without an entry;
  * no device held by two claims. Prints the kill points exercised and inconsistencies found.
  *
+ * <p>Three claims of the static nodes time-slice one GPU (two with the same interval, one with
+ * another, which is refused while the others hold it); there the GPU's time slice in the mock
+ * {@code nvidia-smi}'s state must be the interval completed entries record, or Default when no
+ * entry records one, and every fourth round aims its kill at a time-slice step.
+ *
  * <p>One more node runs the plugin with dynamic MIG ({@value #MIG_KILLS_PROPERTY}, default {@value
  * #DEFAULT_MIG_KILLS} kills): its claims are MIG placements the plugin creates, some overlapping
  * (NVML refuses the second) and one the same as another's. There, after every restart and again
@@ -80,7 +86,8 @@ class CrashConsistencyIT {
   // Steps at start-up, before the plugin serves: recovery itself must survive a kill.
   private static final List<String> RECOVERY_STEPS =
       List.of("recovery:leftovers-removed", "recovery:specs-removed", "recovery:checkpoint-saved");
-  // Without effects, PREPARE_STARTED stays in memory: no started-saved step.
+  // Without effects that change the node, PREPARE_STARTED stays in memory: no started-saved step
+  // for exclusive claims (time-slice claims reach it, but are not aimed at it).
   private static final List<String> STEPS =
       java.util.stream.Stream.concat(
               RECOVERY_STEPS.stream(),
@@ -91,11 +98,16 @@ class CrashConsistencyIT {
                   "prepare:completed-saved",
                   "unprepare:effects-undone",
                   "unprepare:spec-deleted",
-                  "unprepare:entry-removed"))
+                  "unprepare:entry-removed",
+                  "prepare:time-slice-set",
+                  "unprepare:time-slice-restored"))
           .toList();
+  // Steps that only some claims reach: every fourth round of a static node aims at one of them.
+  private static final List<String> TIME_SLICE_STEPS =
+      List.of("prepare:time-slice-set", "unprepare:time-slice-restored");
   private static final List<String> MIG_STEPS =
       java.util.stream.Stream.concat(
-              STEPS.stream(),
+              STEPS.stream().filter(step -> !TIME_SLICE_STEPS.contains(step)),
               java.util.stream.Stream.of(
                   "prepare:started-saved",
                   "prepare:gpu-instance-created",
@@ -185,11 +197,22 @@ class CrashConsistencyIT {
     }
   }
 
-  // Claims' devices, one list per claim. Static node: whole GPUs, two claims on gpu-7. Dynamic MIG
-  // node: placements on GPUs 0 and 1, where c1/c2 name the same one and c3 overlaps c0, and a GPU.
+  // Claims' devices, one list per claim. Static node: whole GPUs, two claims on gpu-7; c2, c5 and
+  // c6 time-slice gpu-6 (see TIME_SLICED), c6 with another interval. Dynamic MIG node: placements
+  // on GPUs 0 and 1, where c1/c2 name the same one and c3 overlaps c0, and a GPU.
   private static final List<List<String>> STATIC_CLAIMS =
       List.of(
-          List.of("gpu-4"), List.of("gpu-5"), List.of("gpu-6"), List.of("gpu-7"), List.of("gpu-7"));
+          List.of("gpu-4"),
+          List.of("gpu-5"),
+          List.of("gpu-6"),
+          List.of("gpu-7"),
+          List.of("gpu-7"),
+          List.of("gpu-6"),
+          List.of("gpu-6"));
+  // Time-slice interval by index of a static claim; the others are exclusive.
+  private static final Map<Integer, String> TIME_SLICED = Map.of(2, "Long", 5, "Long", 6, "Short");
+  private static final Map<String, Integer> SLICE_CODES =
+      Map.of("Default", 0, "Short", 1, "Medium", 2, "Long", 3);
   private static final List<List<String>> MIG_CLAIMS =
       List.of(
           List.of("gpu-0-mig-3g40gb-9-0"),
@@ -210,11 +233,22 @@ class CrashConsistencyIT {
     Map<String, List<String>> deviceOf = new HashMap<>();
     List<List<String>> devices = dynamicMig ? MIG_CLAIMS : STATIC_CLAIMS;
     for (int i = 0; i < devices.size(); i++) {
+      String interval = dynamicMig ? null : TIME_SLICED.get(i);
       PodClaim claim =
           claims.allocated(
               "c" + i,
               devices.get(i).stream().map(d -> Claims.result("gpu", nodeName, d, false)).toList(),
-              List.of());
+              interval == null
+                  ? List.of()
+                  : List.of(
+                      Claims.config(
+                          "FromClaim",
+                          List.of(),
+                          "{\"apiVersion\":\"gpu.gpudra.dev/v1\",\"kind\":\"GpuConfig\","
+                              + "\"sharing\":{\"strategy\":\"TimeSlicing\","
+                              + "\"timeSlicingConfig\":{\"interval\":\""
+                              + interval
+                              + "\"}}}")));
       all.add(claim);
       deviceOf.put(claim.uid(), devices.get(i));
     }
@@ -235,12 +269,18 @@ class CrashConsistencyIT {
         int nth = RECOVERY_STEPS.contains(step) ? 1 : 1 + random.nextInt(2);
         env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(nth));
         env.put(CrashingPluginMain.KILL_AT_STEP_NAME, step);
+      } else if (rounds % 4 == 0) {
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(2)));
+        env.put(
+            CrashingPluginMain.KILL_AT_STEP_NAME,
+            TIME_SLICE_STEPS.get((rounds / 4) % TIME_SLICE_STEPS.size()));
       } else {
         // The first three steps of a start are recovery's.
         env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(14)));
       }
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
+      env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing");
       if (rounds % UPGRADE_EVERY == 0) {
         LegacyCheckpoint.rewriteAsVersion1(node.checkpointFile());
       }
@@ -292,6 +332,7 @@ class CrashConsistencyIT {
     Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
     env.put(PluginConfig.METRICS_PORT, "-1");
     env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
+    env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing");
     try (PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
         KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
       if (!plugin.alive()) {
@@ -304,6 +345,10 @@ class CrashConsistencyIT {
       inconsistencies.addAll(check(node, all, prepared, deviceOf, dynamicMig));
       // Unpreparing everything leaves the owned GPUs empty.
       apply(dra, new Call(false, all), prepared, inconsistencies);
+      if (MockTools.read(node.toolStateFile()).timeSlices().values().stream()
+          .anyMatch(code -> code != 0)) {
+        inconsistencies.add(nodeName + ": a time slice stayed after unpreparing every claim");
+      }
       if (dynamicMig
           && MockMigState.read(node).stream().anyMatch(gi -> MIG_GPUS.contains(gi.gpu()))) {
         inconsistencies.add(nodeName + ": instances left after unpreparing every claim");
@@ -338,7 +383,8 @@ class CrashConsistencyIT {
         if (o.ok()) {
           prepared.add(c.uid());
         } else if (!o.error().contains("already prepared for another claim")
-            && !o.error().contains("Insufficient Resources (NVML error 23)")) {
+            && !o.error().contains("Insufficient Resources (NVML error 23)")
+            && !o.error().contains("a GPU has one time slice for all claims sharing it")) {
           inconsistencies.add("prepare of " + c.name() + " failed: " + o.error());
         }
       } else if (o.ok()) {
@@ -404,6 +450,10 @@ class CrashConsistencyIT {
     Map<String, String> holder = new HashMap<>();
     for (PreparedClaim claim : cp.entries()) {
       for (CheckpointedDevice d : claim.devices()) {
+        // Time-sliced claims share their GPU by design.
+        if (d.timeSlice() != null) {
+          continue;
+        }
         String other = holder.putIfAbsent(d.deviceName(), claim.uid());
         if (other != null && !d.adminAccess()) {
           problems.add(d.deviceName() + " held by " + other + " and " + claim.uid());
@@ -413,6 +463,56 @@ class CrashConsistencyIT {
     if (dynamicMig) {
       problems.addAll(migProblems(node));
     }
+    problems.addAll(timeSliceProblems(node, cp));
+    return problems;
+  }
+
+  /**
+   * Differences between the GPUs' time slices, as the mock nvidia-smi holds them, and the
+   * checkpoint: a GPU a completed entry time-slices runs that entry's interval (two entries never
+   * disagree); a GPU no entry time-slices runs Default. Empty when they agree.
+   */
+  private static List<String> timeSliceProblems(FakeNode node, Checkpoint cp) {
+    Map<String, String> recorded = new HashMap<>();
+    Set<String> mentioned = new HashSet<>();
+    for (PreparedClaim claim : cp.entries()) {
+      for (CheckpointedDevice d : claim.devices()) {
+        if (d.timeSlice() == null) {
+          continue;
+        }
+        mentioned.add(d.timeSlice().gpuUuid());
+        if (claim.state() != ClaimState.PREPARE_COMPLETED) {
+          continue;
+        }
+        String before = recorded.putIfAbsent(d.timeSlice().gpuUuid(), d.timeSlice().interval());
+        if (before != null && !before.equals(d.timeSlice().interval())) {
+          return List.of(
+              "GPU " + d.timeSlice().gpuUuid() + " recorded with " + before + " and " + d);
+        }
+      }
+    }
+    MockTools.State state = MockTools.read(node.toolStateFile());
+    List<String> problems = new ArrayList<>();
+    recorded.forEach(
+        (gpu, interval) -> {
+          if (state.timeSlice(gpu) != SLICE_CODES.get(interval)) {
+            problems.add(
+                "GPU "
+                    + gpu
+                    + " runs time slice "
+                    + state.timeSlice(gpu)
+                    + ", recorded "
+                    + interval);
+          }
+        });
+    state
+        .timeSlices()
+        .forEach(
+            (gpu, code) -> {
+              if (code != 0 && !mentioned.contains(gpu)) {
+                problems.add("GPU " + gpu + " runs time slice " + code + " but no claim holds it");
+              }
+            });
     return problems;
   }
 

@@ -27,13 +27,25 @@ public record ClaimOutcome(List<PreparedDeviceView> devices, String error) {
    * @param poolName pool
    * @param deviceName device
    * @param cdiDeviceIds CDI ids
+   * @param shareId the share of a device allocated to several claims; {@code null} when the answer
+   *     has none
    */
   public record PreparedDeviceView(
-      List<String> requestNames, String poolName, String deviceName, List<String> cdiDeviceIds) {
+      List<String> requestNames,
+      String poolName,
+      String deviceName,
+      List<String> cdiDeviceIds,
+      String shareId) {
     /** Copies. */
     public PreparedDeviceView {
       requestNames = List.copyOf(requestNames);
       cdiDeviceIds = List.copyOf(cdiDeviceIds);
+    }
+
+    /** A device allocated whole (no share). */
+    public PreparedDeviceView(
+        List<String> requestNames, String poolName, String deviceName, List<String> cdiDeviceIds) {
+      this(requestNames, poolName, deviceName, cdiDeviceIds, null);
     }
   }
 }

@@ -86,7 +86,8 @@ public final class DraCalls {
                                         d.getRequestNamesList(),
                                         d.getPoolName(),
                                         d.getDeviceName(),
-                                        d.getCdiDeviceIdsList()))
+                                        d.getCdiDeviceIdsList(),
+                                        d.hasShareId() ? d.getShareId() : null))
                             .toList(),
                         r.getError())));
     return withMissing(claims, out);

@@ -19,7 +19,8 @@ import java.util.UUID;
  * {@code /sys} placing the profile's GPUs under their PCIe root complexes with their NUMA nodes
  * ({@link FakeSysfs}, from the profile's {@code pcie-root} and {@code numa-node}), a boot id file,
  * the kubelet's plugin and registry directories, a CDI directory, and the mock NVML library serving
- * a profile with a state file of this node's own.
+ * a profile with a state file of this node's own, and the mock driver tools ({@link MockTools}) in
+ * the driver root with a state file of their own.
  *
  * <p>{@link #env} speaks the plugin's configuration keys by name (the kit cannot import the
  * plugin); they are its documented interface, the same names the Helm chart sets.
@@ -50,6 +51,7 @@ public final class FakeNode {
           node.driverRoot(),
           FakeDriverRoot.libraries(DRIVER_VERSION, List.of("libcuda", "libnvidia-ml")));
       FakeDriverRoot.proc(node.procRoot(), 8);
+      MockTools.install(node.driverRoot());
       Files.createDirectories(node.root.resolve("dev"));
       FakeSysfs.create(node.sysfsRoot(), mockProfile(profile));
       node.newBoot();
@@ -119,6 +121,11 @@ public final class FakeNode {
     return root.resolve("nvml.state");
   }
 
+  /** The mock driver tools' state file ({@link MockTools#read}): time slices, compute modes. */
+  public Path toolStateFile() {
+    return root.resolve("tools.state");
+  }
+
   /** The plugin's environment on this node, talking to the API server at {@code masterUrl}. */
   public Map<String, String> env(String masterUrl) {
     Map<String, String> env = new LinkedHashMap<>();
@@ -139,12 +146,24 @@ public final class FakeNode {
     env.put("GPUDRA_METRICS_PORT", "0");
     env.put(MockNvml.PROFILE_ENV, profile);
     env.put(MockNvml.STATE_ENV, nvmlStateFile().toString());
+    env.put(MockTools.STATE_ENV, toolStateFile().toString());
     env.put("KUBERNETES_MASTER", masterUrl);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
     env.put("KUBERNETES_TRUST_CERTIFICATES", "true");
     env.put("KUBERNETES_NAMESPACE", "default");
     return env;
+  }
+
+  /** UUID of each GPU of the node's profile, by minor number. */
+  public Map<Integer, String> gpuUuids() {
+    Map<Integer, String> uuids = new LinkedHashMap<>();
+    try {
+      mockProfile(profile).gpus().forEach(g -> uuids.put(g.minor(), g.uuid()));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return uuids;
   }
 
   /** The profile the mock library will serve: a built-in name, or a file path (with a '/'). */
