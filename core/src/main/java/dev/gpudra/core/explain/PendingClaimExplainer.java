@@ -224,7 +224,10 @@ public final class PendingClaimExplainer {
               namespace,
               name,
               "claim " + id + " cannot be allocated on any node: " + invalid.message(),
-              details(invalid.causes(), List.of()),
+              // The allocator's message already names an invalid class or selector.
+              details(
+                  invalid.causes().stream().filter(c -> c.kind() != Cause.Kind.INVALID).toList(),
+                  List.of()),
               invalid.causes(),
               List.of(),
               List.of());

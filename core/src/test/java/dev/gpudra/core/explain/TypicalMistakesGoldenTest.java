@@ -129,7 +129,6 @@ class TypicalMistakesGoldenTest {
   void theFirstLineNamesTheCause(
       String mistake, Supplier<ExplainCluster> cluster, ResourceClaim claim, String firstLine) {
     Explanation explanation = cluster.get().explain(claim);
-    System.out.println(mistake + ":\n" + explanation.text());
 
     assertThat(explanation.fits()).isFalse();
     assertThat(explanation.causes()).isNotEmpty().allMatch(Cause::concrete);
