@@ -1,8 +1,10 @@
 package dev.gpudra.core.explain;
 
+import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.cel.Compilation;
 import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequest;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;
@@ -66,9 +68,10 @@ final class ClaimDiagnoser {
   /**
    * The causes for {@code claim} over the devices of {@code nodes}; empty when none is found.
    *
-   * @param nodes names of the nodes the claim could go to
+   * @param scope the nodes the claim could go to
    */
-  List<Cause> diagnose(ResourceClaim claim, Collection<String> nodes) {
+  List<Cause> diagnose(ResourceClaim claim, List<Node> scope) {
+    List<String> nodes = scope.stream().map(n -> n.getMetadata().getName()).toList();
     List<Cause> causes = new ArrayList<>();
     Map<String, List<AskTally>> fitting = new LinkedHashMap<>();
     Map<String, Set<String>> requestNodes = new LinkedHashMap<>();
@@ -80,7 +83,7 @@ final class ClaimDiagnoser {
       Set<String> fitsOn = new java.util.TreeSet<>();
       List<AskTally> tallies = new ArrayList<>();
       for (DeviceAsk ask : DeviceAsk.of(request)) {
-        Optional<AskTally> tally = tally(ask, nodes, requestCauses);
+        Optional<AskTally> tally = tally(ask, scope, requestCauses);
         if (tally.isEmpty()) {
           continue;
         }
@@ -131,6 +134,28 @@ final class ClaimDiagnoser {
         ConstraintDiagnoser.diagnose(
             ClusterDevices.nullToEmpty(devices.getConstraints()), fitting, common));
     if (causes.isEmpty()) {
+      CombinedShortfall.of(fitting, common, cluster).ifPresent(causes::add);
+    }
+    if (causes.isEmpty() && !ClusterDevices.nullToEmpty(devices.getConstraints()).isEmpty()) {
+      // Each constraint can be met on its own counts, but not with devices that are free together
+      // (counters or capacity they share): the constraints are still what narrows the choice.
+      causes.add(
+          new Cause(
+              "",
+              Cause.Kind.CONSTRAINT,
+              "no combination of free matching devices on "
+                  + Names.of(common)
+                  + " meets the claim's constraints ("
+                  + devices.getConstraints().stream()
+                      .map(
+                          c ->
+                              c.getMatchAttribute() != null
+                                  ? "matchAttribute " + c.getMatchAttribute()
+                                  : "distinctAttribute " + c.getDistinctAttribute())
+                      .collect(java.util.stream.Collectors.joining(", "))
+                  + ") while the devices it needs also fit their shared counters and capacity"));
+    }
+    if (causes.isEmpty()) {
       causes.add(
           new Cause(
               "",
@@ -143,7 +168,8 @@ final class ClaimDiagnoser {
     return causes;
   }
 
-  private Optional<AskTally> tally(DeviceAsk ask, Collection<String> nodes, List<Cause> causes) {
+  private Optional<AskTally> tally(DeviceAsk ask, List<Node> scope, List<Cause> causes) {
+    List<String> nodes = scope.stream().map(n -> n.getMetadata().getName()).toList();
     DeviceClass deviceClass = classes.get(ask.className());
     if (deviceClass == null) {
       causes.add(
@@ -177,8 +203,22 @@ final class ClaimDiagnoser {
     List<Candidate> inClass = new ArrayList<>();
     List<Candidate> inScope = new ArrayList<>();
     for (Candidate device : cluster.devices()) {
-      if (device.node() != null && !nodeSet.contains(device.node())) {
-        continue;
+      Collection<String> seenBy;
+      if (device.node() != null) {
+        if (!nodeSet.contains(device.node())) {
+          continue;
+        }
+        seenBy = Set.of(device.node());
+      } else {
+        seenBy =
+            scope.stream()
+                .filter(
+                    n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
+                .map(n -> n.getMetadata().getName())
+                .toList();
+        if (seenBy.isEmpty()) {
+          continue;
+        }
       }
       inScope.add(device);
       if (!allTrue(classClauses, device)) {
@@ -188,7 +228,7 @@ final class ClaimDiagnoser {
       if (!allTrue(askClauses, device)) {
         continue;
       }
-      for (String node : device.node() == null ? nodeSet : Set.of(device.node())) {
+      for (String node : seenBy) {
         matching.computeIfAbsent(node, n -> new ArrayList<>()).add(device);
         Optional<Unusable> why = Unusable.of(device, ask, cluster);
         if (why.isPresent()) {

@@ -1,6 +1,7 @@
 package dev.gpudra.core.explain;
 
 import dev.gpudra.core.cel.DeviceInput;
+import io.fabric8.kubernetes.api.model.NodeSelector;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.CounterSet;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
@@ -34,8 +35,17 @@ final class ClusterDevices {
    * One published device.
    *
    * @param node the node of its slice, or null for devices several nodes see
+   * @param allNodes for those: whether every node sees it
+   * @param nodeSelector for those: which nodes see it, when not all
    */
-  record Candidate(DeviceKey key, String node, Device device, DeviceInput input, String label) {}
+  record Candidate(
+      DeviceKey key,
+      String node,
+      boolean allNodes,
+      NodeSelector nodeSelector,
+      Device device,
+      DeviceInput input,
+      String label) {}
 
   private final List<Candidate> devices = new ArrayList<>();
   private final Map<DeviceKey, Candidate> byKey = new HashMap<>();
@@ -45,8 +55,8 @@ final class ClusterDevices {
   private final Map<CounterKey, BigDecimal> counterUsed = new HashMap<>();
   private final Map<CounterKey, Set<String>> counterHolders = new HashMap<>();
 
-  ClusterDevices(List<ResourceSlice> slices, List<ResourceClaim> claims) {
-    for (ResourceSlice slice : slices) {
+  ClusterDevices(List<ResourceSlice> allSlices, List<ResourceClaim> claims) {
+    for (ResourceSlice slice : usableSlices(allSlices)) {
       var spec = slice.getSpec();
       if (spec == null || spec.getPool() == null) {
         continue;
@@ -75,10 +85,16 @@ final class ClusterDevices {
         } catch (IllegalArgumentException e) {
           continue;
         }
+        boolean perDevice = Boolean.TRUE.equals(spec.getPerDeviceNodeSelection());
+        String deviceNode = perDevice ? device.getNodeName() : null;
         Candidate candidate =
             new Candidate(
                 new DeviceKey(driver, pool, device.getName()),
-                node != null ? node : device.getNodeName(),
+                node != null
+                    ? node
+                    : deviceNode == null || deviceNode.isEmpty() ? null : deviceNode,
+                Boolean.TRUE.equals(perDevice ? device.getAllNodes() : spec.getAllNodes()),
+                perDevice ? device.getNodeSelector() : spec.getNodeSelector(),
                 device,
                 input,
                 label(driver, device));
@@ -126,6 +142,45 @@ final class ClusterDevices {
         }
       }
     }
+  }
+
+  /**
+   * The slices the allocator uses: per pool those of the newest generation, and only when the pool
+   * is complete and has no duplicate device names (the allocator reports such pools itself).
+   */
+  private static List<ResourceSlice> usableSlices(List<ResourceSlice> slices) {
+    Map<List<String>, List<ResourceSlice>> byPool = new HashMap<>();
+    for (ResourceSlice s : slices) {
+      if (s.getSpec() != null && s.getSpec().getPool() != null) {
+        byPool
+            .computeIfAbsent(
+                List.of(s.getSpec().getDriver(), s.getSpec().getPool().getName()),
+                k -> new ArrayList<>())
+            .add(s);
+      }
+    }
+    List<ResourceSlice> out = new ArrayList<>();
+    for (List<ResourceSlice> pool : byPool.values()) {
+      long newest = pool.stream().mapToLong(s -> generation(s)).max().orElse(0);
+      List<ResourceSlice> current = pool.stream().filter(s -> generation(s) == newest).toList();
+      Long count = current.get(0).getSpec().getPool().getResourceSliceCount();
+      Set<String> names = new java.util.HashSet<>();
+      boolean duplicate = false;
+      for (ResourceSlice s : current) {
+        for (Device d : nullToEmpty(s.getSpec().getDevices())) {
+          duplicate |= !names.add(d.getName());
+        }
+      }
+      if (!duplicate && (count == null || current.size() >= count)) {
+        out.addAll(current);
+      }
+    }
+    return out;
+  }
+
+  private static long generation(ResourceSlice s) {
+    Long g = s.getSpec().getPool().getGeneration();
+    return g == null ? 0 : g;
   }
 
   List<Candidate> devices() {

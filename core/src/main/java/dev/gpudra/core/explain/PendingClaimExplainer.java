@@ -146,6 +146,7 @@ public final class PendingClaimExplainer {
     List<String> devices = new ArrayList<>();
     Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
     List<Cause> poolCauses = new ArrayList<>();
+    List<Cause> allocatorCauses = new ArrayList<>();
     for (Node node : nodes) {
       String nodeName = node.getMetadata().getName();
       AllocationOutcome outcome = allocator.allocate(node, List.of(claim), budget);
@@ -160,8 +161,7 @@ public final class PendingClaimExplainer {
           fits.add(nodeName);
         }
         case AllocationOutcome.Invalid invalid -> {
-          return new Verdict.Invalid(
-              invalid.message(), why.get().diagnose(claim, nodeNames(nodes)));
+          return new Verdict.Invalid(invalid.message(), why.get().diagnose(claim, nodes));
         }
         case AllocationOutcome.BudgetExceeded exceeded ->
             nodesByReason
@@ -172,15 +172,22 @@ public final class PendingClaimExplainer {
               .computeIfAbsent(describe(unsatisfiable.reasons()), r -> new ArrayList<>())
               .add(nodeName);
           poolCauses(nodeName, unsatisfiable.reasons(), poolCauses);
+          allocatorCauses(nodeName, unsatisfiable.reasons(), allocatorCauses);
         }
       }
     }
     if (!fits.isEmpty()) {
       return new Verdict.Fits(List.copyOf(fits), List.copyOf(devices));
     }
-    List<Cause> causes = new ArrayList<>(why.get().diagnose(claim, nodeNames(nodes)));
+    List<Cause> causes = new ArrayList<>(why.get().diagnose(claim, nodes));
     if (causes.stream().noneMatch(Cause::concrete)) {
       causes.addAll(0, poolCauses);
+    }
+    if (causes.stream().noneMatch(Cause::concrete)) {
+      // Diagnosis sees the cluster as a whole and can miss what only the allocator's own count on
+      // a node shows (a pool being replaced, devices that compete within one request): fall back
+      // to those counts, which are concrete if coarse.
+      causes.addAll(0, allocatorCauses);
     }
     return new Verdict.FitsNowhere(
         List.copyOf(causes),
@@ -188,10 +195,6 @@ public final class PendingClaimExplainer {
             .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
             .map(e -> names(e.getValue()) + ": " + e.getKey())
             .toList());
-  }
-
-  private static List<String> nodeNames(List<Node> nodes) {
-    return nodes.stream().map(n -> n.getMetadata().getName()).toList();
   }
 
   /** The allocator's reasons that concern the node's pools, which diagnosis does not see. */
@@ -206,6 +209,36 @@ public final class PendingClaimExplainer {
           }
         }
       }
+    }
+  }
+
+  /** The allocator's per-request counts on a node, as causes; constraint mismatches stay vague. */
+  private static void allocatorCauses(
+      String node, List<RequestDiagnosis> diagnoses, List<Cause> into) {
+    for (RequestDiagnosis d : diagnoses) {
+      if (d.request().isEmpty() || into.size() >= NODES_NAMED) {
+        continue;
+      }
+      Cause.Kind kind = Cause.Kind.COUNT;
+      for (UnsatisfiableReason r : d.reasons()) {
+        if (r instanceof UnsatisfiableReason.Tainted) {
+          kind = Cause.Kind.TAINT;
+        } else if (r instanceof UnsatisfiableReason.MatchingDevicesAllocated
+            && kind == Cause.Kind.COUNT) {
+          kind = Cause.Kind.HELD;
+        }
+      }
+      into.add(
+          new Cause(
+              d.request(),
+              kind,
+              node
+                  + ": request \""
+                  + d.request()
+                  + "\" "
+                  + d.reasons().stream()
+                      .map(PendingClaimExplainer::describe)
+                      .collect(Collectors.joining(", "))));
     }
   }
 

@@ -107,7 +107,29 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
         }
       }
     }
-    if (shared && !ask.capacity().isEmpty()) {
+    if (shared && device.device().getCapacity() != null) {
+      // A request that asks nothing of a capacity without a request policy takes all of it.
+      for (var e : device.device().getCapacity().entrySet()) {
+        BigDecimal used = cluster.consumed(device.key(), e.getKey());
+        if (e.getValue().getRequestPolicy() == null
+            && !ask.capacity().containsKey(e.getKey())
+            && used.signum() > 0) {
+          BigDecimal total = ClusterDevices.amount(e.getValue().getValue());
+          return Optional.of(
+              new Unusable(
+                  Cause.Kind.CAPACITY,
+                  "have "
+                      + QuantityText.exact(total.subtract(used).max(BigDecimal.ZERO))
+                      + " of "
+                      + QuantityText.exact(total)
+                      + " "
+                      + e.getKey()
+                      + " free, and a request that asks none takes all of it",
+                  holders));
+        }
+      }
+    }
+    if (!ask.capacity().isEmpty()) {
       Map<String, DeviceCapacity> capacity =
           device.device().getCapacity() == null ? Map.of() : device.device().getCapacity();
       for (var e : ask.capacity().entrySet()) {
