@@ -45,6 +45,11 @@ public record Explanation(
     return !fitNodes.isEmpty();
   }
 
+  /** Where it fits: the first node and the devices there, e.g. {@code gpu-h100-8x gpu-0..7}. */
+  public String fitText() {
+    return fits() ? (fitNodes.get(0) + " " + Names.devices(fitDevices)).strip() : "";
+  }
+
   /** The explanation as text: the headline, then one indented line per detail. */
   public String text() {
     StringBuilder text = new StringBuilder(headline);
