@@ -37,7 +37,11 @@ final class ExplainCluster {
   static final List<DeviceClass> CLASSES =
       List.of(deviceClass("gpu.gpudra.dev", "gpu"), deviceClass("mig.gpudra.dev", "mig"));
 
-  private static final Path INVENTORIES = Path.of("src", "test", "resources", "inventories");
+  // Tests run in the module directory, the benchmark (exec:java) in the reactor's.
+  private static final Path INVENTORIES =
+      Files.isDirectory(Path.of("src", "test", "resources", "inventories"))
+          ? Path.of("src", "test", "resources", "inventories")
+          : Path.of("core", "src", "test", "resources", "inventories");
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
   final List<Node> nodes = new ArrayList<>();
