@@ -303,20 +303,7 @@ final class Search {
   }
 
   static boolean taintPrevents(DeviceEntry device, RequestView view) {
-    for (DeviceTaint taint : NodeMatcher.nullToEmpty(device.device.getTaints())) {
-      String effect = taint.getEffect();
-      if (!"NoSchedule".equals(effect) && !"NoExecute".equals(effect)) {
-        continue;
-      }
-      boolean tolerated = false;
-      for (DeviceToleration t : view.tolerations()) {
-        tolerated |= tolerates(t, taint);
-      }
-      if (!tolerated) {
-        return true;
-      }
-    }
-    return false;
+    return DeviceTaints.untolerated(device.device.getTaints(), view.tolerations()).isPresent();
   }
 
   static boolean tolerates(DeviceToleration t, DeviceTaint taint) {

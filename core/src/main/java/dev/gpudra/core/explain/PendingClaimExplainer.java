@@ -18,6 +18,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -68,7 +69,10 @@ public final class PendingClaimExplainer {
             .toList();
     List<Node> sorted =
         nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
-    return new Snapshot(new Allocator(slices, classes, allocated, selectors), sorted);
+    return new Snapshot(
+        new Allocator(slices, classes, allocated, selectors),
+        sorted,
+        () -> new ClaimDiagnoser(selectors, new ClusterDevices(slices, allocated), classes));
   }
 
   /**
@@ -84,11 +88,23 @@ public final class PendingClaimExplainer {
 
     private final Allocator allocator;
     private final List<Node> nodes;
+    private final Supplier<ClaimDiagnoser> diagnoserFactory;
     private final Map<ResourceClaimSpec, Verdict> verdicts = new HashMap<>();
+    private ClaimDiagnoser diagnoser;
 
-    private Snapshot(Allocator allocator, List<Node> nodes) {
+    private Snapshot(
+        Allocator allocator, List<Node> nodes, Supplier<ClaimDiagnoser> diagnoserFactory) {
       this.allocator = allocator;
       this.nodes = nodes;
+      this.diagnoserFactory = diagnoserFactory;
+    }
+
+    /** Built on the first claim that fits nowhere: claims that fit never pay for it. */
+    private ClaimDiagnoser diagnoser() {
+      if (diagnoser == null) {
+        diagnoser = diagnoserFactory.get();
+      }
+      return diagnoser;
     }
 
     /** Explains one claim against this state. */
@@ -102,7 +118,7 @@ public final class PendingClaimExplainer {
       ResourceClaimSpec spec = claim.getSpec();
       Verdict verdict = spec == null ? null : verdicts.get(spec);
       if (verdict == null) {
-        verdict = judge(claim, allocator, nodes);
+        verdict = judge(claim, allocator, nodes, this::diagnoser);
         // An invalid claim's message names the claim; it is found on the first node anyway.
         if (spec != null && !(verdict instanceof Verdict.Invalid)) {
           verdicts.put(spec, verdict);
@@ -115,44 +131,122 @@ public final class PendingClaimExplainer {
   /** What the allocator found for a pending claim on every node, apart from the claim's name. */
   private sealed interface Verdict {
     /** The claim cannot be allocated anywhere; the message names the claim. */
-    record Invalid(String message) implements Verdict {}
+    record Invalid(String message, List<Cause> causes) implements Verdict {}
 
-    /** Nodes where the claim fits now, in node order. */
-    record Fits(List<String> nodes) implements Verdict {}
+    /** Nodes where the claim fits now, in node order, and the devices on the first. */
+    record Fits(List<String> nodes, List<String> devices) implements Verdict {}
 
-    /** It fits nowhere: node groups and their reasons, most nodes first. */
-    record FitsNowhere(List<String> details) implements Verdict {}
+    /** It fits nowhere: the causes, then node groups and their reasons, most nodes first. */
+    record FitsNowhere(List<Cause> causes, List<String> details) implements Verdict {}
   }
 
-  private Verdict judge(ResourceClaim claim, Allocator allocator, List<Node> nodes) {
+  private Verdict judge(
+      ResourceClaim claim, Allocator allocator, List<Node> nodes, Supplier<ClaimDiagnoser> why) {
     List<String> fits = new ArrayList<>();
+    List<String> devices = new ArrayList<>();
     Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
+    List<Cause> poolCauses = new ArrayList<>();
+    List<Cause> allocatorCauses = new ArrayList<>();
     for (Node node : nodes) {
       String nodeName = node.getMetadata().getName();
       AllocationOutcome outcome = allocator.allocate(node, List.of(claim), budget);
       switch (outcome) {
-        case AllocationOutcome.Allocated allocatedOutcome -> fits.add(nodeName);
+        case AllocationOutcome.Allocated allocatedOutcome -> {
+          if (fits.isEmpty()) {
+            allocatedOutcome.results().stream()
+                .filter(r -> r.getDevices() != null && r.getDevices().getResults() != null)
+                .flatMap(r -> r.getDevices().getResults().stream())
+                .forEach(r -> devices.add(r.getDevice()));
+          }
+          fits.add(nodeName);
+        }
         case AllocationOutcome.Invalid invalid -> {
-          return new Verdict.Invalid(invalid.message());
+          return new Verdict.Invalid(invalid.message(), why.get().diagnose(claim, nodes));
         }
         case AllocationOutcome.BudgetExceeded exceeded ->
             nodesByReason
                 .computeIfAbsent("search gave up: " + exceeded.message(), r -> new ArrayList<>())
                 .add(nodeName);
-        case AllocationOutcome.Unsatisfiable unsatisfiable ->
-            nodesByReason
-                .computeIfAbsent(describe(unsatisfiable.reasons()), r -> new ArrayList<>())
-                .add(nodeName);
+        case AllocationOutcome.Unsatisfiable unsatisfiable -> {
+          nodesByReason
+              .computeIfAbsent(describe(unsatisfiable.reasons()), r -> new ArrayList<>())
+              .add(nodeName);
+          poolCauses(nodeName, unsatisfiable.reasons(), poolCauses);
+          allocatorCauses(nodeName, unsatisfiable.reasons(), allocatorCauses);
+        }
       }
     }
     if (!fits.isEmpty()) {
-      return new Verdict.Fits(List.copyOf(fits));
+      return new Verdict.Fits(List.copyOf(fits), List.copyOf(devices));
+    }
+    List<Cause> causes = new ArrayList<>(why.get().diagnose(claim, nodes));
+    if (causes.stream().noneMatch(Cause::concrete)) {
+      causes.addAll(0, poolCauses);
+    }
+    if (causes.stream().noneMatch(Cause::concrete)) {
+      // Diagnosis sees the cluster as a whole and can miss what only the allocator's own count on
+      // a node shows (a pool being replaced, devices that compete within one request): fall back
+      // to those counts, which are concrete if coarse.
+      causes.addAll(0, allocatorCauses);
     }
     return new Verdict.FitsNowhere(
+        List.copyOf(causes),
         nodesByReason.entrySet().stream()
             .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
             .map(e -> names(e.getValue()) + ": " + e.getKey())
             .toList());
+  }
+
+  /** The allocator's reasons that concern the node's pools, which diagnosis does not see. */
+  private static void poolCauses(String node, List<RequestDiagnosis> diagnoses, List<Cause> into) {
+    for (RequestDiagnosis d : diagnoses) {
+      for (UnsatisfiableReason r : d.reasons()) {
+        if (r instanceof UnsatisfiableReason.NoSlicesForNode
+            || r instanceof UnsatisfiableReason.PoolUnusable) {
+          Cause cause = new Cause(d.request(), Cause.Kind.POOL, node + ": " + describe(r));
+          if (into.size() < NODES_NAMED && !into.contains(cause)) {
+            into.add(cause);
+          }
+        }
+      }
+    }
+  }
+
+  /** The allocator's per-request counts on a node, as causes; constraint mismatches stay vague. */
+  private static void allocatorCauses(
+      String node, List<RequestDiagnosis> diagnoses, List<Cause> into) {
+    for (RequestDiagnosis d : diagnoses) {
+      if (d.request().isEmpty() || into.size() >= NODES_NAMED) {
+        continue;
+      }
+      Cause.Kind kind = Cause.Kind.COUNT;
+      for (UnsatisfiableReason r : d.reasons()) {
+        if (r instanceof UnsatisfiableReason.Tainted) {
+          kind = Cause.Kind.TAINT;
+        } else if (r instanceof UnsatisfiableReason.MatchingDevicesAllocated
+            && kind == Cause.Kind.COUNT) {
+          kind = Cause.Kind.HELD;
+        }
+      }
+      into.add(
+          new Cause(
+              d.request(),
+              kind,
+              node
+                  + ": request \""
+                  + d.request()
+                  + "\" "
+                  + d.reasons().stream()
+                      .map(PendingClaimExplainer::describe)
+                      .collect(Collectors.joining(", "))));
+    }
+  }
+
+  private static List<String> details(List<Cause> causes, List<String> nodeLines) {
+    List<String> out = new ArrayList<>();
+    causes.forEach(c -> out.add(c.text()));
+    out.addAll(nodeLines);
+    return out;
   }
 
   private static Explanation render(String namespace, String name, Verdict verdict, int nodeCount) {
@@ -163,6 +257,12 @@ public final class PendingClaimExplainer {
               namespace,
               name,
               "claim " + id + " cannot be allocated on any node: " + invalid.message(),
+              // The allocator's message already names an invalid class or selector.
+              details(
+                  invalid.causes().stream().filter(c -> c.kind() != Cause.Kind.INVALID).toList(),
+                  List.of()),
+              invalid.causes(),
+              List.of(),
               List.of());
       case Verdict.Fits fits ->
           new Explanation(
@@ -172,8 +272,14 @@ public final class PendingClaimExplainer {
                   + id
                   + " fits now on "
                   + names(fits.nodes())
+                  + (fits.devices().isEmpty()
+                      ? ""
+                      : " (on " + fits.nodes().get(0) + ": " + Names.devices(fits.devices()) + ")")
                   + "; it waits for a pod to be scheduled",
-              List.of());
+              List.of(),
+              List.of(),
+              fits.nodes(),
+              fits.devices());
       case Verdict.FitsNowhere nowhere ->
           new Explanation(
               namespace,
@@ -181,7 +287,10 @@ public final class PendingClaimExplainer {
               nodeCount == 0
                   ? "claim " + id + " fits on no node: the cluster has no nodes"
                   : "claim " + id + " fits on none of " + nodeCount + " nodes:",
-              nowhere.details());
+              details(nowhere.causes(), nowhere.details()),
+              nowhere.causes(),
+              List.of(),
+              List.of());
     };
   }
 

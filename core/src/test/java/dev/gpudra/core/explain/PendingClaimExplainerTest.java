@@ -146,7 +146,8 @@ class PendingClaimExplainerTest {
 
     assertThat(explanation.headline()).isEqualTo("claim ml/big fits on none of 2 nodes:");
     assertThat(explanation.details())
-        .containsExactlyInAnyOrder(
+        .containsExactly(
+            "request \"gpu\": 6x NVIDIA L4 on 2 nodes (node-a, node-b): memory 24Gi < 40Gi",
             "node-a: request \"gpu\" has selectors false on 2 devices, needs 1 but only 0 usable",
             "node-b: request \"gpu\" has selectors false on 4 devices, needs 1 but only 0 usable");
   }
@@ -162,12 +163,15 @@ class PendingClaimExplainerTest {
 
     assertThat(explanation.details())
         .containsExactly(
+            "request \"gpu\" asks 1; node-a has 0 free of 2 matching: 2 held by ml/first,"
+                + " ml/second",
             "node-a: request \"gpu\" finds 2 matching devices allocated to other claims,"
                 + " needs 1 but only 0 usable");
     assertThat(explanation.summary())
         .isEqualTo(
-            "claim ml/late fits on none of 1 nodes: node-a: request \"gpu\" finds 2 matching"
-                + " devices allocated to other claims, needs 1 but only 0 usable");
+            "claim ml/late fits on none of 1 nodes: request \"gpu\" asks 1; node-a has 0 free of"
+                + " 2 matching: 2 held by ml/first, ml/second; node-a: request \"gpu\" finds 2"
+                + " matching devices allocated to other claims, needs 1 but only 0 usable");
   }
 
   @Test
@@ -179,6 +183,7 @@ class PendingClaimExplainerTest {
 
     assertThat(explanation.details())
         .containsExactly(
+            "request \"gpu\": no devices are published on cpu-0, cpu-1, cpu-2 and 2 more",
             "cpu-0, cpu-1, cpu-2 and 2 more: claim finds no ResourceSlices on the node");
   }
 
@@ -191,7 +196,8 @@ class PendingClaimExplainerTest {
             claim, List.of(node("node-a")), slices("node-a", 1), CLASSES, List.of(claim));
 
     assertThat(explanation.headline())
-        .isEqualTo("claim ml/ok fits now on node-a; it waits for a pod to be scheduled");
+        .isEqualTo(
+            "claim ml/ok fits now on node-a (on node-a: gpu-0); it waits for a pod to be scheduled");
   }
 
   @Test
@@ -233,10 +239,12 @@ class PendingClaimExplainerTest {
     assertThat(two.details())
         .isEqualTo(one.details())
         .containsExactly(
+            "request \"gpu\": 3x NVIDIA L4 on 2 nodes (node-a, node-b): memory 24Gi < 40Gi",
             "node-a: request \"gpu\" has selectors false on 2 devices, needs 1 but only 0 usable",
             "node-b: request \"gpu\" has selectors false on 1 device, needs 1 but only 0 usable");
     assertThat(three.headline())
-        .isEqualTo("claim ml/small fits now on node-a; it waits for a pod to be scheduled");
+        .isEqualTo(
+            "claim ml/small fits now on node-a (on node-a: gpu-0); it waits for a pod to be scheduled");
   }
 
   @Test

@@ -98,8 +98,9 @@ class PendingClaimReporterIT {
               assertThat(e.getType()).isEqualTo("Warning");
               assertThat(e.getMessage())
                   .isEqualTo(
-                      "claim ml/big fits on none of 1 nodes: node-a: request \"gpu\" has"
-                          + " selectors false on 2 devices, needs 1 but only 0 usable");
+                      "claim ml/big fits on none of 1 nodes: request \"gpu\": 2x NVIDIA L4 on"
+                          + " node-a: memory 24Gi < 80Gi; node-a: request \"gpu\" has selectors"
+                          + " false on 2 devices, needs 1 but only 0 usable");
             })
         .extracting(e -> e.getInvolvedObject().getKind())
         .containsExactlyInAnyOrder("ResourceClaim", "Pod");

@@ -1,0 +1,392 @@
+package dev.gpudra.core.explain;
+
+import dev.gpudra.core.allocator.NodeSelection;
+import dev.gpudra.core.cel.Compilation;
+import dev.gpudra.core.cel.SelectorCache;
+import dev.gpudra.core.explain.ClusterDevices.Candidate;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequest;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceSelector;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Finds the concrete causes why a claim fits on no node: the selector clause that is false on the
+ * nearest devices (with the values it saw), too few matching devices per node, devices held,
+ * tainted or out of shared counters or capacity, and constraints that split the candidates.
+ *
+ * <p>It does not decide whether a claim fits (the allocator does); it explains a verdict the
+ * allocator already reached, looking at the whole cluster at once rather than node by node, so that
+ * "8x H100 on gpu-h100-8x: memory 81559Mi (79.6Gi) < 80Gi" is said once. Selector clauses are
+ * evaluated per distinct value of what they read, so identical GPUs cost one evaluation. Pure;
+ * thread-safe once built.
+ */
+final class ClaimDiagnoser {
+
+  /** Nearest-miss groups named per request. */
+  private static final int MISSES_NAMED = 3;
+
+  /** Nodes whose shortfall is detailed per request. */
+  private static final int NODES_DETAILED = 2;
+
+  private final SelectorCache cache;
+  private final ClusterDevices cluster;
+  private final Map<String, DeviceClass> classes = new LinkedHashMap<>();
+  private final Map<String, Optional<List<ClauseCheck>>> clauses = new ConcurrentHashMap<>();
+
+  ClaimDiagnoser(SelectorCache cache, ClusterDevices cluster, List<DeviceClass> deviceClasses) {
+    this.cache = cache;
+    this.cluster = cluster;
+    for (DeviceClass c : deviceClasses) {
+      classes.put(c.getMetadata().getName(), c);
+    }
+  }
+
+  /** Per ask: matching and usable devices per node, and the reasons some are unusable. */
+  record AskTally(
+      DeviceAsk ask,
+      Map<String, List<Candidate>> matching,
+      Map<String, List<Candidate>> usable,
+      Map<String, Map<Unusable, Set<String>>> unusable,
+      Map<String, Map<Unusable, Set<String>>> holders) {
+
+    boolean fitsOn(String node) {
+      long m = matching.getOrDefault(node, List.of()).size();
+      return m > 0 && usable.getOrDefault(node, List.of()).size() >= ask.needed(m);
+    }
+  }
+
+  /**
+   * The causes for {@code claim} over the devices of {@code nodes}; empty when none is found.
+   *
+   * @param scope the nodes the claim could go to
+   */
+  List<Cause> diagnose(ResourceClaim claim, List<Node> scope) {
+    List<String> nodes = scope.stream().map(n -> n.getMetadata().getName()).toList();
+    List<Cause> causes = new ArrayList<>();
+    Map<String, List<AskTally>> fitting = new LinkedHashMap<>();
+    Map<String, Set<String>> requestNodes = new LinkedHashMap<>();
+    var devices = claim.getSpec() == null ? null : claim.getSpec().getDevices();
+    List<DeviceRequest> requests =
+        devices == null ? List.of() : ClusterDevices.nullToEmpty(devices.getRequests());
+    for (DeviceRequest request : requests) {
+      List<Cause> requestCauses = new ArrayList<>();
+      Set<String> fitsOn = new java.util.TreeSet<>();
+      List<AskTally> tallies = new ArrayList<>();
+      for (DeviceAsk ask : DeviceAsk.of(request)) {
+        Optional<AskTally> tally = tally(ask, scope, requestCauses);
+        if (tally.isEmpty()) {
+          continue;
+        }
+        tallies.add(tally.get());
+        boolean fitsSomewhere = false;
+        for (String node : nodes) {
+          if (tally.get().fitsOn(node)) {
+            fitsOn.add(node);
+            fitsSomewhere = true;
+          }
+        }
+        if (!fitsSomewhere) {
+          requestCauses.addAll(shortfall(tally.get()));
+        }
+      }
+      if (fitsOn.isEmpty()) {
+        causes.addAll(requestCauses);
+      } else {
+        fitting.put(request.getName(), tallies);
+        requestNodes.put(request.getName(), fitsOn);
+      }
+    }
+    if (!causes.isEmpty() || requests.isEmpty()) {
+      return causes;
+    }
+    Set<String> common = null;
+    for (Set<String> fitsOn : requestNodes.values()) {
+      if (common == null) {
+        common = new java.util.TreeSet<>(fitsOn);
+      } else {
+        common.retainAll(fitsOn);
+      }
+    }
+    if (common == null || common.isEmpty()) {
+      StringBuilder text = new StringBuilder("no node has devices for every request:");
+      String sep = " ";
+      for (var e : requestNodes.entrySet()) {
+        text.append(sep)
+            .append('"')
+            .append(e.getKey())
+            .append("\" fits on ")
+            .append(Names.of(e.getValue()));
+        sep = "; ";
+      }
+      return List.of(new Cause("", Cause.Kind.NODES, text.toString()));
+    }
+    causes.addAll(
+        ConstraintDiagnoser.diagnose(
+            ClusterDevices.nullToEmpty(devices.getConstraints()), fitting, common));
+    if (causes.isEmpty()) {
+      CombinedShortfall.of(fitting, common, cluster).ifPresent(causes::add);
+    }
+    if (causes.isEmpty() && !ClusterDevices.nullToEmpty(devices.getConstraints()).isEmpty()) {
+      // Each constraint can be met on its own counts, but not with devices that are free together
+      // (counters or capacity they share): the constraints are still what narrows the choice.
+      causes.add(
+          new Cause(
+              "",
+              Cause.Kind.CONSTRAINT,
+              "no combination of free matching devices on "
+                  + Names.of(common)
+                  + " meets the claim's constraints ("
+                  + devices.getConstraints().stream()
+                      .map(
+                          c ->
+                              c.getMatchAttribute() != null
+                                  ? "matchAttribute " + c.getMatchAttribute()
+                                  : "distinctAttribute " + c.getDistinctAttribute())
+                      .collect(java.util.stream.Collectors.joining(", "))
+                  + ") while the devices it needs also fit their shared counters and capacity"));
+    }
+    if (causes.isEmpty()) {
+      causes.add(
+          new Cause(
+              "",
+              Cause.Kind.OTHER,
+              "each request finds enough devices on "
+                  + Names.of(common)
+                  + ", but not together: the requests compete for the same devices, shared"
+                  + " counters or capacity"));
+    }
+    return causes;
+  }
+
+  private Optional<AskTally> tally(DeviceAsk ask, List<Node> scope, List<Cause> causes) {
+    List<String> nodes = scope.stream().map(n -> n.getMetadata().getName()).toList();
+    DeviceClass deviceClass = classes.get(ask.className());
+    if (deviceClass == null) {
+      causes.add(
+          new Cause(
+              ask.name(),
+              Cause.Kind.INVALID,
+              "request \""
+                  + ask.name()
+                  + "\": DeviceClass "
+                  + ask.className()
+                  + " does not exist"));
+      return Optional.empty();
+    }
+    List<ClauseCheck> classClauses = new ArrayList<>();
+    List<ClauseCheck> askClauses = new ArrayList<>();
+    String classOwner = "class " + ask.className();
+    if (!add(
+            classClauses,
+            deviceClass.getSpec() == null ? null : deviceClass.getSpec().getSelectors(),
+            classOwner,
+            ask,
+            causes)
+        || !add(askClauses, ask.selectors(), "request " + ask.name(), ask, causes)) {
+      return Optional.empty();
+    }
+    Set<String> nodeSet = Set.copyOf(nodes);
+    Map<String, List<Candidate>> matching = new TreeMap<>();
+    Map<String, List<Candidate>> usable = new TreeMap<>();
+    Map<String, Map<Unusable, Set<String>>> unusable = new TreeMap<>();
+    Map<String, Map<Unusable, Set<String>>> holders = new TreeMap<>();
+    List<Candidate> inClass = new ArrayList<>();
+    List<Candidate> inScope = new ArrayList<>();
+    for (Candidate device : cluster.devices()) {
+      Collection<String> seenBy;
+      if (device.node() != null) {
+        if (!nodeSet.contains(device.node())) {
+          continue;
+        }
+        seenBy = Set.of(device.node());
+      } else {
+        seenBy =
+            scope.stream()
+                .filter(
+                    n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
+                .map(n -> n.getMetadata().getName())
+                .toList();
+        if (seenBy.isEmpty()) {
+          continue;
+        }
+      }
+      inScope.add(device);
+      if (!allTrue(classClauses, device)) {
+        continue;
+      }
+      inClass.add(device);
+      if (!allTrue(askClauses, device)) {
+        continue;
+      }
+      for (String node : seenBy) {
+        matching.computeIfAbsent(node, n -> new ArrayList<>()).add(device);
+        Optional<Unusable> why = Unusable.of(device, ask, cluster);
+        if (why.isPresent()) {
+          unusable
+              .computeIfAbsent(node, n -> new LinkedHashMap<>())
+              .computeIfAbsent(why.get(), w -> new java.util.TreeSet<>())
+              .add(device.key().device());
+          holders
+              .computeIfAbsent(node, n -> new LinkedHashMap<>())
+              .computeIfAbsent(why.get(), w -> new java.util.TreeSet<>())
+              .addAll(why.get().holders());
+        } else {
+          usable.computeIfAbsent(node, n -> new ArrayList<>()).add(device);
+        }
+      }
+    }
+    if (matching.isEmpty()) {
+      if (inScope.isEmpty()) {
+        causes.add(
+            new Cause(
+                ask.name(),
+                Cause.Kind.POOL,
+                "request \"" + ask.name() + "\": no devices are published on " + Names.of(nodes)));
+      } else if (inClass.isEmpty()) {
+        causes.addAll(
+            NearestMisses.of(ask.name(), inScope, concat(classClauses, askClauses), MISSES_NAMED));
+      } else {
+        causes.addAll(NearestMisses.of(ask.name(), inClass, askClauses, MISSES_NAMED));
+      }
+      return Optional.empty();
+    }
+    return Optional.of(new AskTally(ask, matching, usable, unusable, holders));
+  }
+
+  /** Counts and holds for an ask that has matching devices but fits on no node. */
+  private static List<Cause> shortfall(AskTally tally) {
+    List<Cause> out = new ArrayList<>();
+    DeviceAsk ask = tally.ask();
+    String most = null;
+    int mostMatching = 0;
+    for (var e : tally.matching().entrySet()) {
+      if (e.getValue().size() > mostMatching) {
+        most = e.getKey();
+        mostMatching = e.getValue().size();
+      }
+    }
+    if (!ask.all() && mostMatching < ask.count()) {
+      out.add(
+          new Cause(
+              ask.name(),
+              Cause.Kind.COUNT,
+              "request \""
+                  + ask.name()
+                  + "\" asks "
+                  + ask.count()
+                  + "; no node has more than "
+                  + mostMatching
+                  + " matching devices ("
+                  + most
+                  + " has "
+                  + mostMatching
+                  + ")"));
+    }
+    List<String> detailed =
+        tally.matching().entrySet().stream()
+            .filter(e -> tally.unusable().containsKey(e.getKey()))
+            .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
+            .limit(NODES_DETAILED)
+            .map(Map.Entry::getKey)
+            .toList();
+    for (String node : detailed) {
+      int matching = tally.matching().get(node).size();
+      int free = tally.usable().getOrDefault(node, List.of()).size();
+      Map<Unusable, Set<String>> why = tally.unusable().get(node);
+      StringBuilder text =
+          new StringBuilder("request \"")
+              .append(ask.name())
+              .append("\" asks ")
+              .append(ask.all() ? "all" : String.valueOf(ask.count()))
+              .append("; ")
+              .append(node)
+              .append(" has ")
+              .append(free)
+              .append(" free of ")
+              .append(matching)
+              .append(" matching:");
+      String sep = " ";
+      int shown = 0;
+      for (var e : why.entrySet()) {
+        if (shown++ == 3) {
+          text.append("; ...");
+          break;
+        }
+        text.append(sep)
+            .append(
+                e.getKey()
+                    .describe(e.getValue().size(), tally.holders().get(node).get(e.getKey())));
+        sep = "; ";
+      }
+      out.add(new Cause(ask.name(), why.keySet().iterator().next().kind(), text.toString()));
+    }
+    return out;
+  }
+
+  private boolean add(
+      List<ClauseCheck> into,
+      List<DeviceSelector> selectors,
+      String owner,
+      DeviceAsk ask,
+      List<Cause> causes) {
+    for (DeviceSelector s : ClusterDevices.nullToEmpty(selectors)) {
+      String expression = s.getCel() == null ? null : s.getCel().getExpression();
+      if (expression == null) {
+        causes.add(
+            new Cause(ask.name(), Cause.Kind.INVALID, owner + ": selector has no CEL expression"));
+        return false;
+      }
+      Optional<List<ClauseCheck>> checks =
+          clauses.computeIfAbsent(owner + "\n" + expression, k -> compile(expression, owner));
+      if (checks.isEmpty()) {
+        Compilation c = cache.getOrCompile(expression);
+        causes.add(
+            new Cause(
+                ask.name(),
+                Cause.Kind.INVALID,
+                owner + ": selector does not compile: " + ((Compilation.Invalid) c).message()));
+        return false;
+      }
+      into.addAll(checks.get());
+    }
+    return true;
+  }
+
+  private Optional<List<ClauseCheck>> compile(String expression, String owner) {
+    List<ClauseCheck> out = new ArrayList<>();
+    for (String clause : SelectorClauses.split(expression)) {
+      Optional<ClauseCheck> check = ClauseCheck.of(clause, owner, cache);
+      if (check.isEmpty()) {
+        // The text split went wrong somewhere: fall back to the selector as one clause.
+        return ClauseCheck.of(expression, owner, cache).map(List::of);
+      }
+      out.add(check.get());
+    }
+    return Optional.of(List.copyOf(out));
+  }
+
+  private static boolean allTrue(List<ClauseCheck> checks, Candidate device) {
+    for (ClauseCheck c : checks) {
+      if (c.evaluate(device.input()) != ClauseCheck.Outcome.TRUE) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static List<ClauseCheck> concat(List<ClauseCheck> a, List<ClauseCheck> b) {
+    List<ClauseCheck> out = new ArrayList<>(a);
+    out.addAll(b);
+    return out;
+  }
+}
