@@ -118,7 +118,11 @@ class ControllerRbacIT {
         .serviceAccounts()
         .inNamespace(NAMESPACE)
         .resource(
-            new ServiceAccountBuilder().withNewMetadata().withName(BASELINE_ACCOUNT).endMetadata().build())
+            new ServiceAccountBuilder()
+                .withNewMetadata()
+                .withName(BASELINE_ACCOUNT)
+                .endMetadata()
+                .build())
         .create();
   }
 

@@ -25,8 +25,8 @@ import org.slf4j.LoggerFactory;
  * PREPARE_STARTED}), so a crash anywhere leaves a record: the kubelet's repeated prepare sets the
  * slice again (setting is idempotent), its unprepare restores it. Two claims asking different
  * slices for one GPU never get here: {@code GpuSettingConflicts} refuses the second before its
- * entry is reserved. Calls run one at a time ({@code NodeState.effects}), and the checkpoint read in
- * {@link #undo} is the node's state in memory, which already holds every claim reserved by a
+ * entry is reserved. Calls run one at a time ({@code NodeState.effects}), and the checkpoint read
+ * in {@link #undo} is the node's state in memory, which already holds every claim reserved by a
  * concurrent prepare, so a GPU another claim is about to use keeps its slice.
  */
 public final class TimeSliceEffects implements ClaimEffects {
