@@ -2,6 +2,7 @@ package dev.gpudra.plugin;
 
 import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
+import dev.gpudra.plugin.health.HealthConfig;
 import dev.gpudra.plugin.server.PluginSockets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -33,6 +34,7 @@ import java.util.Set;
  *     picks a free port, -1 disables the server
  * @param dynamicMig {@value #DYNAMIC_MIG}: publish MIG placements for on-demand creation
  * @param sharingStrategies {@value #SHARING_STRATEGIES}: strategies this node applies
+ * @param health the {@code GPUDRA_HEALTH_*} keys: GPU health monitoring ({@link HealthConfig})
  */
 public record PluginConfig(
     String nodeName,
@@ -48,7 +50,8 @@ public record PluginConfig(
     Path bootIdPath,
     int metricsPort,
     boolean dynamicMig,
-    Set<String> sharingStrategies) {
+    Set<String> sharingStrategies,
+    HealthConfig health) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -99,6 +102,7 @@ public record PluginConfig(
   /** Validates what the constructor can check alone. */
   public PluginConfig {
     Objects.requireNonNull(sockets, "sockets");
+    Objects.requireNonNull(health, "health");
     if (nodeName == null || !NODE.matcher(nodeName).matches()) {
       throw new IllegalArgumentException(
           NODE_NAME + " must be a node name (DNS subdomain), got: " + nodeName);
@@ -146,7 +150,8 @@ public record PluginConfig(
         EnvPaths.absolute(reader, BOOT_ID_PATH, Path.of("/proc/sys/kernel/random/boot_id")),
         reader.integer(METRICS_PORT, DEFAULT_METRICS_PORT),
         reader.bool(DYNAMIC_MIG, false),
-        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")));
+        reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
+        HealthConfig.fromEnv(env));
   }
 
   /** The sharing policy these strategies make. */
@@ -173,6 +178,7 @@ public record PluginConfig(
     m.put(METRICS_PORT, Integer.toString(metricsPort));
     m.put(DYNAMIC_MIG, Boolean.toString(dynamicMig));
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
+    m.putAll(health.effective());
     return m;
   }
 }
