@@ -147,4 +147,41 @@ class GpuHealthFaultsIT {
       plugin.close();
     }
   }
+
+  @Test
+  void withDynamicMigAFaultyGpuTaintsEveryPlacementOfItAndNoOtherDevice() throws Exception {
+    FakeNode node = FakeNode.create(root, "node-d", "a100-8x");
+    Map<String, String> env = new HashMap<>(node.env(client.getMasterUrl().toString()));
+    env.put("GPUDRA_DYNAMIC_MIG", "true");
+    PluginProcess plugin =
+        PluginProcess.start(env, root.resolve("plugin.log"), Duration.ofSeconds(90));
+    try {
+      await().atMost(WAIT).until(() -> !devices(node).isEmpty());
+      List<String> placementsOfGpu1 =
+          devices(node).stream()
+              .map(Device::getName)
+              .filter(n -> n.startsWith("gpu-1-mig-"))
+              .sorted()
+              .toList();
+      assertThat(placementsOfGpu1).hasSizeGreaterThan(4);
+
+      MockNvmlFaults.forState(node.nvmlStateFile()).xid(1, 119);
+
+      await()
+          .atMost(WAIT)
+          .until(
+              () ->
+                  devices(node).stream()
+                      .filter(d -> !taints(d).isEmpty())
+                      .map(Device::getName)
+                      .sorted()
+                      .toList()
+                      .equals(placementsOfGpu1));
+      assertThat(devices(node))
+          .filteredOn(d -> d.getName().startsWith("gpu-1-"))
+          .allSatisfy(d -> assertThat(taints(d).getFirst().getValue()).isEqualTo("119"));
+    } finally {
+      plugin.close();
+    }
+  }
 }
