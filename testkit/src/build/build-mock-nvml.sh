@@ -62,6 +62,7 @@ required=(
   nvmlGpuInstanceGetComputeInstances nvmlGpuInstanceGetComputeInstanceById nvmlComputeInstanceGetInfo_v2
   nvmlDeviceGetMaxMigDeviceCount nvmlDeviceGetMigDeviceHandleByIndex nvmlDeviceGetDeviceHandleFromMigDeviceHandle
   nvmlDeviceGetGpuInstanceId nvmlDeviceGetComputeInstanceId nvmlDeviceGetAttributes_v2
+  nvmlEventSetCreate nvmlEventSetFree nvmlDeviceGetSupportedEventTypes nvmlDeviceRegisterEvents nvmlEventSetWait_v2
 )
 exported=$(nm -D --defined-only "$out/libnvidia-ml.so.1" | awk '$2 == "T" { print $3 }' | sort)
 missing=$(comm -23 <(printf '%s\n' "${required[@]}" | sort) <(echo "$exported"))

@@ -77,5 +77,12 @@ int main(void) {
   FIELD(nvmlComputeInstanceInfo_t, id);
   FIELD(nvmlComputeInstanceInfo_t, profileId);
   FIELD(nvmlComputeInstanceInfo_t, placement);
+
+  SIZE(nvmlEventData_t);
+  FIELD(nvmlEventData_t, device);
+  FIELD(nvmlEventData_t, eventType);
+  FIELD(nvmlEventData_t, eventData);
+  FIELD(nvmlEventData_t, gpuInstanceId);
+  FIELD(nvmlEventData_t, computeInstanceId);
   return 0;
 }

@@ -57,7 +57,7 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_
   const mock_node *n = mock_g_node;
   for (unsigned g = 0; g < n->gpu_count; g++) {
     if (strcmp(n->gpus[g].uuid, uuid) == 0) {
-      if ((int)g == n->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+      if (mock_gpu_lost(g)) return NVML_ERROR_GPU_IS_LOST;
       *device = mock_gpu_handle(g);
       return NVML_SUCCESS;
     }
@@ -68,7 +68,7 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByUUID(const char *uuid, nvmlDevice_
   nvmlReturn_t rc = mock_state_read(state);
   if (rc == NVML_SUCCESS) rc = NVML_ERROR_NOT_FOUND;
   for (unsigned g = 0; rc == NVML_ERROR_NOT_FOUND && g < n->gpu_count; g++) {
-    if ((int)g == n->lost_gpu) continue;
+    if (mock_gpu_lost(g)) continue;
     for (unsigned i = 0; i < MOCK_MAX_GI; i++) {
       for (unsigned c = 0; c < MOCK_MAX_CI; c++) {
         if (!state->ci[g][i][c].used) continue;
@@ -97,7 +97,7 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetHandleByPciBusId_v2(const char *pciBusId, 
   for (unsigned g = 0; g < n->gpu_count; g++) {
     const mock_gpu *gpu = &n->gpus[g];
     if (gpu->pci_domain == domain && gpu->pci_bus == bus && gpu->pci_device == slot && function == 0) {
-      if ((int)g == n->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+      if (mock_gpu_lost(g)) return NVML_ERROR_GPU_IS_LOST;
       *device = mock_gpu_handle(g);
       return NVML_SUCCESS;
     }

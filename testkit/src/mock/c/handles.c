@@ -69,7 +69,7 @@ const mock_mig_table *mock_table_of(const mock_gpu *gpu) {
 
 nvmlReturn_t mock_check_device(nvmlDevice_t device) {
   if (!mock_is_device(device)) return NVML_ERROR_INVALID_ARGUMENT;
-  if ((int)device->gpu == mock_g_node->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+  if (mock_gpu_lost(device->gpu)) return NVML_ERROR_GPU_IS_LOST;
   if (!device->is_mig) return NVML_SUCCESS;
   mock_state *state = malloc(sizeof *state);
   if (state == NULL) return NVML_ERROR_MEMORY;

@@ -11,7 +11,7 @@
 /* Validates a GPU-instance handle against a fresh state snapshot. */
 static nvmlReturn_t resolve_gi(nvmlGpuInstance_t handle, mock_state *state, const mock_gi_profile **profile) {
   if (!mock_is_gi(handle)) return NVML_ERROR_INVALID_ARGUMENT;
-  if ((int)handle->gpu == mock_g_node->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+  if (mock_gpu_lost(handle->gpu)) return NVML_ERROR_GPU_IS_LOST;
   nvmlReturn_t rc = mock_state_read(state);
   if (rc != NVML_SUCCESS) return rc;
   const mock_instance *gi = &state->gi[handle->gpu][handle->gi];
@@ -190,7 +190,7 @@ static nvmlReturn_t do_destroy_ci(mock_state *state, void *context) {
 MOCK_EXPORT nvmlReturn_t nvmlComputeInstanceDestroy(nvmlComputeInstance_t computeInstance) {
   MOCK_ENTER();
   if (!mock_is_ci(computeInstance)) return NVML_ERROR_INVALID_ARGUMENT;
-  if ((int)computeInstance->gpu == mock_g_node->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+  if (mock_gpu_lost(computeInstance->gpu)) return NVML_ERROR_GPU_IS_LOST;
   ci_ref r = {computeInstance->gpu, computeInstance->gi, computeInstance->ci};
   return mock_state_update(do_destroy_ci, &r);
 }

@@ -222,7 +222,7 @@ static nvmlReturn_t do_destroy_gi(mock_state *state, void *context) {
 MOCK_EXPORT nvmlReturn_t nvmlGpuInstanceDestroy(nvmlGpuInstance_t gpuInstance) {
   MOCK_ENTER();
   if (!mock_is_gi(gpuInstance)) return NVML_ERROR_INVALID_ARGUMENT;
-  if ((int)gpuInstance->gpu == mock_g_node->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+  if (mock_gpu_lost(gpuInstance->gpu)) return NVML_ERROR_GPU_IS_LOST;
   instance_ref r = {gpuInstance->gpu, gpuInstance->gi};
   return mock_state_update(do_destroy_gi, &r);
 }
@@ -275,7 +275,7 @@ MOCK_EXPORT nvmlReturn_t nvmlDeviceGetGpuInstanceById(nvmlDevice_t device, unsig
 MOCK_EXPORT nvmlReturn_t nvmlGpuInstanceGetInfo(nvmlGpuInstance_t gpuInstance, nvmlGpuInstanceInfo_t *info) {
   MOCK_ENTER();
   if (!mock_is_gi(gpuInstance) || info == NULL) return NVML_ERROR_INVALID_ARGUMENT;
-  if ((int)gpuInstance->gpu == mock_g_node->lost_gpu) return NVML_ERROR_GPU_IS_LOST;
+  if (mock_gpu_lost(gpuInstance->gpu)) return NVML_ERROR_GPU_IS_LOST;
   mock_state *state = malloc(sizeof *state);
   if (state == NULL) return NVML_ERROR_MEMORY;
   nvmlReturn_t rc = mock_state_read(state);

@@ -191,4 +191,21 @@ int mock_ci_first_free(const mock_gi_profile *gi, const mock_state *state, unsig
                        unsigned ci_profile, mock_span *out);
 void mock_mig_uuid(const mock_gpu *parent, unsigned serial, char *out, size_t len);
 
+/* injection.c: the fault log next to the state file (see there for its format). */
+#define MOCK_NO_INSTANCE 0xFFFFFFFFu
+typedef enum { MOCK_FAULT_XID = 1, MOCK_FAULT_ECC_DBE, MOCK_FAULT_LOST, MOCK_FAULT_BACK } mock_fault_kind;
+typedef struct {
+  mock_fault_kind kind;
+  unsigned gpu;
+  unsigned long long xid;
+  unsigned gi, ci; /* MOCK_NO_INSTANCE when the fault is not pinned to an instance */
+} mock_fault;
+void mock_faults_path(char *out, size_t len);
+long mock_faults_end(void);
+int mock_fault_parse(const char *line, mock_fault *fault);
+/* Reads from offset: returns -(offset after the fault)-1 with *fault set, or the end offset when no fault. */
+long mock_faults_next(long offset, mock_fault *fault);
+/* The profile's lost GPU, or one the fault log lost and did not bring back. */
+int mock_gpu_lost(unsigned gpu);
+
 #endif

@@ -45,5 +45,6 @@ void report(const char *format, ...) __attribute__((format(printf, 1, 2)));
 void check_profiles(void);
 void check_mig_lifecycle(void);
 void check_faults(void);
+void check_events(void);
 
 #endif

@@ -104,6 +104,7 @@ int main(void) {
   check_profiles();
   check_mig_lifecycle();
   check_faults();
+  check_events();
 
   printf("%s: %d checks, %d failed\n", g_failures == 0 ? "PASSED" : "FAILED", g_checks, g_failures);
   return g_failures == 0 ? 0 : 1;

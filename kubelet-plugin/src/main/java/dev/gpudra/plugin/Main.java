@@ -7,7 +7,9 @@ import dev.gpudra.nvml.NvmlDeviceDiscovery;
 import dev.gpudra.nvml.NvmlLibraryLoader;
 import dev.gpudra.nvml.NvmlSession;
 import dev.gpudra.nvml.SysfsPciTopology;
+import dev.gpudra.plugin.health.GpuHealthProbe;
 import dev.gpudra.plugin.mig.MigControl;
+import dev.gpudra.plugin.nvml.NvmlHealthProbe;
 import dev.gpudra.plugin.nvml.NvmlMigControl;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.server.ShutdownHook;
@@ -58,7 +60,8 @@ public final class Main {
     }
     LOG.info("gpudra kubelet plugin configuration: {}", config.effective());
 
-    // With dynamic MIG the session stays open: prepare and unprepare create and destroy instances.
+    // With dynamic MIG the session stays open: prepare and unprepare create and destroy instances;
+    // with health monitoring it stays open for the event set and the probes.
     NvmlSession session =
         NvmlSession.open(new NvmlLibraryLoader(config.driverRoot(), config.nvmlLibrary()).load());
     NodeInventory inventory;
@@ -74,7 +77,12 @@ public final class Main {
     Optional<MigControl> mig = Optional.empty();
     if (config.dynamicMig()) {
       mig = Optional.of(new NvmlMigControl(session, inventory));
-    } else {
+    }
+    Optional<GpuHealthProbe> health = Optional.empty();
+    if (config.health().enabled()) {
+      health = Optional.of(new NvmlHealthProbe(session));
+    }
+    if (mig.isEmpty() && health.isEmpty()) {
       session.close();
     }
     LOG.info(
@@ -95,7 +103,7 @@ public final class Main {
     KubernetesClient client = new KubernetesClientBuilder().build();
     PluginNode node;
     try {
-      node = PluginNode.start(config, inventory, driver, client, mig, steps);
+      node = PluginNode.start(config, inventory, driver, client, mig, steps, health);
     } catch (Exception e) {
       client.close();
       session.close();

@@ -3,6 +3,7 @@ package dev.gpudra.plugin;
 import dev.gpudra.cdi.CommonEditsBuilder;
 import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
+import dev.gpudra.plugin.health.HealthConfig;
 import dev.gpudra.plugin.server.PluginSockets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -39,6 +40,7 @@ import java.util.Set;
  *     then carry no hooks
  * @param fractionalGpus {@value #FRACTIONAL_GPUS}: publish whole GPUs as shareable devices with
  *     consumable {@code memory} and {@code cores}
+ * @param health the {@code GPUDRA_HEALTH_*} keys: GPU health monitoring ({@link HealthConfig})
  */
 public record PluginConfig(
     String nodeName,
@@ -56,7 +58,8 @@ public record PluginConfig(
     boolean dynamicMig,
     Set<String> sharingStrategies,
     Optional<String> cdiHookPath,
-    boolean fractionalGpus) {
+    boolean fractionalGpus,
+    HealthConfig health) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -116,6 +119,7 @@ public record PluginConfig(
   /** Validates what the constructor can check alone. */
   public PluginConfig {
     Objects.requireNonNull(sockets, "sockets");
+    Objects.requireNonNull(health, "health");
     if (nodeName == null || !NODE.matcher(nodeName).matches()) {
       throw new IllegalArgumentException(
           NODE_NAME + " must be a node name (DNS subdomain), got: " + nodeName);
@@ -166,7 +170,8 @@ public record PluginConfig(
         reader.bool(DYNAMIC_MIG, false),
         reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
         cdiHookPath(env),
-        reader.bool(FRACTIONAL_GPUS, false));
+        reader.bool(FRACTIONAL_GPUS, false),
+        HealthConfig.fromEnv(env));
   }
 
   // EnvReader treats an empty value as unset; here empty has a meaning of its own (no hooks).
@@ -215,6 +220,7 @@ public record PluginConfig(
     m.put(SHARING_STRATEGIES, String.join(",", sharingStrategies.stream().sorted().toList()));
     m.put(CDI_HOOK_PATH, cdiHookPath.orElse("(none: CDI specs carry no hooks)"));
     m.put(FRACTIONAL_GPUS, Boolean.toString(fractionalGpus));
+    m.putAll(health.effective());
     return m;
   }
 }

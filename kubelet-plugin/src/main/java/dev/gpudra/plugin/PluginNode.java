@@ -8,15 +8,17 @@ import dev.gpudra.cdi.io.DriverRootDiscovery;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.names.DriverNames;
-import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.plugin.dra.DraService;
 import dev.gpudra.plugin.dra.DraV1Service;
 import dev.gpudra.plugin.dra.DraV1beta1Service;
 import dev.gpudra.plugin.health.DeviceHealthService;
-import dev.gpudra.plugin.health.DeviceIdentity;
+import dev.gpudra.plugin.health.GpuHealthProbe;
+import dev.gpudra.plugin.health.HealthMonitor;
+import dev.gpudra.plugin.health.NodeHealth;
 import dev.gpudra.plugin.metrics.MetricsServer;
+import dev.gpudra.plugin.metrics.MicrometerHealthMetrics;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
@@ -42,7 +44,6 @@ import dev.gpudra.plugin.slices.SlicePublishLoop;
 import dev.gpudra.plugin.state.BootId;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.NodeState;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -85,6 +86,8 @@ public final class PluginNode implements AutoCloseable {
    * @param mig the node's MIG instances; required with dynamic MIG, unused otherwise
    * @param steps told of every step of prepare and unprepare ({@link StepListener#NONE} in
    *     production; crash tests pass one that kills the process at a chosen step)
+   * @param healthProbe the GPUs' events and probes; without one (or with monitoring off) every
+   *     device is reported with health unknown
    * @throws IOException when a socket or the metrics port cannot be served
    */
   public static PluginNode start(
@@ -93,7 +96,8 @@ public final class PluginNode implements AutoCloseable {
       NodeDriverInfo driver,
       KubernetesClient client,
       Optional<MigControl> mig,
-      StepListener steps)
+      StepListener steps,
+      Optional<GpuHealthProbe> healthProbe)
       throws IOException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
@@ -161,11 +165,9 @@ public final class PluginNode implements AutoCloseable {
               new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics),
               new ClaimUnpreparer(state, effects, writer, steps, metrics));
 
-      List<ResourceSliceSpec> slices =
-          ResourceSliceMapper.map(
-              inventory,
-              new SliceMappingOptions(
-                  driverName, config.nodeName(), config.dynamicMig(), config.fractionalGpus()));
+      SliceMappingOptions mapping =
+          new SliceMappingOptions(
+              driverName, config.nodeName(), config.dynamicMig(), config.fractionalGpus());
       SlicePublishLoop publishLoop =
           new SlicePublishLoop(
               new ResourceSlicePublisher(client, driverName, config.nodeName()),
@@ -175,14 +177,41 @@ public final class PluginNode implements AutoCloseable {
               new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
       resources.add(publishLoop);
       publishLoop.start();
-      publishLoop.publish(slices);
 
-      List<DeviceIdentity> devices = deviceIdentities(config.nodeName(), slices);
+      boolean monitored = config.health().enabled() && healthProbe.isPresent();
+      MicrometerHealthMetrics healthMetrics =
+          new MicrometerHealthMetrics(registry, Clock.systemUTC());
+      NodeHealth nodeHealth =
+          new NodeHealth(
+              config.nodeName(),
+              conditions -> ResourceSliceMapper.map(inventory, mapping, conditions),
+              publishLoop::publish,
+              healthMetrics,
+              monitored);
       UnixSocketServerFactory factory = new UnixSocketServerFactory(Duration.ofSeconds(5));
       resources.add(factory);
-      DeviceHealthService health = new DeviceHealthService(() -> devices);
+      DeviceHealthService health = DeviceHealthService.reporting(nodeHealth::reports);
       KubeletPluginServers servers;
       try {
+        if (monitored) {
+          HealthMonitor monitor =
+              new HealthMonitor(
+                  config.health(),
+                  healthProbe.get(),
+                  inventory.gpus().stream()
+                      .map(g -> new GpuHealthProbe.MonitoredGpu(g.index(), g.minor()))
+                      .toList(),
+                  healthMetrics,
+                  Clock.systemUTC(),
+                  () -> {
+                    nodeHealth.republish();
+                    health.devicesChanged();
+                  });
+          resources.add(monitor);
+          nodeHealth.conditionsFrom(monitor::conditions);
+          monitor.start();
+        }
+        nodeHealth.republish();
         servers =
             KubeletPluginServers.start(
                 config.sockets(),
@@ -212,16 +241,6 @@ public final class PluginNode implements AutoCloseable {
       closeAll(resources);
       throw e;
     }
-  }
-
-  private static List<DeviceIdentity> deviceIdentities(
-      String nodeName, List<ResourceSliceSpec> slices) {
-    return slices.stream()
-        .flatMap(s -> s.getDevices().stream())
-        .map(d -> d.getName())
-        .filter(name -> DeviceNames.parse(name).isPresent())
-        .map(name -> new DeviceIdentity(nodeName, name))
-        .toList();
   }
 
   /** The serving sockets. */

@@ -21,6 +21,17 @@ public class NvmlException extends RuntimeException {
     this.nvmlMessage = Objects.requireNonNull(nvmlMessage, "nvmlMessage");
   }
 
+  /**
+   * The exception for a failed call: {@link NvmlGpuLostException} when the GPU is lost or needs a
+   * reset, a plain {@code NvmlException} otherwise.
+   */
+  public static NvmlException of(String function, int code, String nvmlMessage) {
+    if (code == NvmlReturn.ERROR_GPU_IS_LOST || code == NvmlReturn.ERROR_RESET_REQUIRED) {
+      return new NvmlGpuLostException(function, code, nvmlMessage);
+    }
+    return new NvmlException(function, code, nvmlMessage);
+  }
+
   /** The NVML C function that failed, e.g. {@code nvmlDeviceGetUUID}. */
   public String function() {
     return function;

@@ -4,6 +4,7 @@ import com.sun.jna.Library;
 import com.sun.jna.Pointer;
 import com.sun.jna.Structure;
 import com.sun.jna.ptr.IntByReference;
+import com.sun.jna.ptr.LongByReference;
 import com.sun.jna.ptr.PointerByReference;
 
 /**
@@ -131,6 +132,19 @@ public interface NvmlLibrary extends Library {
   int nvmlDeviceGetGpuInstanceId(Pointer device, IntByReference id);
 
   int nvmlDeviceGetComputeInstanceId(Pointer device, IntByReference id);
+
+  // Events (nvml.h 12.4). Operations on one set are not thread-safe: NvmlEventSet confines a set
+  // to one thread. Registration and waiting take the parent GPU's handle, also for MIG.
+
+  int nvmlEventSetCreate(PointerByReference set);
+
+  int nvmlDeviceGetSupportedEventTypes(Pointer device, LongByReference eventTypes);
+
+  int nvmlDeviceRegisterEvents(Pointer device, long eventTypes, Pointer set);
+
+  int nvmlEventSetWait_v2(Pointer set, EventData data, int timeoutMillis);
+
+  int nvmlEventSetFree(Pointer set);
 
   /** {@code nvmlMemory_t}. */
   @Structure.FieldOrder({"total", "free", "used"})
@@ -269,5 +283,21 @@ public interface NvmlLibrary extends Library {
     public int id;
     public int profileId;
     public ComputeInstancePlacement placement;
+  }
+
+  /** {@code nvmlEventData_t}. */
+  @Structure.FieldOrder({"device", "eventType", "eventData", "gpuInstanceId", "computeInstanceId"})
+  final class EventData extends NvmlStructure {
+    public Pointer device;
+    public long eventType;
+
+    /** The XID for an XID critical error (999: an XID the driver does not know), else 0. */
+    public long eventData;
+
+    /** {@code 0xFFFFFFFF} unless MIG is on and the XID is attributable to a GPU instance. */
+    public int gpuInstanceId;
+
+    /** {@code 0xFFFFFFFF} unless the XID is attributable to a compute instance. */
+    public int computeInstanceId;
   }
 }

@@ -11,7 +11,10 @@ public final class NvmlReturn {
   public static final int ERROR_NOT_FOUND = 6;
   public static final int ERROR_INSUFFICIENT_SIZE = 7;
   public static final int ERROR_DRIVER_NOT_LOADED = 9;
+  public static final int ERROR_TIMEOUT = 10;
+  public static final int ERROR_FUNCTION_NOT_FOUND = 13;
   public static final int ERROR_GPU_IS_LOST = 15;
+  public static final int ERROR_RESET_REQUIRED = 16;
   public static final int ERROR_INSUFFICIENT_RESOURCES = 23;
   public static final int ERROR_UNKNOWN = 999;
 

@@ -50,7 +50,7 @@ public final class NvmlSession implements AutoCloseable {
   public static NvmlSession open(NvmlLibrary nvml) {
     int rc = nvml.nvmlInit_v2();
     if (rc != NvmlReturn.SUCCESS) {
-      throw new NvmlException("nvmlInit_v2", rc, errorString(nvml, rc));
+      throw NvmlException.of("nvmlInit_v2", rc, errorString(nvml, rc));
     }
     return new NvmlSession(nvml);
   }
@@ -333,6 +333,49 @@ public final class NvmlSession implements AutoCloseable {
     return Optional.empty();
   }
 
+  /**
+   * Asks the GPU for its UUID, the cheapest query that reaches the device: the periodic check for
+   * what no event reports (a GPU that fell off the bus, or came back after a reset).
+   *
+   * @throws NvmlGpuLostException when the GPU is lost or needs a reset
+   */
+  public synchronized void checkResponds(int gpuIndex) {
+    ensureOpen();
+    uuid(device(gpuIndex));
+  }
+
+  /**
+   * A new event set on this session. It must be closed before the session; it is confined to the
+   * thread that waits on it (NVML's operations on one set are not thread-safe).
+   *
+   * @throws NvmlException when the driver offers no events (an old driver: {@code
+   *     NVML_ERROR_NOT_SUPPORTED} or {@code NVML_ERROR_FUNCTION_NOT_FOUND})
+   */
+  public synchronized NvmlEventSet createEventSet() {
+    ensureOpen();
+    PointerByReference set = new PointerByReference();
+    int rc;
+    try {
+      rc = nvml.nvmlEventSetCreate(set);
+    } catch (UnsatisfiedLinkError e) {
+      // A library without the symbol: the same as NVML saying the function does not exist.
+      rc = NvmlReturn.ERROR_FUNCTION_NOT_FOUND;
+    }
+    check("nvmlEventSetCreate", rc);
+    return new NvmlEventSet(this, nvml, set.getValue());
+  }
+
+  /** Handle of a GPU by index, for an event set of this session. */
+  synchronized Pointer deviceHandle(int index) {
+    ensureOpen();
+    return device(index);
+  }
+
+  /** The message NVML gives for a return code. */
+  String message(int rc) {
+    return errorString(nvml, rc);
+  }
+
   private RawGpuInstance gpuInstance(Pointer handle) {
     NvmlLibrary.GpuInstanceInfo info = gpuInstanceInfo(handle);
     List<RawComputeInstance> computeInstances = new ArrayList<>();
@@ -509,7 +552,7 @@ public final class NvmlSession implements AutoCloseable {
 
   private void check(String function, int rc) {
     if (rc != NvmlReturn.SUCCESS) {
-      throw new NvmlException(function, rc, errorString(nvml, rc));
+      throw NvmlException.of(function, rc, errorString(nvml, rc));
     }
   }
 

@@ -36,7 +36,8 @@ class NvmlStructLayoutIT {
           "nvmlGpuInstanceInfo_t", NvmlLibrary.GpuInstanceInfo::new,
           "nvmlComputeInstancePlacement_t", NvmlLibrary.ComputeInstancePlacement::new,
           "nvmlComputeInstanceProfileInfo_v2_t", NvmlLibrary.ComputeInstanceProfileInfoV2::new,
-          "nvmlComputeInstanceInfo_t", NvmlLibrary.ComputeInstanceInfo::new);
+          "nvmlComputeInstanceInfo_t", NvmlLibrary.ComputeInstanceInfo::new,
+          "nvmlEventData_t", NvmlLibrary.EventData::new);
 
   /** "struct field" or "struct sizeof" or "struct versionword" to the number C printed. */
   private static final Map<String, Long> C_LAYOUT = new HashMap<>();

@@ -26,6 +26,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * The generated contracts match what the kubelet sends and expects: gRPC paths, proto packages, and
@@ -40,7 +41,8 @@ class WireContractTest {
           "registration", RegistrationProto.getDescriptor(),
           "dra.v1", DraV1Proto.getDescriptor(),
           "dra.v1beta1", DraV1Beta1Proto.getDescriptor(),
-          "health.v1alpha1", DraHealthV1Alpha1Proto.getDescriptor());
+          "health.v1alpha1", DraHealthV1Alpha1Proto.getDescriptor(),
+          "health.v1", dev.gpudra.proto.health.v1.DraHealthV1Proto.getDescriptor());
 
   /** file | message | field | number | type, as the kubelet's API defines them. */
   private static final String FIELDS =
@@ -88,6 +90,14 @@ class WireContractTest {
       health.v1alpha1 | DeviceHealth                   | health_check_timeout_seconds | 4 | int64
       health.v1alpha1 | DeviceHealth                   | message                      | 5 | string
       health.v1alpha1 | NodeWatchResourcesResponse     | devices                      | 1 | repeated DeviceHealth
+      health.v1       | DeviceIdentifier               | pool_name                    | 1 | string
+      health.v1       | DeviceIdentifier               | device_name                  | 2 | string
+      health.v1       | DeviceHealth                   | device                       | 1 | DeviceIdentifier
+      health.v1       | DeviceHealth                   | health                       | 2 | HealthStatus
+      health.v1       | DeviceHealth                   | last_updated_time            | 3 | int64
+      health.v1       | DeviceHealth                   | health_check_timeout_seconds | 4 | int64
+      health.v1       | DeviceHealth                   | message                      | 5 | string
+      health.v1       | NodeWatchResourcesResponse     | devices                      | 1 | repeated DeviceHealth
       """;
 
   /** Messages without fields: they still have to exist under these names. */
@@ -96,6 +106,7 @@ class WireContractTest {
       registration    | RegistrationStatusResponse
       registration    | InfoRequest
       health.v1alpha1 | NodeWatchResourcesRequest
+      health.v1       | NodeWatchResourcesRequest
       """;
 
   record FieldRow(String file, String message, String field, int number, String type) {}
@@ -112,7 +123,8 @@ class WireContractTest {
         Arguments.of("registration", "pluginregistration"),
         Arguments.of("dra.v1", "k8s.io.kubelet.pkg.apis.dra.v1"),
         Arguments.of("dra.v1beta1", "k8s.io.kubelet.pkg.apis.dra.v1beta1"),
-        Arguments.of("health.v1alpha1", "v1alpha1"));
+        Arguments.of("health.v1alpha1", "v1alpha1"),
+        Arguments.of("health.v1", "v1"));
   }
 
   @ParameterizedTest(name = "{0} is proto package {1}")
@@ -150,6 +162,10 @@ class WireContractTest {
         Arguments.of(
             DRAResourceHealthGrpc.getNodeWatchResourcesMethod(),
             "/v1alpha1.DRAResourceHealth/NodeWatchResources",
+            MethodType.SERVER_STREAMING),
+        Arguments.of(
+            dev.gpudra.proto.health.v1.DRAResourceHealthGrpc.getNodeWatchResourcesMethod(),
+            "/v1.DRAResourceHealth/NodeWatchResources",
             MethodType.SERVER_STREAMING));
   }
 
@@ -171,7 +187,10 @@ class WireContractTest {
         Arguments.of(
             dev.gpudra.proto.dra.v1beta1.DRAPluginGrpc.getServiceDescriptor(),
             Set.of("NodePrepareResources", "NodeUnprepareResources")),
-        Arguments.of(DRAResourceHealthGrpc.getServiceDescriptor(), Set.of("NodeWatchResources")));
+        Arguments.of(DRAResourceHealthGrpc.getServiceDescriptor(), Set.of("NodeWatchResources")),
+        Arguments.of(
+            dev.gpudra.proto.health.v1.DRAResourceHealthGrpc.getServiceDescriptor(),
+            Set.of("NodeWatchResources")));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -223,13 +242,11 @@ class WireContractTest {
         });
   }
 
-  @Test
-  void healthStatusHasTheKubeletsValues() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"health.v1alpha1", "health.v1"})
+  void healthStatusHasTheKubeletsValues(String file) {
     List<String> values =
-        DraHealthV1Alpha1Proto.getDescriptor()
-            .findEnumTypeByName("HealthStatus")
-            .getValues()
-            .stream()
+        FILES.get(file).findEnumTypeByName("HealthStatus").getValues().stream()
             .map(WireContractTest::render)
             .toList();
 

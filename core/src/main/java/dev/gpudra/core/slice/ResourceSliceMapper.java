@@ -5,10 +5,14 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.core.health.DeviceHealthState;
+import dev.gpudra.core.health.DeviceTaints;
+import dev.gpudra.core.health.HealthCondition;
 import dev.gpudra.core.mig.MigManagement;
 import io.fabric8.kubernetes.api.model.resource.v1.CounterSet;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceTaint;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpec;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSliceSpecBuilder;
 import java.util.ArrayList;
@@ -39,8 +43,18 @@ public final class ResourceSliceMapper {
 
   private ResourceSliceMapper() {}
 
-  /** The slices of one node's pool, in publishing order. */
+  /** The slices of one node's pool, in publishing order, with no health conditions. */
   public static List<ResourceSliceSpec> map(NodeInventory node, SliceMappingOptions options) {
+    return map(node, options, List.of());
+  }
+
+  /**
+   * The slices of one node's pool, in publishing order; every device covered by a health condition
+   * carries its taints ({@link DeviceTaints}), and slices shrink to the 64 devices the API allows
+   * once any device is tainted.
+   */
+  public static List<ResourceSliceSpec> map(
+      NodeInventory node, SliceMappingOptions options, List<HealthCondition> health) {
     List<CounterSet> counterSets = new ArrayList<>();
     List<Device> devices = new ArrayList<>();
     boolean usesCounters = false;
@@ -59,11 +73,22 @@ public final class ResourceSliceMapper {
         case WHOLE -> devices.add(fullGpu(node, gpu, options.fractionalGpus()));
       }
     }
+    boolean usesTaints = false;
+    for (int i = 0; i < devices.size(); i++) {
+      List<DeviceTaint> taints =
+          DeviceTaints.of(DeviceHealthState.covering(devices.get(i).getName(), health));
+      if (!taints.isEmpty()) {
+        devices.set(i, new DeviceBuilder(devices.get(i)).withTaints(taints).build());
+        usesTaints = true;
+      }
+    }
     devices.forEach(SliceValidation::checkDevice);
     counterSets.forEach(SliceValidation::checkCounterSet);
 
     int perSlice =
-        usesCounters ? SliceLimits.MAX_DEVICES_WITH_ADVANCED_FEATURES : SliceLimits.MAX_DEVICES;
+        usesCounters || usesTaints
+            ? SliceLimits.MAX_DEVICES_WITH_ADVANCED_FEATURES
+            : SliceLimits.MAX_DEVICES;
     List<List<CounterSet>> counterChunks = chunk(counterSets, SliceLimits.MAX_COUNTER_SETS);
     List<List<Device>> deviceChunks = chunk(devices, perSlice);
     if (counterChunks.isEmpty() && deviceChunks.isEmpty()) {

@@ -44,12 +44,17 @@ public final class RegistrationService extends RegistrationGrpc.RegistrationImpl
   /** Health service v1alpha1; its proto package is its version, so the names coincide. */
   public static final String HEALTH_V1ALPHA1 = DRAResourceHealthGrpc.SERVICE_NAME;
 
+  /** Health service v1, which kubelets that know it prefer; v1alpha1 goes in 1.40. */
+  public static final String HEALTH_V1 =
+      dev.gpudra.proto.health.v1.DRAResourceHealthGrpc.SERVICE_NAME;
+
   /**
-   * What gpudra advertises: both DRA versions, v1 first, then the health stream. Kubelets from 1.37
-   * on only watch health when it is advertised; older ones ignore entries they do not know.
+   * What gpudra advertises: both DRA versions, v1 first, then the health stream, v1 first. Kubelets
+   * from 1.37 on only watch health when it is advertised; older ones ignore entries they do not
+   * know.
    */
   public static final List<String> SUPPORTED_SERVICES =
-      List.of(DRA_V1, DRA_V1BETA1, HEALTH_V1ALPHA1);
+      List.of(DRA_V1, DRA_V1BETA1, HEALTH_V1, HEALTH_V1ALPHA1);
 
   private final PluginInfo info;
   private final AtomicReference<RegistrationState> state =

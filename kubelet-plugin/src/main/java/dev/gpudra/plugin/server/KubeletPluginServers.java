@@ -74,6 +74,7 @@ public final class KubeletPluginServers implements AutoCloseable {
     Objects.requireNonNull(health, "health");
     List<BindableService> onDraSocket = new ArrayList<>(draServices);
     onDraSocket.add(health);
+    onDraSocket.add(health.v1());
 
     ServingSocket dra = factory.serve(sockets.draSocket(), onDraSocket);
     RegistrationService registrationService =

@@ -45,7 +45,11 @@ class KubeletRegistrationIT {
       assertThat(info.getEndpoint()).isEqualTo(plugin.sockets.draSocket().toString());
       assertThat(plugin.sockets.draSocket()).hasParent(plugin.sockets.pluginDir());
       assertThat(info.getSupportedVersionsList())
-          .containsExactly("v1.DRAPlugin", "v1beta1.DRAPlugin", "v1alpha1.DRAResourceHealth");
+          .containsExactly(
+              "v1.DRAPlugin",
+              "v1beta1.DRAPlugin",
+              "v1.DRAResourceHealth",
+              "v1alpha1.DRAResourceHealth");
       assertThat(registered.chosenService()).isEqualTo("v1.DRAPlugin");
       assertThat(plugin.servers.registrationState())
           .isEqualTo(new RegistrationState(true, Optional.empty()));

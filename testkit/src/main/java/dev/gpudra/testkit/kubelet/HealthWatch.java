@@ -28,30 +28,58 @@ public final class HealthWatch implements AutoCloseable {
     this.context = context;
   }
 
+  /** A stream of {@code v1alpha1.DRAResourceHealth}. */
   static HealthWatch open(Channel channel) {
     HealthWatch watch = new HealthWatch(Context.current().withCancellation());
     watch.context.run(
         () ->
             DRAResourceHealthGrpc.newStub(channel)
                 .nodeWatchResources(
-                    NodeWatchResourcesRequest.getDefaultInstance(),
-                    new StreamObserver<>() {
-                      @Override
-                      public void onNext(NodeWatchResourcesResponse value) {
-                        watch.messages.add(value);
-                      }
-
-                      @Override
-                      public void onError(Throwable t) {
-                        watch.end.complete(Status.fromThrowable(t));
-                      }
-
-                      @Override
-                      public void onCompleted() {
-                        watch.end.complete(Status.OK);
-                      }
-                    }));
+                    NodeWatchResourcesRequest.getDefaultInstance(), watch.observer(m -> m)));
     return watch;
+  }
+
+  /**
+   * A stream of {@code v1.DRAResourceHealth}, as kubelets that know v1 open it. Its messages are
+   * queued as the v1alpha1 type: the versions share every field and number, so the bytes the plugin
+   * sent on the v1 path read the same.
+   */
+  static HealthWatch openV1(Channel channel) {
+    HealthWatch watch = new HealthWatch(Context.current().withCancellation());
+    watch.context.run(
+        () ->
+            dev.gpudra.proto.health.v1.DRAResourceHealthGrpc.newStub(channel)
+                .nodeWatchResources(
+                    dev.gpudra.proto.health.v1.NodeWatchResourcesRequest.getDefaultInstance(),
+                    watch.observer(
+                        m -> {
+                          try {
+                            return NodeWatchResourcesResponse.parseFrom(m.toByteString());
+                          } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                            throw new IllegalStateException(e);
+                          }
+                        })));
+    return watch;
+  }
+
+  private <T> StreamObserver<T> observer(
+      java.util.function.Function<T, NodeWatchResourcesResponse> asV1alpha1) {
+    return new StreamObserver<>() {
+      @Override
+      public void onNext(T value) {
+        messages.add(asV1alpha1.apply(value));
+      }
+
+      @Override
+      public void onError(Throwable t) {
+        end.complete(Status.fromThrowable(t));
+      }
+
+      @Override
+      public void onCompleted() {
+        end.complete(Status.OK);
+      }
+    };
   }
 
   /** The next message, or empty if none arrives within {@code timeout}. */

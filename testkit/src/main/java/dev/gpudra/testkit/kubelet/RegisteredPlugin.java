@@ -27,4 +27,9 @@ public record RegisteredPlugin(
   public HealthWatch watchHealth() {
     return HealthWatch.open(draChannel);
   }
+
+  /** Opens the device health stream on {@code v1.DRAResourceHealth}, as newer kubelets do. */
+  public HealthWatch watchHealthV1() {
+    return HealthWatch.openV1(draChannel);
+  }
 }

@@ -27,6 +27,9 @@ public final class MockNvml {
   /** NVML error name that nvmlInit returns, e.g. {@code NVML_ERROR_DRIVER_NOT_LOADED}. */
   public static final String FAIL_INIT_ENV = "GPUDRA_MOCK_NVML_FAIL_INIT";
 
+  /** NVML error name that {@code nvmlEventSetCreate} returns, as a driver without events would. */
+  public static final String FAIL_EVENTS_ENV = "GPUDRA_MOCK_NVML_FAIL_EVENTS";
+
   /**
    * The node profiles the library ships (the {@code catalog} it also ships only feeds includes).
    */
@@ -105,7 +108,7 @@ public final class MockNvml {
    */
   public static void applyToThisProcess(Map<String, String> env) {
     clearFromThisProcess();
-    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV)) {
+    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV, FAIL_EVENTS_ENV)) {
       String value = env.get(key);
       if (value != null && LibC.INSTANCE.setenv(key, value, 1) != 0) {
         throw new IllegalStateException("setenv(" + key + ") failed");
@@ -115,7 +118,7 @@ public final class MockNvml {
 
   /** Removes the mock's variables from this process's C environment. */
   public static void clearFromThisProcess() {
-    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV)) {
+    for (String key : List.of(PROFILE_ENV, STATE_ENV, FAIL_INIT_ENV, FAIL_EVENTS_ENV)) {
       LibC.INSTANCE.unsetenv(key);
     }
   }
