@@ -63,6 +63,13 @@ class ControllerRbacIT {
   private static final Use EVENT_PATCH = new Use(CONTROLLER + "explain.ClaimEventWriter", "edit");
   // The elector's LeaseLock reads the Lease, creates it when absent and replaces it to renew.
   private static final Use LEASE = new Use(CONTROLLER + "leader.LeaderElection", "leaderElector");
+  // Pre-bound pods (chart default prebound.allocation: true): the allocator adds its finalizer to
+  // a claim (update), writes allocation and reservation (status update, which the API server also
+  // checks against resourceclaims/binding) and annotates the pod so its kubelet retries (patch).
+  private static final String WRITER = CONTROLLER + "prebound.AllocationWriter";
+  private static final Use CLAIM_FINALIZER = new Use(WRITER, "update");
+  private static final Use CLAIM_STATUS = new Use(WRITER, "updateStatus");
+  private static final Use POD_NUDGE = new Use(WRITER, "patch");
 
   /** Every grant the controller needs, "group/resource:verb" (core group empty), and its user. */
   private static final Map<String, Use> NEEDED =
@@ -82,7 +89,11 @@ class ControllerRbacIT {
           Map.entry("/events:patch", EVENT_PATCH),
           Map.entry("coordination.k8s.io/leases:get", LEASE),
           Map.entry("coordination.k8s.io/leases:create", LEASE),
-          Map.entry("coordination.k8s.io/leases:update", LEASE));
+          Map.entry("coordination.k8s.io/leases:update", LEASE),
+          Map.entry("resource.k8s.io/resourceclaims:update", CLAIM_FINALIZER),
+          Map.entry("resource.k8s.io/resourceclaims/status:update", CLAIM_STATUS),
+          Map.entry("resource.k8s.io/resourceclaims/binding:update", CLAIM_STATUS),
+          Map.entry("/pods:patch", POD_NUDGE));
 
   private final ControlPlane plane;
   private final KubernetesClient admin;
