@@ -129,10 +129,26 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
         }
       }
     }
-    if (!ask.capacity().isEmpty()) {
+    Map<String, BigDecimal> asked = new java.util.LinkedHashMap<>(ask.capacity());
+    if (shared && device.device().getCapacity() != null) {
+      // A capacity the request leaves out takes its request policy's default.
+      device
+          .device()
+          .getCapacity()
+          .forEach(
+              (name, has) -> {
+                if (has.getRequestPolicy() != null
+                    && has.getRequestPolicy().getDefault() != null
+                    && !asked.containsKey(name)
+                    && !asked.containsKey(device.key().driver() + "/" + name)) {
+                  asked.put(name, ClusterDevices.amount(has.getRequestPolicy().getDefault()));
+                }
+              });
+    }
+    if (!asked.isEmpty()) {
       Map<String, DeviceCapacity> capacity =
           device.device().getCapacity() == null ? Map.of() : device.device().getCapacity();
-      for (var e : ask.capacity().entrySet()) {
+      for (var e : asked.entrySet()) {
         String name = e.getKey();
         DeviceCapacity has = capacity.get(name);
         if (has == null && name.startsWith(device.key().driver() + "/")) {
@@ -156,7 +172,8 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
                       + " "
                       + name
                       + " free, the request asks "
-                      + QuantityText.exact(e.getValue()),
+                      + QuantityText.exact(e.getValue())
+                      + (ask.capacity().containsKey(e.getKey()) ? "" : " (the default)"),
                   holders));
         }
       }
