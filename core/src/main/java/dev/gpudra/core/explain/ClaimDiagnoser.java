@@ -263,6 +263,32 @@ final class ClaimDiagnoser {
     return Optional.of(new AskTally(ask, matching, usable, unusable, holders));
   }
 
+  /**
+   * The selector clauses of {@code ask}'s DeviceClass and of the ask itself; empty when the class
+   * does not exist or a selector is not valid (which the allocator reports itself).
+   */
+  Optional<List<ClauseCheck>> clausesOf(DeviceAsk ask) {
+    DeviceClass deviceClass = classes.get(ask.className());
+    List<ClauseCheck> out = new ArrayList<>();
+    List<Cause> ignored = new ArrayList<>();
+    if (deviceClass == null
+        || !add(
+            out,
+            deviceClass.getSpec() == null ? null : deviceClass.getSpec().getSelectors(),
+            "class " + ask.className(),
+            ask,
+            ignored)
+        || !add(out, ask.selectors(), "request " + ask.name(), ask, ignored)) {
+      return Optional.empty();
+    }
+    return Optional.of(out);
+  }
+
+  /** The devices diagnosis sees. */
+  ClusterDevices cluster() {
+    return cluster;
+  }
+
   /** Counts and holds for an ask that has matching devices but fits on no node. */
   private static List<Cause> shortfall(AskTally tally) {
     List<Cause> out = new ArrayList<>();

@@ -111,6 +111,30 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
       // A request that asks nothing of a capacity without a request policy takes all of it.
       for (var e : device.device().getCapacity().entrySet()) {
         BigDecimal used = cluster.consumed(device.key(), e.getKey());
+        var policy = e.getValue().getRequestPolicy();
+        if (policy != null
+            && policy.getDefault() != null
+            && !ask.capacity().containsKey(e.getKey())
+            && !ask.capacity().containsKey(device.key().driver() + "/" + e.getKey())) {
+          // A request that asks nothing of a capacity with a default policy takes the default.
+          BigDecimal total = ClusterDevices.amount(e.getValue().getValue());
+          BigDecimal need = ClusterDevices.amount(policy.getDefault());
+          BigDecimal left = total.subtract(used);
+          if (left.compareTo(need) < 0) {
+            return Optional.of(
+                new Unusable(
+                    Cause.Kind.CAPACITY,
+                    "have "
+                        + QuantityText.exact(left.max(BigDecimal.ZERO))
+                        + " of "
+                        + QuantityText.exact(total)
+                        + " "
+                        + e.getKey()
+                        + " free, the request asks the default "
+                        + QuantityText.exact(need),
+                    holders));
+          }
+        }
         if (e.getValue().getRequestPolicy() == null
             && !ask.capacity().containsKey(e.getKey())
             && used.signum() > 0) {
