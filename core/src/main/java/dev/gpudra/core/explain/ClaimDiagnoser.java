@@ -1,6 +1,5 @@
 package dev.gpudra.core.explain;
 
-import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.cel.Compilation;
 import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
@@ -203,22 +202,9 @@ final class ClaimDiagnoser {
     List<Candidate> inClass = new ArrayList<>();
     List<Candidate> inScope = new ArrayList<>();
     for (Candidate device : cluster.devices()) {
-      Collection<String> seenBy;
-      if (device.node() != null) {
-        if (!nodeSet.contains(device.node())) {
-          continue;
-        }
-        seenBy = Set.of(device.node());
-      } else {
-        seenBy =
-            scope.stream()
-                .filter(
-                    n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
-                .map(n -> n.getMetadata().getName())
-                .toList();
-        if (seenBy.isEmpty()) {
-          continue;
-        }
+      Collection<String> seenBy = ClusterDevices.seenBy(device, nodeSet, scope);
+      if (seenBy.isEmpty()) {
+        continue;
       }
       inScope.add(device);
       if (!allTrue(classClauses, device)) {

@@ -1,6 +1,8 @@
 package dev.gpudra.core.explain;
 
+import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.cel.DeviceInput;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelector;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.CounterSet;
@@ -188,6 +190,20 @@ final class ClusterDevices {
    */
   boolean seesAllOf(String node) {
     return !partlySeenElsewhere && !partlySeenNodes.contains(node);
+  }
+
+  /**
+   * The nodes of {@code scope} (whose names are {@code names}) that can use {@code device}: its own
+   * node, or those its node selection admits; empty when none.
+   */
+  static List<String> seenBy(Candidate device, Set<String> names, List<Node> scope) {
+    if (device.node() != null) {
+      return names.contains(device.node()) ? List.of(device.node()) : List.of();
+    }
+    return scope.stream()
+        .filter(n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
+        .map(n -> n.getMetadata().getName())
+        .toList();
   }
 
   /** Whether no slice can serve {@code node}: none names it, and every slice names a node. */

@@ -1,6 +1,5 @@
 package dev.gpudra.core.explain;
 
-import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.allocator.RequestDiagnosis;
 import dev.gpudra.core.allocator.UnsatisfiableReason;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
@@ -105,20 +104,7 @@ final class RuledOutNodes {
     Set<String> names = new HashSet<>();
     scope.forEach(n -> names.add(n.getMetadata().getName()));
     for (Candidate device : cluster.devices()) {
-      Collection<String> seenBy;
-      if (device.node() != null) {
-        if (!names.contains(device.node())) {
-          continue;
-        }
-        seenBy = List.of(device.node());
-      } else {
-        seenBy =
-            scope.stream()
-                .filter(
-                    n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
-                .map(n -> n.getMetadata().getName())
-                .toList();
-      }
+      Collection<String> seenBy = ClusterDevices.seenBy(device, names, scope);
       if (seenBy.isEmpty() || anyFalse(clauses, device)) {
         continue;
       }

@@ -122,17 +122,8 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
           BigDecimal left = total.subtract(used);
           if (left.compareTo(need) < 0) {
             return Optional.of(
-                new Unusable(
-                    Cause.Kind.CAPACITY,
-                    "have "
-                        + QuantityText.exact(left.max(BigDecimal.ZERO))
-                        + " of "
-                        + QuantityText.exact(total)
-                        + " "
-                        + e.getKey()
-                        + " free, the request asks the default "
-                        + QuantityText.exact(need),
-                    holders));
+                short_(
+                    left, total, e.getKey(), "the default " + QuantityText.exact(need), holders));
           }
         }
         if (e.getValue().getRequestPolicy() == null
@@ -170,22 +161,27 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
         BigDecimal total = ClusterDevices.amount(has.getValue());
         BigDecimal left = total.subtract(cluster.consumed(device.key(), name));
         if (left.compareTo(e.getValue()) < 0) {
-          return Optional.of(
-              new Unusable(
-                  Cause.Kind.CAPACITY,
-                  "have "
-                      + QuantityText.exact(left.max(BigDecimal.ZERO))
-                      + " of "
-                      + QuantityText.exact(total)
-                      + " "
-                      + name
-                      + " free, the request asks "
-                      + QuantityText.exact(e.getValue()),
-                  holders));
+          return Optional.of(short_(left, total, name, QuantityText.exact(e.getValue()), holders));
         }
       }
     }
     return Optional.empty();
+  }
+
+  /** A consumable capacity with {@code left} of {@code total} free, less than the request asks. */
+  private static Unusable short_(
+      BigDecimal left, BigDecimal total, String name, String asks, Set<String> holders) {
+    return new Unusable(
+        Cause.Kind.CAPACITY,
+        "have "
+            + QuantityText.exact(left.max(BigDecimal.ZERO))
+            + " of "
+            + QuantityText.exact(total)
+            + " "
+            + name
+            + " free, the request asks "
+            + asks,
+        holders);
   }
 
   static String names(Set<String> claims) {
