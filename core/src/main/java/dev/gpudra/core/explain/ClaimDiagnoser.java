@@ -1,6 +1,5 @@
 package dev.gpudra.core.explain;
 
-import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.cel.Compilation;
 import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
@@ -203,22 +202,9 @@ final class ClaimDiagnoser {
     List<Candidate> inClass = new ArrayList<>();
     List<Candidate> inScope = new ArrayList<>();
     for (Candidate device : cluster.devices()) {
-      Collection<String> seenBy;
-      if (device.node() != null) {
-        if (!nodeSet.contains(device.node())) {
-          continue;
-        }
-        seenBy = Set.of(device.node());
-      } else {
-        seenBy =
-            scope.stream()
-                .filter(
-                    n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
-                .map(n -> n.getMetadata().getName())
-                .toList();
-        if (seenBy.isEmpty()) {
-          continue;
-        }
+      Collection<String> seenBy = ClusterDevices.seenBy(device, nodeSet, scope);
+      if (seenBy.isEmpty()) {
+        continue;
       }
       inScope.add(device);
       if (!allTrue(classClauses, device)) {
@@ -261,6 +247,32 @@ final class ClaimDiagnoser {
       return Optional.empty();
     }
     return Optional.of(new AskTally(ask, matching, usable, unusable, holders));
+  }
+
+  /**
+   * The selector clauses of {@code ask}'s DeviceClass and of the ask itself; empty when the class
+   * does not exist or a selector is not valid (which the allocator reports itself).
+   */
+  Optional<List<ClauseCheck>> clausesOf(DeviceAsk ask) {
+    DeviceClass deviceClass = classes.get(ask.className());
+    List<ClauseCheck> out = new ArrayList<>();
+    List<Cause> ignored = new ArrayList<>();
+    if (deviceClass == null
+        || !add(
+            out,
+            deviceClass.getSpec() == null ? null : deviceClass.getSpec().getSelectors(),
+            "class " + ask.className(),
+            ask,
+            ignored)
+        || !add(out, ask.selectors(), "request " + ask.name(), ask, ignored)) {
+      return Optional.empty();
+    }
+    return Optional.of(out);
+  }
+
+  /** The devices diagnosis sees. */
+  ClusterDevices cluster() {
+    return cluster;
   }
 
   /** Counts and holds for an ask that has matching devices but fits on no node. */

@@ -1,6 +1,8 @@
 package dev.gpudra.core.explain;
 
+import dev.gpudra.core.allocator.NodeSelection;
 import dev.gpudra.core.cel.DeviceInput;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeSelector;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.CounterSet;
@@ -55,8 +57,32 @@ final class ClusterDevices {
   private final Map<CounterKey, BigDecimal> counterUsed = new HashMap<>();
   private final Map<CounterKey, Set<String>> counterHolders = new HashMap<>();
 
+  /** Nodes with published devices left out here (the allocator may still see them). */
+  private final Set<String> partlySeenNodes = new java.util.HashSet<>();
+
+  /** Whether devices not bound to one node were left out here. */
+  private boolean partlySeenElsewhere;
+
+  /** Nodes that slices name; null when some slice names none (it may serve any node). */
+  private Set<String> slicedNodes = new java.util.HashSet<>();
+
   ClusterDevices(List<ResourceSlice> allSlices, List<ResourceClaim> claims) {
-    for (ResourceSlice slice : usableSlices(allSlices)) {
+    List<ResourceSlice> usable = usableSlices(allSlices);
+    Set<ResourceSlice> used =
+        java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+    used.addAll(usable);
+    for (ResourceSlice slice : allSlices) {
+      String sliceNode = slice.getSpec() == null ? null : slice.getSpec().getNodeName();
+      if (sliceNode == null || sliceNode.isEmpty()) {
+        slicedNodes = null;
+      } else if (slicedNodes != null) {
+        slicedNodes.add(sliceNode);
+      }
+      if (!used.contains(slice)) {
+        leftOut(slice);
+      }
+    }
+    for (ResourceSlice slice : usable) {
       var spec = slice.getSpec();
       if (spec == null || spec.getPool() == null) {
         continue;
@@ -77,12 +103,14 @@ final class ClusterDevices {
       }
       for (Device device : nullToEmpty(spec.getDevices())) {
         if (device.getBindingConditions() != null && !device.getBindingConditions().isEmpty()) {
+          leftOut(slice);
           continue;
         }
         DeviceInput input;
         try {
           input = DeviceInput.of(driver, device);
         } catch (IllegalArgumentException e) {
+          leftOut(slice);
           continue;
         }
         boolean perDevice = Boolean.TRUE.equals(spec.getPerDeviceNodeSelection());
@@ -142,6 +170,45 @@ final class ClusterDevices {
         }
       }
     }
+  }
+
+  /** Records that devices of {@code slice} are not among {@link #devices()}. */
+  private void leftOut(ResourceSlice slice) {
+    var spec = slice.getSpec();
+    String node = spec == null ? null : spec.getNodeName();
+    if (node == null || node.isEmpty()) {
+      partlySeenElsewhere = true;
+    } else {
+      partlySeenNodes.add(node);
+    }
+  }
+
+  /**
+   * Whether {@link #devices()} holds every device the allocator could use on {@code node}: false
+   * where a pool was left out (incomplete, being replaced, duplicate names) or a device was
+   * (binding conditions, attributes diagnosis cannot read).
+   */
+  boolean seesAllOf(String node) {
+    return !partlySeenElsewhere && !partlySeenNodes.contains(node);
+  }
+
+  /**
+   * The nodes of {@code scope} (whose names are {@code names}) that can use {@code device}: its own
+   * node, or those its node selection admits; empty when none.
+   */
+  static List<String> seenBy(Candidate device, Set<String> names, List<Node> scope) {
+    if (device.node() != null) {
+      return names.contains(device.node()) ? List.of(device.node()) : List.of();
+    }
+    return scope.stream()
+        .filter(n -> NodeSelection.visible(n, null, device.allNodes(), device.nodeSelector()))
+        .map(n -> n.getMetadata().getName())
+        .toList();
+  }
+
+  /** Whether no slice can serve {@code node}: none names it, and every slice names a node. */
+  boolean noSlicesFor(String node) {
+    return slicedNodes != null && !slicedNodes.contains(node);
   }
 
   /**

@@ -23,7 +23,8 @@ import java.util.stream.Collectors;
 
 /**
  * Explains a pending claim by running the allocator, with the scheduler's semantics, on every node
- * and grouping the nodes by why the claim does not fit there (pure).
+ * where the claim could fit ({@link RuledOutNodes} rules out the others from selectors alone) and
+ * grouping the nodes by why the claim does not fit there (pure).
  */
 public final class PendingClaimExplainer {
 
@@ -99,7 +100,7 @@ public final class PendingClaimExplainer {
       this.diagnoserFactory = diagnoserFactory;
     }
 
-    /** Built on the first claim that fits nowhere: claims that fit never pay for it. */
+    /** Built on the first claim explained, for ruling out nodes and for diagnosis. */
     private ClaimDiagnoser diagnoser() {
       if (diagnoser == null) {
         diagnoser = diagnoserFactory.get();
@@ -147,8 +148,17 @@ public final class PendingClaimExplainer {
     Map<String, List<String>> nodesByReason = new LinkedHashMap<>();
     List<Cause> poolCauses = new ArrayList<>();
     List<Cause> allocatorCauses = new ArrayList<>();
+    // The allocator searches only where the claim could fit, and on a few nodes where it cannot,
+    // whose own reasons name those nodes in the allocator's words; the others are ruled out.
+    Map<String, String> ruledOut = RuledOutNodes.of(claim, nodes, why.get()).orElse(Map.of());
+    int sampled = 0;
     for (Node node : nodes) {
       String nodeName = node.getMetadata().getName();
+      String ruledOutWhy = ruledOut.get(nodeName);
+      if (ruledOutWhy != null && sampled++ >= NODES_NAMED) {
+        nodesByReason.computeIfAbsent(ruledOutWhy, r -> new ArrayList<>()).add(nodeName);
+        continue;
+      }
       AllocationOutcome outcome = allocator.allocate(node, List.of(claim), budget);
       switch (outcome) {
         case AllocationOutcome.Allocated allocatedOutcome -> {

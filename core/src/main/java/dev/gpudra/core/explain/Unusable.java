@@ -111,6 +111,21 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
       // A request that asks nothing of a capacity without a request policy takes all of it.
       for (var e : device.device().getCapacity().entrySet()) {
         BigDecimal used = cluster.consumed(device.key(), e.getKey());
+        var policy = e.getValue().getRequestPolicy();
+        if (policy != null
+            && policy.getDefault() != null
+            && !ask.capacity().containsKey(e.getKey())
+            && !ask.capacity().containsKey(device.key().driver() + "/" + e.getKey())) {
+          // A request that asks nothing of a capacity with a default policy takes the default.
+          BigDecimal total = ClusterDevices.amount(e.getValue().getValue());
+          BigDecimal need = ClusterDevices.amount(policy.getDefault());
+          BigDecimal left = total.subtract(used);
+          if (left.compareTo(need) < 0) {
+            return Optional.of(
+                short_(
+                    left, total, e.getKey(), "the default " + QuantityText.exact(need), holders));
+          }
+        }
         if (e.getValue().getRequestPolicy() == null
             && !ask.capacity().containsKey(e.getKey())
             && used.signum() > 0) {
@@ -129,26 +144,10 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
         }
       }
     }
-    Map<String, BigDecimal> asked = new java.util.LinkedHashMap<>(ask.capacity());
-    if (shared && device.device().getCapacity() != null) {
-      // A capacity the request leaves out takes its request policy's default.
-      device
-          .device()
-          .getCapacity()
-          .forEach(
-              (name, has) -> {
-                if (has.getRequestPolicy() != null
-                    && has.getRequestPolicy().getDefault() != null
-                    && !asked.containsKey(name)
-                    && !asked.containsKey(device.key().driver() + "/" + name)) {
-                  asked.put(name, ClusterDevices.amount(has.getRequestPolicy().getDefault()));
-                }
-              });
-    }
-    if (!asked.isEmpty()) {
+    if (!ask.capacity().isEmpty()) {
       Map<String, DeviceCapacity> capacity =
           device.device().getCapacity() == null ? Map.of() : device.device().getCapacity();
-      for (var e : asked.entrySet()) {
+      for (var e : ask.capacity().entrySet()) {
         String name = e.getKey();
         DeviceCapacity has = capacity.get(name);
         if (has == null && name.startsWith(device.key().driver() + "/")) {
@@ -162,23 +161,27 @@ record Unusable(Cause.Kind kind, String text, Set<String> holders) {
         BigDecimal total = ClusterDevices.amount(has.getValue());
         BigDecimal left = total.subtract(cluster.consumed(device.key(), name));
         if (left.compareTo(e.getValue()) < 0) {
-          return Optional.of(
-              new Unusable(
-                  Cause.Kind.CAPACITY,
-                  "have "
-                      + QuantityText.exact(left.max(BigDecimal.ZERO))
-                      + " of "
-                      + QuantityText.exact(total)
-                      + " "
-                      + name
-                      + " free, the request asks "
-                      + QuantityText.exact(e.getValue())
-                      + (ask.capacity().containsKey(e.getKey()) ? "" : " (the default)"),
-                  holders));
+          return Optional.of(short_(left, total, name, QuantityText.exact(e.getValue()), holders));
         }
       }
     }
     return Optional.empty();
+  }
+
+  /** A consumable capacity with {@code left} of {@code total} free, less than the request asks. */
+  private static Unusable short_(
+      BigDecimal left, BigDecimal total, String name, String asks, Set<String> holders) {
+    return new Unusable(
+        Cause.Kind.CAPACITY,
+        "have "
+            + QuantityText.exact(left.max(BigDecimal.ZERO))
+            + " of "
+            + QuantityText.exact(total)
+            + " "
+            + name
+            + " free, the request asks "
+            + asks,
+        holders);
   }
 
   static String names(Set<String> claims) {

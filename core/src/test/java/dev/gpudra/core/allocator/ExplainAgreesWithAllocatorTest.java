@@ -25,30 +25,18 @@ import org.junit.jupiter.api.Test;
  * the conformance test.
  */
 class ExplainAgreesWithAllocatorTest {
-  private static final int RANDOM_SCENARIOS = Integer.getInteger("gpudra.explain.scenarios", 600);
-  private static final long SEED = Long.getLong("gpudra.conformance.seed", 20261127L);
-
   @Test
   void explanationsAgreeWithTheAllocatorOnEveryScenario() {
-    List<Scenario> scenarios = new ArrayList<>(HandWrittenScenarios.scenarios());
-    scenarios.addAll(SelectorScenarios.scenarios());
-    ScenarioGenerator generator = new ScenarioGenerator(SEED);
-    for (int i = 0; i < RANDOM_SCENARIOS; i++) {
-      scenarios.add(generator.next("random-" + i));
-    }
     SelectorCache cache = new SelectorCache(SelectorEnvironment.create(), 512);
     AllocationBudget unbounded = AllocationBudget.steps(Long.MAX_VALUE);
     PendingClaimExplainer explainer = new PendingClaimExplainer(cache, unbounded);
     Map<String, Integer> seen = new TreeMap<>();
     List<String> disagreements = new ArrayList<>();
-    for (Scenario s : scenarios) {
-      if (s.claims().size() != 1) {
-        continue;
-      }
-      ResourceClaim claim = s.claims().get(0);
+    for (SingleClaimScenarios.Single s : SingleClaimScenarios.all()) {
+      ResourceClaim claim = s.claim();
       AllocationOutcome outcome =
           new Allocator(s.slices(), s.classes(), s.allocatedClaims(), cache)
-              .allocate(s.node(), s.claims(), unbounded);
+              .allocate(s.node(), List.of(claim), unbounded);
       List<ResourceClaim> claims = new ArrayList<>(s.allocatedClaims());
       claims.add(claim);
       Explanation explanation =

@@ -187,6 +187,42 @@ class PendingClaimExplainerTest {
             "cpu-0, cpu-1, cpu-2 and 2 more: claim finds no ResourceSlices on the node");
   }
 
+  /**
+   * Over many nodes the allocator searches only where a claim could fit: a claim for a GPU only the
+   * last node has is found there, and one for a GPU no node has names the few nodes searched in the
+   * allocator's words and counts the others it ruled out from selectors alone.
+   */
+  @Test
+  void overManyNodesTheClaimIsFoundWhereItFitsAndTheOthersAreRuledOut() {
+    List<Node> nodes = new ArrayList<>();
+    List<ResourceSlice> slices = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      String name = String.format("node-%02d", i);
+      nodes.add(node(name));
+      slices.addAll(slices(name, i == 9 ? 4 : 2));
+    }
+    ResourceClaim fourth =
+        claim("fourth", DRIVER, "device.attributes[\"" + DRIVER + "\"].uuid == \"GPU-3\"");
+    ResourceClaim eighth =
+        claim("eighth", DRIVER, "device.attributes[\"" + DRIVER + "\"].uuid == \"GPU-7\"");
+    PendingClaimExplainer.Snapshot snapshot =
+        EXPLAINER.snapshot(nodes, slices, CLASSES, List.of(fourth, eighth));
+
+    assertThat(snapshot.explain(fourth).headline())
+        .isEqualTo(
+            "claim ml/fourth fits now on node-09 (on node-09: gpu-3); it waits for a pod to be"
+                + " scheduled");
+    Explanation nowhere = snapshot.explain(eighth);
+    assertThat(nowhere.headline()).isEqualTo("claim ml/eighth fits on none of 10 nodes:");
+    assertThat(nowhere.details())
+        .contains(
+            "node-03, node-04, node-05 and 4 more: request \"gpu\" finds 0 devices matching its"
+                + " selectors, needs 1",
+            "node-00, node-01, node-02: request \"gpu\" has selectors false on 2 devices, needs 1"
+                + " but only 0 usable");
+    assertThat(nowhere.causes()).isNotEmpty().allMatch(Cause::concrete);
+  }
+
   @Test
   void aClaimThatFitsWaitsForTheScheduler() {
     ResourceClaim claim = claim("ok", "gpu.gpudra.dev", null);
