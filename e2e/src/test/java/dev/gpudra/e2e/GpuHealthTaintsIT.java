@@ -228,16 +228,7 @@ class GpuHealthTaintsIT {
   }
 
   private PodCondition awaitUnschedulable(String pod) {
-    PodCondition condition =
-        await("PodScheduled=False on " + pod)
-            .atMost(TIMEOUT)
-            .pollInterval(Duration.ofMillis(500))
-            .until(
-                () -> TestPods.podScheduled(client, NAMESPACE, pod),
-                c -> c.isPresent() && "False".equals(c.get().getStatus()))
-            .orElseThrow();
-    assertThat(condition.getReason()).isEqualTo("Unschedulable");
-    return condition;
+    return TestPods.awaitUnschedulable(client, NAMESPACE, pod, TIMEOUT);
   }
 
   private String allocatedDevice(Pod pod) {
