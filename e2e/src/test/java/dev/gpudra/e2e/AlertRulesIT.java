@@ -66,7 +66,7 @@ class AlertRulesIT {
       }
     }
 
-    assertThat(alerts).hasSize(4);
+    assertThat(alerts).hasSize(5);
     assertThat(firing).as("alerts tested firing").containsExactlyInAnyOrderElementsOf(alerts);
     assertThat(quiet).as("alerts tested quiet").containsExactlyInAnyOrderElementsOf(alerts);
   }
@@ -90,13 +90,24 @@ class AlertRulesIT {
         "GpudraKubeletPluginDown       | severity: critical             | severity: warning",
         "GpudraControllerViewNotSynced | for: 10m                       | for: 9m",
         "GpudraControllerViewNotSynced | view_synced == 0               | view_synced == 1",
+        "GpudraFatalXid                | [10m]) > 0                     | [10m]) > 1",
+        "GpudraFatalXid                | } offset 10m                   | } offset 30m",
+        "GpudraFatalXid                | increase(gpudra_xid_errors_total{class=~\"fatal | increase(gpudra_xid_errors_total{class=~\".*",
+        "GpudraFatalXid                | severity: critical             | severity: warning",
       })
   void aChangedRuleFailsTheTests(String alert, String from, String to, @TempDir Path dir)
       throws IOException {
     String rules = Files.readString(RULES);
-    assertThat(occurrences(rules, from)).as("occurrences of '%s' in %s", from, RULES).isOne();
     assertThat(alertNames()).contains(alert);
-    Files.writeString(dir.resolve(RULES.getFileName()), rules.replace(from, to));
+    // Only the named alert's rule changes: several rules share parts (a severity, a window).
+    int start = rules.indexOf("- alert: " + alert + "\n");
+    int next = rules.indexOf("- alert: ", start + 1);
+    int end = next < 0 ? rules.length() : next;
+    String rule = rules.substring(start, end);
+    assertThat(occurrences(rule, from)).as("occurrences of '%s' in rule %s", from, alert).isOne();
+    Files.writeString(
+        dir.resolve(RULES.getFileName()),
+        rules.substring(0, start) + rule.replace(from, to) + rules.substring(end));
     Path tests = Files.copy(TESTS, dir.resolve(TESTS.getFileName()));
 
     Command test = promtoolTest(tests);

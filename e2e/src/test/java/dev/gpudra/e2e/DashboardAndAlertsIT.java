@@ -17,6 +17,7 @@ import dev.gpudra.e2e.monitoring.PrometheusServer.ScrapeTarget;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
 import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
+import dev.gpudra.testkit.nvml.MockNvmlFaults;
 import io.fabric8.kubernetes.api.model.ConfigMap;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -49,8 +50,8 @@ import tools.jackson.databind.json.JsonMapper;
  * file passes {@code promtool}, the chart ships both unchanged, every expression parses, and every
  * panel query and alert expression returns data from the real components, scraped with the labels
  * the chart's PodMonitors give them: the driver controller and the kubelet plugins of two fake GPU
- * nodes, one serving pods whose claims are prepared (one of them failing) and unprepared, the other
- * with its plugin killed.
+ * nodes, one serving pods whose claims are prepared (one of them failing) and unprepared and with a
+ * fatal XID raised on one of its GPUs in the mock NVML, the other with its plugin killed.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class DashboardAndAlertsIT {
@@ -71,9 +72,17 @@ class DashboardAndAlertsIT {
     "monitoring.prometheusRule.enabled=true"
   };
 
-  /** Alerts whose condition this test brings about: a failed prepare, a killed plugin. */
+  /** Alerts whose condition this test brings about: a failed prepare, a killed plugin, an XID. */
   private static final Set<String> STAGED_ALERTS =
-      Set.of("GpudraPrepareErrors", "GpudraKubeletPluginDown");
+      Set.of("GpudraPrepareErrors", "GpudraKubeletPluginDown", "GpudraFatalXid");
+
+  /** The H100 GPU (NVML index, whole: not in MIG mode) that throws {@link #FATAL_XID}. */
+  private static final int FAILING_GPU = 2;
+
+  private static final String FAILING_DEVICE = "gpu-" + FAILING_GPU;
+
+  /** A graphics engine exception that needs a reset: the alert's "fatal" class. */
+  private static final int FATAL_XID = 79;
 
   /** An alert expression: the series it watches, compared with a threshold. */
   private static final Pattern THRESHOLD =
@@ -97,8 +106,8 @@ class DashboardAndAlertsIT {
    * The state the panels show: the chart's DeviceClasses; an 8x H100 node and a 1x L4 node, each
    * with its plugin publishing slices (the scenario's); the driver controller; a claim the
    * scheduler allocates and the H100 node prepares for a Running pod, one no device satisfies, and
-   * one whose MPS sharing the plugin refuses, so every prepare of it fails; then the L4 node's
-   * plugin is killed.
+   * one whose MPS sharing the plugin refuses, so every prepare of it fails; a fatal XID on one of
+   * the H100 GPUs; then the L4 node's plugin is killed.
    */
   @BeforeAll
   void componentsScrapedByPrometheusWithAClusterToShow() throws IOException {
@@ -147,6 +156,7 @@ class DashboardAndAlertsIT {
                 gpuNode.agent().problems().stream()
                     .anyMatch(p -> p.startsWith(NAMESPACE + "/mps-pod: prepare of claim")));
     System.out.println("[e2e] staged failure: " + gpuNode.agent().problems().getFirst());
+    faults().xid(FAILING_GPU, FATAL_XID);
     downNode.killPlugin();
     System.out.printf(
         "[e2e] controller, Prometheus and pods staged in %.1f s%n",
@@ -173,7 +183,7 @@ class DashboardAndAlertsIT {
             Map.of(),
             List.of(PrometheusServer.PROMTOOL.toString(), "check", "rules", RULES.toString()));
     assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
-    assertThat(check.stdout()).contains("SUCCESS: 4 rules found");
+    assertThat(check.stdout()).contains("SUCCESS: 5 rules found");
     System.out.println("[e2e] promtool check rules: " + check.stdout().strip().replace('\n', ' '));
   }
 
@@ -228,18 +238,25 @@ class DashboardAndAlertsIT {
             "GpudraClaimPendingTooLong",
             "GpudraPrepareErrors",
             "GpudraKubeletPluginDown",
-            "GpudraControllerViewNotSynced");
+            "GpudraControllerViewNotSynced",
+            "GpudraFatalXid");
     alerts.forEach((alert, health) -> System.out.println("[e2e] alert " + alert + ": " + health));
   }
 
   /**
    * Every panel shows a number, controller and plugin side alike; then the panels that tell the
    * staged story are read for it: the claim's own namespace, the failed prepares on the H100 node's
-   * plugin, its prepared claim, and one plugin up, one down.
+   * plugin, its prepared claim, one plugin up, one down, and the GPU with the XID unhealthy.
    */
   @Test
   void everyPanelQueryReturnsNumbersFromTheScrapedComponents() {
-    // Fresh observations for the rate panels (allocation, prepare and unprepare latency).
+    // Fresh observations for the rate panels (allocation, prepare and unprepare latency), and a
+    // second XID, so that the XID counter scraped before it grows.
+    await("the XID counter scraped")
+        .atMost(DATA_TIMEOUT)
+        .pollInterval(Duration.ofSeconds(1))
+        .until(() -> !results("gpudra_xid_errors_total").isEmpty());
+    faults().xid(FAILING_GPU, FATAL_XID);
     runAndDeleteAShortLivedPod();
 
     for (Query query : DashboardQueries.of(DASHBOARD)) {
@@ -270,6 +287,16 @@ class DashboardAndAlertsIT {
         0,
         r -> valueOf(r, "instance", gpuPlugin) == 1 && valueOf(r, "instance", downPlugin) == 0,
         "the plugin of " + GPU_NODE + " up, that of " + DOWN_NODE + " down");
+    awaitPanel(
+        "Unhealthy GPUs",
+        0,
+        r -> r.size() == 1 && valueOf(r, "device", FAILING_DEVICE) == 1,
+        FAILING_DEVICE + " of " + GPU_NODE + " and no other device unhealthy");
+    awaitPanel(
+        "XID errors",
+        0,
+        r -> valueOf(r, "xid", Integer.toString(FATAL_XID)) > 0,
+        "XID " + FATAL_XID + " on " + FAILING_DEVICE);
     assertThat(gpuNode.agent().problems())
         .as("only the refused MPS claim fails")
         .allMatch(p -> p.startsWith(NAMESPACE + "/mps-pod: prepare of claim"));
@@ -324,6 +351,13 @@ class DashboardAndAlertsIT {
     assertThat(pluginDown.path("labels").path("instance").asString())
         .isEqualTo(downNode.metricsTarget());
     assertThat(pluginDown.path("labels").path("node_name").asString()).isEqualTo(DOWN_NODE);
+    JsonNode fatalXid = active.get("GpudraFatalXid");
+    assertThat(fatalXid.path("state").asString()).isEqualTo("firing");
+    assertThat(fatalXid.path("labels").path("instance").asString())
+        .isEqualTo(gpuNode.metricsTarget());
+    assertThat(fatalXid.path("labels").path("device").asString()).isEqualTo(FAILING_DEVICE);
+    assertThat(fatalXid.path("labels").path("xid").asString())
+        .isEqualTo(Integer.toString(FATAL_XID));
     assertThat(active.keySet()).as("active alerts").isEqualTo(STAGED_ALERTS);
     active.forEach(
         (name, alert) ->
@@ -430,7 +464,7 @@ class DashboardAndAlertsIT {
         expressions.put((String) rule.get("alert"), (String) rule.get("expr"));
       }
     }
-    assertThat(expressions).hasSize(4);
+    assertThat(expressions).hasSize(5);
     return expressions;
   }
 
@@ -477,6 +511,11 @@ class DashboardAndAlertsIT {
               .build();
     }
     client.resource(claim).inNamespace(NAMESPACE).create();
+  }
+
+  /** The fault log of the H100 node's mock NVML, which its plugin's event sets read. */
+  private MockNvmlFaults faults() {
+    return MockNvmlFaults.forState(gpuNode.files().nvmlStateFile());
   }
 
   private void createPod(String name, String claim) {

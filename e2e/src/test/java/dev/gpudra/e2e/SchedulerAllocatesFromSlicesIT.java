@@ -163,16 +163,7 @@ class SchedulerAllocatesFromSlicesIT {
   }
 
   private PodCondition awaitUnschedulable(String pod) {
-    PodCondition condition =
-        await("PodScheduled=False on " + pod)
-            .atMost(SCHEDULING_TIMEOUT)
-            .pollInterval(Duration.ofMillis(500))
-            .until(
-                () -> TestPods.podScheduled(client, NAMESPACE, pod),
-                c -> c.isPresent() && "False".equals(c.get().getStatus()))
-            .orElseThrow();
-    assertThat(condition.getReason()).isEqualTo("Unschedulable");
-    return condition;
+    return TestPods.awaitUnschedulable(client, NAMESPACE, pod, SCHEDULING_TIMEOUT);
   }
 
   private void createClaim(String name, String deviceClass, String cel, int count) {

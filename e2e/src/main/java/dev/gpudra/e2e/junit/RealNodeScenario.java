@@ -34,31 +34,34 @@ public final class RealNodeScenario extends ControlPlaneExtension implements Aft
   private final Map<String, String> profiles;
   private final List<Path> images;
   private final boolean driver;
+  private final List<String> driverValues;
   private RealNodes nodes;
   private DriverRelease release;
 
-  private RealNodeScenario(Map<String, String> profiles, List<Path> images, boolean driver) {
+  private RealNodeScenario(
+      Map<String, String> profiles, List<Path> images, boolean driver, List<String> driverValues) {
     this.profiles = profiles;
     this.images = images;
     this.driver = driver;
+    this.driverValues = List.copyOf(driverValues);
   }
 
   /** A scenario with node {@code name} serving mock NVML {@code profile}. */
   public static RealNodeScenario withNode(String name, String profile) {
-    return new RealNodeScenario(Map.of(), List.of(), false).andNode(name, profile);
+    return new RealNodeScenario(Map.of(), List.of(), false, List.of()).andNode(name, profile);
   }
 
   /** This scenario plus node {@code name} serving {@code profile}. */
   public RealNodeScenario andNode(String name, String profile) {
     Map<String, String> more = new LinkedHashMap<>(profiles);
     more.put(name, profile);
-    return new RealNodeScenario(more, images, driver);
+    return new RealNodeScenario(more, images, driver, driverValues);
   }
 
   /** This scenario with the OCI image tar {@code image} imported into every node. */
   public RealNodeScenario withImage(Path image) {
     return new RealNodeScenario(
-        profiles, Stream.concat(images.stream(), Stream.of(image)).toList(), driver);
+        profiles, Stream.concat(images.stream(), Stream.of(image)).toList(), driver, driverValues);
   }
 
   /**
@@ -66,7 +69,12 @@ public final class RealNodeScenario extends ControlPlaneExtension implements Aft
    * node and the chart installed with Helm before the class, uninstalled after it.
    */
   public RealNodeScenario withDriver() {
-    return new RealNodeScenario(profiles, images, true);
+    return new RealNodeScenario(profiles, images, true, List.of());
+  }
+
+  /** {@link #withDriver()} with these {@code --set} values added, e.g. a health taint effect. */
+  public RealNodeScenario withDriver(String... setValues) {
+    return new RealNodeScenario(profiles, images, true, List.of(setValues));
   }
 
   @Override
@@ -79,7 +87,7 @@ public final class RealNodeScenario extends ControlPlaneExtension implements Aft
     nodes = RealNodes.start(plane, profiles, all);
     if (driver) {
       try {
-        release = DriverRelease.install(plane, nodes);
+        release = DriverRelease.install(plane, nodes, driverValues);
       } catch (RuntimeException e) {
         diagnose(plane);
         nodes.close();

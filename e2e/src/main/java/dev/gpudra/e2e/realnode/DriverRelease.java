@@ -62,20 +62,30 @@ public final class DriverRelease implements AutoCloseable {
    * kubelet and has published the node's ResourceSlices, and the controller's pod is ready.
    */
   public static DriverRelease install(ControlPlane plane, RealNodes nodes) {
+    return install(plane, nodes, List.of());
+  }
+
+  /** Like {@link #install(ControlPlane, RealNodes)}, with {@code setValues} added last. */
+  public static DriverRelease install(ControlPlane plane, RealNodes nodes, List<String> setValues) {
     Helm helm = new Helm(plane);
     long begin = System.nanoTime();
+    List<String> values =
+        new java.util.ArrayList<>(
+            List.of(
+                "kubeletPlugin.driverRoot=" + RealNode.FAKE_ROOT + "/driver",
+                "kubeletPlugin.devRoot=" + RealNode.FAKE_ROOT,
+                "kubeletPlugin.procRoot=" + RealNode.FAKE_ROOT + "/proc",
+                "kubeletPlugin.sysfsRoot=" + RealNode.FAKE_ROOT + "/sys",
+                "fakeGpu.profile=" + RealNode.MOCK_PROFILE,
+                // Two shared cores: a JVM in a container can need minutes to start when the
+                // machine is busy; a liveness probe at its default 30 s would restart it forever.
+                "kubeletPlugin.livenessProbe.initialDelaySeconds=" + LIVENESS_DELAY_SECONDS));
+    values.addAll(setValues);
     Command result =
         helm.install(
             NAMESPACE,
             List.of(helm.chart().resolve("ci/fake-gpu-values.yaml")),
-            "kubeletPlugin.driverRoot=" + RealNode.FAKE_ROOT + "/driver",
-            "kubeletPlugin.devRoot=" + RealNode.FAKE_ROOT,
-            "kubeletPlugin.procRoot=" + RealNode.FAKE_ROOT + "/proc",
-            "kubeletPlugin.sysfsRoot=" + RealNode.FAKE_ROOT + "/sys",
-            "fakeGpu.profile=" + RealNode.MOCK_PROFILE,
-            // Two shared cores: a JVM in a container can need minutes to start when the machine
-            // is busy; a liveness probe at its default 30 s would restart it forever.
-            "kubeletPlugin.livenessProbe.initialDelaySeconds=" + LIVENESS_DELAY_SECONDS);
+            values.toArray(String[]::new));
     if (result.exitCode() != 0) {
       throw new IllegalStateException(
           "helm install failed (" + result.exitCode() + "):\n" + result.stdout() + result.stderr());

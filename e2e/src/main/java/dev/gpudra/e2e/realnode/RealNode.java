@@ -287,6 +287,15 @@ public final class RealNode implements AutoCloseable {
     return state.resolve("ns/run/cdi");
   }
 
+  /**
+   * The mock NVML state file of the chart's plugin on this node ({@code fakeGpu.stateDir}, named
+   * after {@link #MOCK_PROFILE}) as seen from the host: its fault log next to it raises faults in
+   * the plugin's NVML ({@code MockNvmlFaults.forState}).
+   */
+  public Path mockNvmlStateFile() {
+    return state.resolve("ns/var-lib/gpudra/mock-nvml/node.state");
+  }
+
   /** The kubelet's log. */
   public Path kubeletLog() {
     return kubelet.log();

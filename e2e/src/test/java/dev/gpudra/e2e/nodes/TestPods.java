@@ -100,6 +100,27 @@ public final class TestPods {
         .findFirst();
   }
 
+  /**
+   * Waits until the scheduler has given up on pod {@code namespace/name} for now ({@code
+   * PodScheduled=False}) and returns that condition; fails unless its reason is {@code
+   * Unschedulable}.
+   */
+  public static PodCondition awaitUnschedulable(
+      KubernetesClient client, String namespace, String name, Duration timeout) {
+    PodCondition condition =
+        await("PodScheduled=False on " + name)
+            .atMost(timeout)
+            .pollInterval(Duration.ofMillis(500))
+            .until(
+                () -> podScheduled(client, namespace, name),
+                c -> c.isPresent() && "False".equals(c.get().getStatus()))
+            .orElseThrow();
+    if (!"Unschedulable".equals(condition.getReason())) {
+      throw new AssertionError("pod " + name + " not scheduled for another reason: " + condition);
+    }
+    return condition;
+  }
+
   private static Pod pod(String name, Optional<String> node, PodResourceClaim claim) {
     return new PodBuilder()
         .withNewMetadata()
