@@ -143,7 +143,13 @@ class ChartManifestsIT {
             "GPUDRA_METRICS_PORT",
             "GPUDRA_DYNAMIC_MIG",
             "GPUDRA_SHARING_STRATEGIES",
-            "GPUDRA_CDI_HOOK_PATH")
+            "GPUDRA_CDI_HOOK_PATH",
+            "GPUDRA_FRACTIONAL_GPUS",
+            "GPUDRA_HEALTH_ENABLED",
+            "GPUDRA_HEALTH_TAINT_EFFECT",
+            "GPUDRA_HEALTH_IGNORED_XIDS",
+            "GPUDRA_HEALTH_CHECK_INTERVAL_SECONDS",
+            "GPUDRA_HEALTH_RECOVERY_QUIET_PERIOD_SECONDS")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
@@ -153,7 +159,10 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_METRICS_PORT", "8080")
         .containsEntry("GPUDRA_DYNAMIC_MIG", "false")
         .containsEntry("GPUDRA_SHARING_STRATEGIES", "Exclusive")
-        .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/bin/nvidia-cdi-hook");
+        .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/bin/nvidia-cdi-hook")
+        .containsEntry("GPUDRA_FRACTIONAL_GPUS", "false")
+        .containsEntry("GPUDRA_HEALTH_ENABLED", "true")
+        .containsEntry("GPUDRA_HEALTH_TAINT_EFFECT", "NoSchedule");
     assertThat(
             plugin.getEnv().stream()
                 .filter(e -> e.getValueFrom() != null)
@@ -249,6 +258,8 @@ class ChartManifestsIT {
                 "GPUDRA_EXPLAIN_PENDING_AFTER", "PT1M",
                 "GPUDRA_EVENT_REPEAT", "PT10M",
                 "GPUDRA_EVENTS_PER_PASS", "20",
+                "GPUDRA_PREBOUND_ALLOCATION", "true",
+                "GPUDRA_PREBOUND_RESYNC", "PT5S",
                 "POD_NAMESPACE", "",
                 "POD_NAME", ""));
   }
