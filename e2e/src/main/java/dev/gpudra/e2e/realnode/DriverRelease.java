@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
@@ -204,7 +205,7 @@ public final class DriverRelease implements AutoCloseable {
     }
   }
 
-  /** Uninstalls the release and waits until its pods are gone. */
+  /** Uninstalls the release and waits until its pods and its namespace are gone. */
   @Override
   public void close() {
     Command result = helm.uninstall(NAMESPACE);
@@ -218,6 +219,14 @@ public final class DriverRelease implements AutoCloseable {
         () -> plane.client().pods().inNamespace(NAMESPACE).list().getItems(),
         List::isEmpty);
     plane.client().namespaces().withName(NAMESPACE).delete();
+    // The next scenario installs into the same namespace, which the API server refuses while the
+    // namespace is still terminating.
+    Poll.until(
+        NAMESPACE + " deleted",
+        READY,
+        Duration.ofMillis(500),
+        () -> Optional.ofNullable(plane.client().namespaces().withName(NAMESPACE).get()),
+        Optional::isEmpty);
   }
 
   /** For failure messages: the end of {@code log}. */
