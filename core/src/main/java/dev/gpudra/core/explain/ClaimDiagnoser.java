@@ -16,7 +16,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Finds the concrete causes why a claim fits on no node: the selector clause that is false on the
@@ -40,7 +39,6 @@ final class ClaimDiagnoser {
   private final SelectorCache cache;
   private final ClusterDevices cluster;
   private final Map<String, DeviceClass> classes = new LinkedHashMap<>();
-  private final Map<String, Optional<List<ClauseCheck>>> clauses = new ConcurrentHashMap<>();
 
   ClaimDiagnoser(SelectorCache cache, ClusterDevices cluster, List<DeviceClass> deviceClasses) {
     this.cache = cache;
@@ -359,7 +357,7 @@ final class ClaimDiagnoser {
         return false;
       }
       Optional<List<ClauseCheck>> checks =
-          clauses.computeIfAbsent(owner + "\n" + expression, k -> compile(expression, owner));
+          cluster.published().clauses(owner + "\n" + expression, () -> compile(expression, owner));
       if (checks.isEmpty()) {
         Compilation c = cache.getOrCompile(expression);
         causes.add(
@@ -377,10 +375,10 @@ final class ClaimDiagnoser {
   private Optional<List<ClauseCheck>> compile(String expression, String owner) {
     List<ClauseCheck> out = new ArrayList<>();
     for (String clause : SelectorClauses.split(expression)) {
-      Optional<ClauseCheck> check = ClauseCheck.of(clause, owner, cache);
+      Optional<ClauseCheck> check = ClauseCheck.of(clause, owner, cache, cluster.devices().size());
       if (check.isEmpty()) {
         // The text split went wrong somewhere: fall back to the selector as one clause.
-        return ClauseCheck.of(expression, owner, cache).map(List::of);
+        return ClauseCheck.of(expression, owner, cache, cluster.devices().size()).map(List::of);
       }
       out.add(check.get());
     }
@@ -389,7 +387,7 @@ final class ClaimDiagnoser {
 
   private static boolean allTrue(List<ClauseCheck> checks, Candidate device) {
     for (ClauseCheck c : checks) {
-      if (c.evaluate(device.input()) != ClauseCheck.Outcome.TRUE) {
+      if (c.evaluate(device) != ClauseCheck.Outcome.TRUE) {
         return false;
       }
     }

@@ -6,6 +6,7 @@ import dev.gpudra.core.cel.DeviceInput;
 import dev.gpudra.core.cel.QuantityValue;
 import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.cel.SelectorEvaluationException;
+import dev.gpudra.core.explain.ClusterDevices.Candidate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -75,10 +76,18 @@ final class ClauseCheck {
   private final Map<List<Object>, Outcome> outcomes = new ConcurrentHashMap<>();
   private final Map<List<Object>, Miss> misses = new ConcurrentHashMap<>();
 
-  private ClauseCheck(String text, String owner, CompiledSelector selector) {
+  // Per device of the cluster state, by Candidate#index (null while not known): the outcome and
+  // the miss, so that the several passes of one diagnosis and every claim explained against the
+  // same state work a device out once. Benign races: racing writers store equal immutable values.
+  private final Outcome[] outcomeByDevice;
+  private final Miss[] missByDevice;
+
+  private ClauseCheck(String text, String owner, CompiledSelector selector, int devices) {
     this.text = text;
     this.owner = owner;
     this.selector = selector;
+    this.outcomeByDevice = new Outcome[devices];
+    this.missByDevice = new Miss[devices];
     List<Ref> found = new ArrayList<>();
     Matcher m = REF.matcher(text);
     while (m.find()) {
@@ -95,10 +104,14 @@ final class ClauseCheck {
     this.projectable = !OTHER_DEVICE_USE.matcher(REF.matcher(text).replaceAll("")).find();
   }
 
-  /** Compiles {@code text}; empty when it is not a selector on its own. */
-  static Optional<ClauseCheck> of(String text, String owner, SelectorCache cache) {
+  /**
+   * Compiles {@code text}; empty when it is not a selector on its own.
+   *
+   * @param devices how many devices the cluster state has whose outcomes are memoised by index
+   */
+  static Optional<ClauseCheck> of(String text, String owner, SelectorCache cache, int devices) {
     return cache.getOrCompile(text) instanceof Compilation.Compiled compiled
-        ? Optional.of(new ClauseCheck(text, owner, compiled.selector()))
+        ? Optional.of(new ClauseCheck(text, owner, compiled.selector(), devices))
         : Optional.empty();
   }
 
@@ -111,7 +124,21 @@ final class ClauseCheck {
     return owner;
   }
 
-  Outcome evaluate(DeviceInput device) {
+  /** How the clause comes out on {@code device}. */
+  Outcome evaluate(Candidate device) {
+    int i = device.index();
+    if (i < 0 || i >= outcomeByDevice.length) {
+      return evaluate(device.input());
+    }
+    Outcome known = outcomeByDevice[i];
+    if (known == null) {
+      known = evaluate(device.input());
+      outcomeByDevice[i] = known;
+    }
+    return known;
+  }
+
+  private Outcome evaluate(DeviceInput device) {
     if (!projectable) {
       return run(device);
     }
@@ -127,7 +154,20 @@ final class ClauseCheck {
   }
 
   /** Why the clause is not true on {@code device}, with the values it read. */
-  Miss miss(DeviceInput device) {
+  Miss miss(Candidate device) {
+    int i = device.index();
+    if (i < 0 || i >= missByDevice.length) {
+      return miss(device.input());
+    }
+    Miss known = missByDevice[i];
+    if (known == null) {
+      known = miss(device.input());
+      missByDevice[i] = known;
+    }
+    return known;
+  }
+
+  private Miss miss(DeviceInput device) {
     if (!projectable) {
       return describe(device);
     }

@@ -3,10 +3,13 @@ package dev.gpudra.core.explain;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The devices closest to matching a request, grouped by what people call them and by why they miss
@@ -20,7 +23,7 @@ final class NearestMisses {
     final String label;
     final List<String> misses;
     final double gap;
-    final Map<String, Integer> nodes = new TreeMap<>();
+    final Set<String> nodes = new HashSet<>();
     int devices;
 
     Group(String label, List<String> misses, double gap) {
@@ -37,35 +40,48 @@ final class NearestMisses {
    */
   static List<Cause> of(
       String request, List<Candidate> devices, List<ClauseCheck> clauses, int limit) {
-    Map<List<String>, Group> groups = new LinkedHashMap<>();
+    // Keys hold each false clause's prefix and miss text (memoised strings whose hashes are
+    // cached) rather than their concatenation: thousands of devices share a handful of keys.
+    Map<List<Object>, Group> groups = new LinkedHashMap<>();
     Map<String, Integer> seen = new TreeMap<>();
+    String[] prefixes = new String[clauses.size()];
+    for (int i = 0; i < prefixes.length; i++) {
+      String owner = clauses.get(i).owner();
+      prefixes[i] = owner.startsWith("class ") ? owner + " requires: " : "";
+    }
     ClauseCheck onlyClause = null;
     boolean oneClause = true;
     for (Candidate device : devices) {
-      List<String> misses = new ArrayList<>();
+      List<Object> key = new ArrayList<>(2 * clauses.size() + 1);
       double gap = 0;
-      for (ClauseCheck clause : clauses) {
-        if (clause.evaluate(device.input()) == ClauseCheck.Outcome.TRUE) {
+      for (int i = 0; i < prefixes.length; i++) {
+        ClauseCheck clause = clauses.get(i);
+        if (clause.evaluate(device) == ClauseCheck.Outcome.TRUE) {
           continue;
         }
-        ClauseCheck.Miss miss = clause.miss(device.input());
+        ClauseCheck.Miss miss = clause.miss(device);
         if (miss.seen() != null && (onlyClause == null || onlyClause == clause)) {
           onlyClause = clause;
           seen.merge(miss.seen(), 1, Integer::sum);
         } else {
           oneClause = false;
         }
-        misses.add(
-            (clause.owner().startsWith("class ") ? clause.owner() + " requires: " : "")
-                + miss.text());
+        key.add(prefixes[i]);
+        key.add(miss.text());
         gap = Math.max(gap, miss.gap());
       }
-      List<String> key = new ArrayList<>(misses);
       key.add(device.label());
-      double g = gap;
-      Group group = groups.computeIfAbsent(key, k -> new Group(device.label(), misses, g));
+      Group group = groups.get(key);
+      if (group == null) {
+        List<String> misses = new ArrayList<>();
+        for (int i = 0; i + 1 < key.size(); i += 2) {
+          misses.add((String) key.get(i) + key.get(i + 1));
+        }
+        group = new Group(device.label(), misses, gap);
+        groups.put(key, group);
+      }
       group.devices++;
-      group.nodes.merge(device.node() == null ? "every node" : device.node(), 1, Integer::sum);
+      group.nodes.add(device.node() == null ? "every node" : device.node());
     }
     List<Cause> out = new ArrayList<>();
     if (oneClause && onlyClause != null && seen.size() > 1) {
@@ -110,7 +126,7 @@ final class NearestMisses {
                         + "x "
                         + g.label
                         + " "
-                        + Names.onNodes(g.nodes.keySet())
+                        + Names.onNodes(new TreeSet<>(g.nodes))
                         + ": "
                         + String.join(" and ", g.misses)))
         .forEach(out::add);

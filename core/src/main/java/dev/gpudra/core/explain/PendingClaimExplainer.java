@@ -33,10 +33,22 @@ public final class PendingClaimExplainer {
 
   private final SelectorCache selectors;
   private final AllocationBudget budget;
+  private final DeviceViewCache views;
 
+  /** An explainer with its own device views, kept while it lives. */
   public PendingClaimExplainer(SelectorCache selectors, AllocationBudget budget) {
+    this(selectors, budget, new DeviceViewCache(DeviceViewCache.DEFAULT_MAX_SLICES));
+  }
+
+  /**
+   * An explainer that takes each slice's devices from {@code views}: a long-lived caller keeps one
+   * so that a new snapshot rebuilds only the slices that changed.
+   */
+  public PendingClaimExplainer(
+      SelectorCache selectors, AllocationBudget budget, DeviceViewCache views) {
     this.selectors = Objects.requireNonNull(selectors, "selectors");
     this.budget = Objects.requireNonNull(budget, "budget");
+    this.views = Objects.requireNonNull(views, "views");
   }
 
   /**
@@ -70,10 +82,12 @@ public final class PendingClaimExplainer {
             .toList();
     List<Node> sorted =
         nodes.stream().sorted(Comparator.comparing(n -> n.getMetadata().getName())).toList();
+    // Slices gone from this state are gone for good: later snapshots never ask for them.
+    views.retainOnly(slices);
     return new Snapshot(
         new Allocator(slices, classes, allocated, selectors),
         sorted,
-        () -> new ClaimDiagnoser(selectors, new ClusterDevices(slices, allocated), classes));
+        () -> new ClaimDiagnoser(selectors, new ClusterDevices(slices, allocated, views), classes));
   }
 
   /**

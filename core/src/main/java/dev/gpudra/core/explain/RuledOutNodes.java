@@ -118,7 +118,7 @@ final class RuledOutNodes {
 
   private static boolean anyFalse(List<ClauseCheck> clauses, Candidate device) {
     for (ClauseCheck c : clauses) {
-      if (c.evaluate(device.input()) == ClauseCheck.Outcome.FALSE) {
+      if (c.evaluate(device) == ClauseCheck.Outcome.FALSE) {
         return true;
       }
     }
