@@ -55,9 +55,17 @@ public final class RealNodes implements AutoCloseable {
       throw new UncheckedIOException("cannot write the offline images", e);
     }
     images.addAll(extraImages);
-    HostSysctls sysctls = HostSysctls.snapshot();
     ApiServiceForwarder forwarder =
         ApiServiceForwarder.start(plane.client().getMasterUrl().getPort());
+    // Taken last before the set exists, so every path that follows restores it (close, a failed
+    // start, the shutdown hook).
+    HostSysctls sysctls = HostSysctls.snapshot();
+    if (sysctls.fromEarlierRun()) {
+      ControlPlane.log(
+          "real nodes: an earlier run did not restore the host's kernel settings; restoring "
+              + sysctls.saved()
+              + " when these nodes stop");
+    }
     RealNodes set = new RealNodes(binaries, sysctls, forwarder, List.copyOf(images));
     Runtime.getRuntime().addShutdownHook(set.shutdownHook);
     try {
@@ -146,10 +154,19 @@ public final class RealNodes implements AutoCloseable {
         failure = failure == null ? e : failure;
       }
     }
-    forwarder.close();
-    Map<Path, String> restored = sysctls.restore();
-    if (!restored.isEmpty()) {
-      ControlPlane.log("real nodes stopped; kernel settings restored: " + restored);
+    try {
+      forwarder.close();
+    } catch (RuntimeException e) {
+      failure = failure == null ? e : failure;
+    }
+    // Last, after every kubelet is gone, and whatever failed before: the host comes first.
+    try {
+      Map<String, String> restored = sysctls.restore();
+      if (!restored.isEmpty()) {
+        ControlPlane.log("real nodes stopped; kernel settings restored: " + restored);
+      }
+    } catch (RuntimeException e) {
+      failure = failure == null ? e : failure;
     }
     if (failure != null) {
       throw failure;

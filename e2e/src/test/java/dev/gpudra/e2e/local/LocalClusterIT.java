@@ -69,9 +69,25 @@ class LocalClusterIT {
           .as("the containers' cgroups are removed")
           .doesNotExist();
     } finally {
-      cluster.descendants().forEach(ProcessHandle::destroyForcibly);
-      cluster.destroyForcibly();
+      stopLeavingTheHostAsFound(cluster, state);
     }
+  }
+
+  /**
+   * Stops the cluster when a check above failed: first as a user does (the stop file), then with
+   * SIGTERM (its shutdown hooks stop the nodes), and only then forcibly. Killing it outright would
+   * skip its teardown and leave the kubelets' kernel settings on the host.
+   */
+  private static void stopLeavingTheHostAsFound(Process cluster, Path state) throws Exception {
+    if (cluster.isAlive()) {
+      Files.writeString(state.resolve("stop"), "");
+      if (!cluster.waitFor(2, TimeUnit.MINUTES)) {
+        cluster.destroy();
+        cluster.waitFor(1, TimeUnit.MINUTES);
+      }
+    }
+    cluster.descendants().forEach(ProcessHandle::destroyForcibly);
+    cluster.destroyForcibly();
   }
 
   private static Process start(Path state, String example) throws IOException {
