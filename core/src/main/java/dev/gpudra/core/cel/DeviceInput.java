@@ -28,6 +28,9 @@ public record DeviceInput(
     Map<String, Map<String, QuantityValue>> capacity,
     boolean allowMultipleAllocations) {
 
+  private static final ParsedValues<SemverValue> VERSIONS =
+      new ParsedValues<>(1024, SemverValue::parse);
+
   /** Validates and freezes the maps. */
   public DeviceInput {
     Objects.requireNonNull(driver, "driver");
@@ -91,7 +94,7 @@ public record DeviceInput(
     }
     if (a.getVersion() != null) {
       try {
-        return SemverValue.parse(a.getVersion());
+        return VERSIONS.parse(a.getVersion());
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
             "attribute " + name + ": parse semantic version: " + e.getMessage(), e);

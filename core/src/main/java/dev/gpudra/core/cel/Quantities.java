@@ -4,6 +4,9 @@ import io.fabric8.kubernetes.api.model.Quantity;
 
 /** Conversion of fabric8 quantities to exact values. */
 public final class Quantities {
+  private static final ParsedValues<QuantityValue> PARSED =
+      new ParsedValues<>(4096, QuantityValue::parse);
+
   private Quantities() {}
 
   /**
@@ -13,6 +16,6 @@ public final class Quantities {
    */
   public static QuantityValue of(Quantity quantity) {
     String format = quantity.getFormat() == null ? "" : quantity.getFormat();
-    return QuantityValue.parse(quantity.getAmount() + format);
+    return PARSED.parse(quantity.getAmount() + format);
   }
 }
