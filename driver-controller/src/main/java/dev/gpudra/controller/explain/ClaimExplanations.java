@@ -4,6 +4,7 @@ import dev.gpudra.controller.view.ClusterView;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.cel.SelectorEnvironment;
+import dev.gpudra.core.explain.DeviceViewCache;
 import dev.gpudra.core.explain.Explanation;
 import dev.gpudra.core.explain.PendingClaimExplainer;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -15,7 +16,8 @@ import java.util.Optional;
  *
  * <p>Building the allocator over the whole cluster is the expensive part, so it is built once per
  * {@linkplain ClusterView#revision() view revision} and shared by every caller until the view
- * changes; per-spec verdicts the snapshot caches are shared with it.
+ * changes; per-spec verdicts the snapshot caches are shared with it. The devices' selector views
+ * outlive revisions: each slice's are built once per resourceVersion.
  *
  * <p>Thread-safe: snapshots are built under this object's lock (so two callers never build the same
  * revision twice) and explain under their own.
@@ -30,8 +32,13 @@ public final class ClaimExplanations {
 
   public ClaimExplanations(ClusterView view, AllocationBudget budget) {
     this.view = view;
+    // One set of device views for the controller's life: a new revision rebuilds only the slices
+    // that changed (most revisions are claims and pods), and forgets deleted ones.
     this.explainer =
-        new PendingClaimExplainer(new SelectorCache(SelectorEnvironment.create(), 1024), budget);
+        new PendingClaimExplainer(
+            new SelectorCache(SelectorEnvironment.create(), 1024),
+            budget,
+            new DeviceViewCache(DeviceViewCache.DEFAULT_MAX_SLICES));
   }
 
   /** The explanation for one claim, or empty when the view has no such claim. */
