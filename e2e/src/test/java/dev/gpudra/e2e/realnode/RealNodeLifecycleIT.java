@@ -33,11 +33,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The driver's life on a real node while a pod runs on a GPU claim: the plugin's pod deleted (the
  * DaemonSet brings it back, it registers with the kubelet again and prepares new claims) and the
  * node's kubelet restarted (containerd and the containers keep running; the prepared claim is not
- * prepared a second time), and the plugin's DaemonSet rolled by a Helm upgrade (the new pod serves
- * before the old one goes; no prepare fails). Through all of it the running pod keeps its container
- * and its GPU. And a fault: a claim's CDI spec deleted behind the plugin's back fails new
- * containers of the claim in the runtime, with its error in the pod's events, until the claim's
- * pods are deleted and a new pod's prepare writes the spec again.
+ * prepared a second time). Through all of it the running pod keeps its container and its GPU. And a
+ * fault: a claim's CDI spec deleted behind the plugin's back fails new containers of the claim in
+ * the runtime, with its error in the pod's events, until the claim's pods are deleted and a new
+ * pod's prepare writes the spec again.
  */
 class RealNodeLifecycleIT {
 
@@ -138,64 +137,6 @@ class RealNodeLifecycleIT {
         .as("the plugin prepared claim %s once", uid)
         .hasSize(1);
     assertThat(Files.getLastModifiedTime(spec)).as("CDI spec untouched").isEqualTo(written);
-  }
-
-  @Test
-  void aRollingUpdateOfThePluginFailsNoPrepare(
-      KubernetesClient client, RealNodes nodes, DriverRelease release) {
-    RealNode node = nodes.node(NODE);
-    Pod running = startOneGpuPod(client, "life-roll-old");
-    ContainerStatus before = status(running);
-    Pod plugin = pluginPod(release);
-    int registrations = DriverRelease.registrationLines(node.kubeletLog()).size();
-
-    // A changed pod annotation rolls the DaemonSet: maxSurge 1, so the new pod starts first.
-    release.upgrade("kubeletPlugin.podAnnotations.gpudra\\.dev/rollout=r" + System.nanoTime());
-    // Prepared while the update goes on, by whichever plugin pod the kubelet calls.
-    Pod during = startOneGpuPod(client, "life-roll-during");
-
-    Pod replaced =
-        Poll.until(
-                "the plugin pod on " + NODE + " replaced, the old one gone",
-                TIMEOUT,
-                Duration.ofSeconds(1),
-                () ->
-                    release.pods("kubelet-plugin").stream()
-                        .filter(p -> NODE.equals(p.getSpec().getNodeName()))
-                        .toList(),
-                pods ->
-                    pods.size() == 1
-                        && !pods.get(0).getMetadata().getUid().equals(plugin.getMetadata().getUid())
-                        && ready(pods.get(0)))
-            .get(0);
-    Poll.until(
-        "kubelet of " + NODE + " registered the new plugin",
-        TIMEOUT,
-        Duration.ofMillis(500),
-        () -> DriverRelease.registrationLines(node.kubeletLog()).size(),
-        n -> n > registrations);
-    Pod after = startOneGpuPod(client, "life-roll-after");
-    System.out.printf(
-        "[e2e] rolled plugin pod %s -> %s%n",
-        plugin.getMetadata().getName(), replaced.getMetadata().getName());
-
-    assertStillRunning(client, running, before);
-    for (Pod pod : List.of(during, after)) {
-      assertThat(gpusSeen(client, pod)).isEqualTo(gpusAllocated(client, pod)).hasSize(1);
-    }
-    for (String ns : namespaces) {
-      assertThat(
-              client.v1().events().inNamespace(ns).list().getItems().stream()
-                  .filter(e -> "Warning".equals(e.getType()))
-                  // The scheduler's, while the claim of the pod's template is being made, and the
-                  // kubelet's for the cluster DNS these clusters do not run.
-                  .filter(e -> !"FailedScheduling".equals(e.getReason()))
-                  .filter(e -> !"MissingClusterDNS".equals(e.getReason()))
-                  .map(e -> e.getReason() + ": " + e.getMessage())
-                  .toList())
-          .as("the kubelet's warning events in " + ns)
-          .isEmpty();
-    }
   }
 
   @Test
