@@ -272,6 +272,19 @@ public final class RealNode implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Stops the node's kubelet (SIGTERM) and starts it again with the same configuration, as an
+   * upgrade or a crash would: containerd and the pods' containers keep running, the kubelet finds
+   * them and its checkpoints again. Waits until the Node is Ready; its log goes on in {@link
+   * #kubeletLog()}.
+   */
+  public void restartKubelet(ControlPlane plane) {
+    kubelet.close();
+    commands.remove(kubelet);
+    kubelet = startKubelet(plane);
+    awaitReady();
+  }
+
   /** The node's name. */
   public String name() {
     return name;

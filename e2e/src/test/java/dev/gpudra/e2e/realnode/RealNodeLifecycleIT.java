@@ -1,0 +1,343 @@
+package dev.gpudra.e2e.realnode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.Poll;
+import dev.gpudra.e2e.examples.ExampleManifests;
+import dev.gpudra.e2e.examples.PodClaims;
+import dev.gpudra.e2e.junit.RealNodeScenario;
+import io.fabric8.kubernetes.api.model.ContainerStatus;
+import io.fabric8.kubernetes.api.model.NamespaceBuilder;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * The driver's life on a real node while a pod runs on a GPU claim: the plugin's pod deleted (the
+ * DaemonSet brings it back, it registers with the kubelet again and prepares new claims) and the
+ * node's kubelet restarted (containerd and the containers keep running; the prepared claim is not
+ * prepared a second time). Through all of it the running pod keeps its container and its GPU. And a
+ * fault: a claim's CDI spec deleted behind the plugin's back fails new containers of the claim in
+ * the runtime, with its error in the pod's events, until the claim's pods are deleted and a new
+ * pod's prepare writes the spec again.
+ */
+class RealNodeLifecycleIT {
+
+  private static final String NODE = "life-a100";
+  private static final Duration TIMEOUT = Duration.ofMinutes(4);
+  private static final Pattern GPU_MINOR = Pattern.compile("gpu-(\\d+)");
+  private static final Pattern GPU_NODE = Pattern.compile("/dev/nvidia(\\d+)");
+
+  @RegisterExtension
+  static final RealNodeScenario scenario = RealNodeScenario.withNode(NODE, "a100-8x").withDriver();
+
+  private final List<String> namespaces = new ArrayList<>();
+
+  @AfterEach
+  void removeNamespaces(KubernetesClient client) {
+    for (String ns : namespaces) {
+      client.namespaces().withName(ns).delete();
+    }
+    for (String ns : namespaces) {
+      Poll.until(
+          "namespace " + ns + " gone",
+          TIMEOUT,
+          Duration.ofMillis(500),
+          () -> client.namespaces().withName(ns).get(),
+          n -> n == null);
+    }
+  }
+
+  @Test
+  void aDeletedPluginPodComesBackRegistersAgainAndPreparesNewClaims(
+      KubernetesClient client, RealNodes nodes, DriverRelease release) {
+    RealNode node = nodes.node(NODE);
+    Pod running = startOneGpuPod(client, "life-plugin-old");
+    ContainerStatus before = status(running);
+    int registrations = DriverRelease.registrationLines(node.kubeletLog()).size();
+    Pod plugin = pluginPod(release);
+
+    client.resource(plugin).delete();
+
+    Pod replaced =
+        Poll.until(
+            "a new plugin pod ready on " + NODE,
+            TIMEOUT,
+            Duration.ofSeconds(1),
+            () -> pluginPod(release),
+            p ->
+                p != null
+                    && !p.getMetadata().getUid().equals(plugin.getMetadata().getUid())
+                    && ready(p));
+    Poll.until(
+        "kubelet of " + NODE + " registered the new plugin",
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () -> DriverRelease.registrationLines(node.kubeletLog()).size(),
+        n -> n > registrations);
+    System.out.printf(
+        "[e2e] plugin pod %s replaced by %s; kubelet registrations %d -> %d%n",
+        plugin.getMetadata().getName(),
+        replaced.getMetadata().getName(),
+        registrations,
+        DriverRelease.registrationLines(node.kubeletLog()).size());
+
+    assertStillRunning(client, running, before);
+    Pod next = startOneGpuPod(client, "life-plugin-new");
+    assertThat(gpusSeen(client, next)).isEqualTo(gpusAllocated(client, next)).hasSize(1);
+  }
+
+  @Test
+  void aRestartedKubeletLeavesThePreparedClaimAndItsPodAlone(
+      ControlPlane plane, KubernetesClient client, RealNodes nodes, DriverRelease release)
+      throws IOException {
+    RealNode node = nodes.node(NODE);
+    Pod running = startOneGpuPod(client, "life-kubelet-old");
+    ContainerStatus before = status(running);
+    String uid = PodClaims.of(client, running).get(0).getMetadata().getUid();
+    Path spec = node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uid + ".json");
+    FileTime written = Files.getLastModifiedTime(spec);
+    Pod plugin = pluginPod(release);
+    assertThat(prepareLines(client, plugin, uid)).hasSize(1);
+    int registrations = DriverRelease.registrationLines(node.kubeletLog()).size();
+
+    node.restartKubelet(plane);
+
+    Poll.until(
+        "restarted kubelet of " + NODE + " registered the plugin",
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () -> DriverRelease.registrationLines(node.kubeletLog()).size(),
+        n -> n > registrations);
+    // A pod started after the restart: the kubelet has synced the pods it found by then.
+    Pod next = startOneGpuPod(client, "life-kubelet-new");
+    assertThat(gpusSeen(client, next)).isEqualTo(gpusAllocated(client, next)).hasSize(1);
+
+    assertStillRunning(client, running, before);
+    Pod pluginAfter = pluginPod(release);
+    assertThat(pluginAfter.getMetadata().getUid()).isEqualTo(plugin.getMetadata().getUid());
+    assertThat(prepareLines(client, pluginAfter, uid))
+        .as("the plugin prepared claim %s once", uid)
+        .hasSize(1);
+    assertThat(Files.getLastModifiedTime(spec)).as("CDI spec untouched").isEqualTo(written);
+  }
+
+  @Test
+  void aCdiSpecDeletedBehindThePluginsBackFailsNewContainersUntilThePodsAreDeleted(
+      KubernetesClient client, RealNodes nodes) {
+    RealNode node = nodes.node(NODE);
+    String ns = "life-spec";
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+    namespaces.add(ns);
+    ExampleManifests.apply(
+        client, ns, "shared-claim", PrintingWorkload::adapt, "claim.yaml", "pods.yaml");
+    List<Pod> running =
+        Poll.until(
+            "pods of the shared claim running and printed",
+            TIMEOUT,
+            Duration.ofSeconds(1),
+            () -> client.pods().inNamespace(ns).list().getItems(),
+            pods -> pods.size() == 2 && pods.stream().allMatch(p -> printed(client, p)));
+    List<ContainerStatus> before = running.stream().map(RealNodeLifecycleIT::status).toList();
+    String uid = PodClaims.of(client, running.get(0)).get(0).getMetadata().getUid();
+    Path spec = node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uid + ".json");
+
+    assertThat(spec.toFile().delete()).as("deleted " + spec).isTrue();
+    Pod late =
+        client
+            .resource(
+                new PodBuilder(running.get(0))
+                    .withNewMetadata()
+                    .withName("shared-gpu-late")
+                    .withNamespace(ns)
+                    .endMetadata()
+                    .editSpec()
+                    .withNodeName(null)
+                    .endSpec()
+                    .withStatus(null)
+                    .build())
+            .create();
+
+    // The kubelet has the claim prepared already and does not ask the plugin: the runtime fails.
+    String failure =
+        Poll.until(
+                "the runtime's error in the events of " + late.getMetadata().getName(),
+                TIMEOUT,
+                Duration.ofSeconds(1),
+                () ->
+                    client.v1().events().inNamespace(ns).list().getItems().stream()
+                        .filter(e -> "shared-gpu-late".equals(e.getInvolvedObject().getName()))
+                        .filter(e -> "Warning".equals(e.getType()))
+                        .map(e -> e.getReason() + ": " + e.getMessage())
+                        .filter(m -> m.contains(uid))
+                        .toList(),
+                events -> !events.isEmpty())
+            .get(0);
+    System.out.printf("[e2e] with the CDI spec gone: %s%n", failure);
+    assertThat(failure).contains("CDI");
+
+    for (int i = 0; i < running.size(); i++) {
+      assertStillRunning(client, running.get(i), before.get(i));
+    }
+
+    // The kubelet v1.37 asks for no prepare while it holds the claim prepared, not even after a
+    // restart (its checkpoint): the way out is the pods' deletion, whose unprepare and the next
+    // pod's prepare give the claim a new spec.
+    client.pods().inNamespace(ns).delete();
+    Poll.until(
+        "pods of " + ns + " gone",
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () -> client.pods().inNamespace(ns).list().getItems(),
+        List::isEmpty);
+    Pod again =
+        client
+            .resource(
+                new PodBuilder(late)
+                    .withNewMetadata()
+                    .withName("shared-gpu-again")
+                    .withNamespace(ns)
+                    .endMetadata()
+                    .editSpec()
+                    .withNodeName(null)
+                    .endSpec()
+                    .withStatus(null)
+                    .build())
+            .create();
+    Pod started =
+        Poll.until(
+            "pod " + again.getMetadata().getName() + " running and printed",
+            TIMEOUT,
+            Duration.ofSeconds(1),
+            () -> client.pods().inNamespace(ns).withName("shared-gpu-again").get(),
+            p -> p != null && printed(client, p));
+    assertThat(gpusSeen(client, started)).isEqualTo(gpusAllocated(client, started)).hasSize(1);
+    String uidNow = PodClaims.of(client, started).get(0).getMetadata().getUid();
+    assertThat(node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uidNow + ".json")).exists();
+  }
+
+  /** Creates the one-gpu example's pod in {@code ns} and waits until its container printed. */
+  private Pod startOneGpuPod(KubernetesClient client, String ns) {
+    client
+        .namespaces()
+        .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
+        .create();
+    namespaces.add(ns);
+    ExampleManifests.apply(
+        client, ns, "one-gpu", PrintingWorkload::adapt, "claim-template.yaml", "pod.yaml");
+    return Poll.until(
+        "pod one-gpu of " + ns + " running and printed",
+        TIMEOUT,
+        Duration.ofSeconds(1),
+        () -> client.pods().inNamespace(ns).withName("one-gpu").get(),
+        p -> p != null && printed(client, p));
+  }
+
+  private static void assertStillRunning(KubernetesClient client, Pod pod, ContainerStatus before) {
+    Pod now =
+        client
+            .pods()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .get();
+    assertThat(now.getStatus().getPhase()).isEqualTo("Running");
+    ContainerStatus after = status(now);
+    assertThat(after.getContainerID()).as("same container").isEqualTo(before.getContainerID());
+    assertThat(after.getRestartCount()).isEqualTo(before.getRestartCount());
+    assertThat(after.getState().getRunning()).isNotNull();
+    assertThat(gpusSeen(client, now)).isEqualTo(gpusAllocated(client, now)).hasSize(1);
+  }
+
+  private static ContainerStatus status(Pod pod) {
+    return pod.getStatus().getContainerStatuses().get(0);
+  }
+
+  private static Pod pluginPod(DriverRelease release) {
+    return release.pods("kubelet-plugin").stream()
+        .filter(p -> NODE.equals(p.getSpec().getNodeName()))
+        .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
+        .findFirst()
+        .orElse(null);
+  }
+
+  private static boolean ready(Pod pod) {
+    List<ContainerStatus> statuses =
+        pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses();
+    return statuses != null
+        && !statuses.isEmpty()
+        && statuses.stream().allMatch(s -> Boolean.TRUE.equals(s.getReady()));
+  }
+
+  /** The plugin's log lines saying it prepared claim {@code uid} (not answers from its record). */
+  private static List<String> prepareLines(KubernetesClient client, Pod plugin, String uid) {
+    Pattern prepared = Pattern.compile(".*(^|[^a-z])prepared claim \\S+ \\(" + uid + "\\).*");
+    String log =
+        client
+            .pods()
+            .inNamespace(plugin.getMetadata().getNamespace())
+            .withName(plugin.getMetadata().getName())
+            .getLog();
+    return log.lines().filter(l -> prepared.matcher(l).matches()).toList();
+  }
+
+  private static boolean printed(KubernetesClient client, Pod pod) {
+    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
+      return false;
+    }
+    String log = log(client, pod);
+    return log != null && log.contains(PrintingWorkload.END);
+  }
+
+  private static String log(KubernetesClient client, Pod pod) {
+    return client
+        .pods()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .withName(pod.getMetadata().getName())
+        .getLog();
+  }
+
+  /** Minors of the GPU device nodes the pod's container listed. */
+  private static Set<Integer> gpusSeen(KubernetesClient client, Pod pod) {
+    Set<Integer> minors = new TreeSet<>();
+    for (PrintingWorkload.DeviceNode device : PrintingWorkload.devices(log(client, pod))) {
+      Matcher m = GPU_NODE.matcher(device.path());
+      if (m.matches() && device.minor() == Integer.parseInt(m.group(1))) {
+        minors.add(device.minor());
+      }
+    }
+    return minors;
+  }
+
+  /** Minors of the whole GPUs our driver allocated to the pod's claims. */
+  private static Set<Integer> gpusAllocated(KubernetesClient client, Pod pod) {
+    Set<Integer> minors = new TreeSet<>();
+    for (ResourceClaim claim : PodClaims.of(client, pod)) {
+      PodClaims.results(claim).stream()
+          .filter(r -> DriverNames.DRIVER.equals(r.getDriver()))
+          .map(r -> GPU_MINOR.matcher(r.getDevice()))
+          .filter(Matcher::matches)
+          .forEach(m -> minors.add(Integer.parseInt(m.group(1))));
+    }
+    return minors;
+  }
+}
