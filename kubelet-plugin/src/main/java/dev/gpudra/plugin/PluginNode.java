@@ -33,6 +33,7 @@ import dev.gpudra.plugin.prepare.PreparePlanner;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.recovery.StartupRecovery;
 import dev.gpudra.plugin.server.KubeletPluginServers;
+import dev.gpudra.plugin.server.RegistrationReadinessCheck;
 import dev.gpudra.plugin.server.SocketLivenessCheck;
 import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.sharing.DriverTools;
@@ -230,8 +231,9 @@ public final class PluginNode implements AutoCloseable {
             MetricsServer.start(
                 config.metricsPort(),
                 registry,
-                new SocketLivenessCheck(
-                    factory, servers.registrationSocket(), servers.draSocket()));
+                new SocketLivenessCheck(factory, servers.registrationSocket(), servers.draSocket()),
+                new RegistrationReadinessCheck(
+                    servers::registrationState, publishLoop::hasPublished));
         resources.add(server);
         metricsServer = Optional.of(server);
         LOG.info("metrics and /healthz on port {}", server.port());
