@@ -33,10 +33,12 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * The driver's life on a real node while a pod runs on a GPU claim: the plugin's pod deleted (the
  * DaemonSet brings it back, it registers with the kubelet again and prepares new claims) and the
  * node's kubelet restarted (containerd and the containers keep running; the prepared claim is not
- * prepared a second time). Through all of it the running pod keeps its container and its GPU. And a
- * fault: a claim's CDI spec deleted behind the plugin's back fails new containers of the claim in
- * the runtime, with its error in the pod's events, until the claim's pods are deleted and a new
- * pod's prepare writes the spec again.
+ * prepared a second time), and the plugin's DaemonSet rolled by a Helm upgrade (the new pod serves
+ * before the old one goes: it is ready only once the kubelet registered it; no prepare fails).
+ * Through all of it the running pod keeps its container and its GPU. And a fault: a claim's CDI
+ * spec deleted behind the plugin's back fails new containers of the claim in the runtime, with its
+ * error in the pod's events, until the claim's pods are deleted and a new pod's prepare writes the
+ * spec again.
  */
 class RealNodeLifecycleIT {
 
@@ -140,6 +142,91 @@ class RealNodeLifecycleIT {
   }
 
   @Test
+  void aRollingUpdateOfThePluginFailsNoPrepare(
+      KubernetesClient client, RealNodes nodes, DriverRelease release) {
+    RealNode node = nodes.node(NODE);
+    Pod running = startOneGpuPod(client, "life-roll-old");
+    ContainerStatus before = status(running);
+    Pod plugin = pluginPod(release);
+    int registrations = DriverRelease.registrationLines(node.kubeletLog()).size();
+    long begin = System.nanoTime();
+
+    // A changed pod annotation rolls the DaemonSet: maxSurge 1, so the new pod starts first.
+    release.upgrade("kubeletPlugin.podAnnotations.gpudra\\.dev/rollout=r" + System.nanoTime());
+    // Pods created while the update goes on, prepared by whichever plugin the kubelet calls: one
+    // at once, one as soon as the new plugin's container runs. Without a readiness probe that
+    // waits for registration, the old pod went right then and the second pod's prepare failed
+    // with "DRA driver gpu.gpudra.dev is not registered".
+    createOneGpuPod(client, "life-roll-early");
+    Pod surged =
+        Poll.until(
+            "a second plugin pod running on " + NODE,
+            TIMEOUT,
+            Duration.ofMillis(250),
+            () ->
+                release.pods("kubelet-plugin").stream()
+                    .filter(p -> NODE.equals(p.getSpec().getNodeName()))
+                    .filter(p -> !p.getMetadata().getUid().equals(plugin.getMetadata().getUid()))
+                    .filter(RealNodeLifecycleIT::containerRunning)
+                    .findFirst()
+                    .orElse(null),
+            p -> p != null);
+    double surgedAt = (System.nanoTime() - begin) / 1e9;
+    createOneGpuPod(client, "life-roll-surge");
+
+    Pod replaced =
+        Poll.until(
+                "the plugin pod on " + NODE + " replaced, the old one gone",
+                TIMEOUT,
+                Duration.ofSeconds(1),
+                () ->
+                    release.pods("kubelet-plugin").stream()
+                        .filter(p -> NODE.equals(p.getSpec().getNodeName()))
+                        .toList(),
+                pods ->
+                    pods.size() == 1
+                        && !pods.get(0).getMetadata().getUid().equals(plugin.getMetadata().getUid())
+                        && ready(pods.get(0)))
+            .get(0);
+    double replacedAt = (System.nanoTime() - begin) / 1e9;
+    assertThat(replaced.getMetadata().getUid()).isEqualTo(surged.getMetadata().getUid());
+    Poll.until(
+        "kubelet of " + NODE + " registered the new plugin",
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () -> DriverRelease.registrationLines(node.kubeletLog()).size(),
+        n -> n > registrations);
+    List<Pod> during =
+        List.of(
+            awaitOneGpuPod(client, "life-roll-early"), awaitOneGpuPod(client, "life-roll-surge"));
+    Pod after = startOneGpuPod(client, "life-roll-after");
+    System.out.printf(
+        "[e2e] rolled plugin pod %s -> %s: new container running after %.1f s, old pod gone after"
+            + " %.1f s%n",
+        plugin.getMetadata().getName(), replaced.getMetadata().getName(), surgedAt, replacedAt);
+
+    assertStillRunning(client, running, before);
+    for (Pod pod :
+        java.util.stream.Stream.concat(during.stream(), java.util.stream.Stream.of(after))
+            .toList()) {
+      assertThat(gpusSeen(client, pod)).isEqualTo(gpusAllocated(client, pod)).hasSize(1);
+    }
+    for (String ns : namespaces) {
+      assertThat(
+              client.v1().events().inNamespace(ns).list().getItems().stream()
+                  .filter(e -> "Warning".equals(e.getType()))
+                  // The scheduler's, while the claim of the pod's template is being made, and the
+                  // kubelet's for the cluster DNS these clusters do not run.
+                  .filter(e -> !"FailedScheduling".equals(e.getReason()))
+                  .filter(e -> !"MissingClusterDNS".equals(e.getReason()))
+                  .map(e -> e.getReason() + ": " + e.getMessage())
+                  .toList())
+          .as("the kubelet's warning events in " + ns)
+          .isEmpty();
+    }
+  }
+
+  @Test
   void aCdiSpecDeletedBehindThePluginsBackFailsNewContainersUntilThePodsAreDeleted(
       KubernetesClient client, RealNodes nodes) {
     RealNode node = nodes.node(NODE);
@@ -238,6 +325,12 @@ class RealNodeLifecycleIT {
 
   /** Creates the one-gpu example's pod in {@code ns} and waits until its container printed. */
   private Pod startOneGpuPod(KubernetesClient client, String ns) {
+    createOneGpuPod(client, ns);
+    return awaitOneGpuPod(client, ns);
+  }
+
+  /** Creates namespace {@code ns} (removed after the test) and the one-gpu example's pod in it. */
+  private void createOneGpuPod(KubernetesClient client, String ns) {
     client
         .namespaces()
         .resource(new NamespaceBuilder().withNewMetadata().withName(ns).endMetadata().build())
@@ -245,6 +338,10 @@ class RealNodeLifecycleIT {
     namespaces.add(ns);
     ExampleManifests.apply(
         client, ns, "one-gpu", PrintingWorkload::adapt, "claim-template.yaml", "pod.yaml");
+  }
+
+  /** Waits until the one-gpu example's pod in {@code ns} runs and its container printed. */
+  private static Pod awaitOneGpuPod(KubernetesClient client, String ns) {
     return Poll.until(
         "pod one-gpu of " + ns + " running and printed",
         TIMEOUT,
@@ -278,6 +375,15 @@ class RealNodeLifecycleIT {
         .filter(p -> p.getMetadata().getDeletionTimestamp() == null)
         .findFirst()
         .orElse(null);
+  }
+
+  private static boolean containerRunning(Pod pod) {
+    List<ContainerStatus> statuses =
+        pod.getStatus() == null ? null : pod.getStatus().getContainerStatuses();
+    return statuses != null
+        && !statuses.isEmpty()
+        && statuses.stream()
+            .allMatch(s -> s.getState() != null && s.getState().getRunning() != null);
   }
 
   private static boolean ready(Pod pod) {
