@@ -37,8 +37,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * before the old one goes: it is ready only once the kubelet registered it; no prepare fails).
  * Through all of it the running pod keeps its container and its GPU. And a fault: a claim's CDI
  * spec deleted behind the plugin's back fails new containers of the claim in the runtime, with its
- * error in the pod's events, until the claim's pods are deleted and a new pod's prepare writes the
- * spec again.
+ * error in the pod's events, until the plugin restarts: its start-up recovery writes the spec again
+ * and a new pod of the claim runs.
  */
 class RealNodeLifecycleIT {
 
@@ -227,8 +227,8 @@ class RealNodeLifecycleIT {
   }
 
   @Test
-  void aCdiSpecDeletedBehindThePluginsBackFailsNewContainersUntilThePodsAreDeleted(
-      KubernetesClient client, RealNodes nodes) {
+  void aCdiSpecDeletedBehindThePluginsBackFailsNewContainersUntilThePluginRestarts(
+      KubernetesClient client, RealNodes nodes, DriverRelease release) throws IOException {
     RealNode node = nodes.node(NODE);
     String ns = "life-spec";
     client
@@ -249,6 +249,7 @@ class RealNodeLifecycleIT {
     String uid = PodClaims.of(client, running.get(0)).get(0).getMetadata().getUid();
     Path spec = node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uid + ".json");
 
+    String prepared = Files.readString(spec);
     assertThat(spec.toFile().delete()).as("deleted " + spec).isTrue();
     Pod late =
         client
@@ -288,15 +289,19 @@ class RealNodeLifecycleIT {
     }
 
     // The kubelet v1.37 asks for no prepare while it holds the claim prepared, not even after a
-    // restart (its checkpoint): the way out is the pods' deletion, whose unprepare and the next
-    // pod's prepare give the claim a new spec.
-    client.pods().inNamespace(ns).delete();
+    // restart (its checkpoint): the plugin's own start-up recovery writes the spec again.
+    Pod plugin = pluginPod(release);
+    client.resource(plugin).delete();
     Poll.until(
-        "pods of " + ns + " gone",
+        "the CDI spec of claim " + uid + " back after the plugin's restart",
         TIMEOUT,
         Duration.ofMillis(500),
-        () -> client.pods().inNamespace(ns).list().getItems(),
-        List::isEmpty);
+        () -> Files.exists(spec) ? pluginPod(release) : null,
+        p -> p != null && !p.getMetadata().getUid().equals(plugin.getMetadata().getUid()));
+    assertThat(Files.readString(spec)).as("the spec as prepared").isEqualTo(prepared);
+    assertThat(prepareLines(client, pluginPod(release), uid))
+        .as("restored at start-up, not prepared again")
+        .isEmpty();
     Pod again =
         client
             .resource(
@@ -318,9 +323,17 @@ class RealNodeLifecycleIT {
             Duration.ofSeconds(1),
             () -> client.pods().inNamespace(ns).withName("shared-gpu-again").get(),
             p -> p != null && printed(client, p));
-    assertThat(gpusSeen(client, started)).isEqualTo(gpusAllocated(client, started)).hasSize(1);
-    String uidNow = PodClaims.of(client, started).get(0).getMetadata().getUid();
-    assertThat(node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uidNow + ".json")).exists();
+    assertThat(gpusSeen(client, started))
+        .isEqualTo(gpusAllocated(client, started))
+        .isEqualTo(gpusSeen(client, running.get(0)))
+        .hasSize(1);
+    for (int i = 0; i < running.size(); i++) {
+      assertStillRunning(client, running.get(i), before.get(i));
+    }
+    Pod lateNow = client.pods().inNamespace(ns).withName("shared-gpu-late").get();
+    System.out.printf(
+        "[e2e] CDI spec of claim %s written again by the restarted plugin; the late pod is %s%n",
+        uid, lateNow == null ? "gone" : lateNow.getStatus().getPhase());
   }
 
   /** Creates the one-gpu example's pod in {@code ns} and waits until its container printed. */
