@@ -325,12 +325,26 @@ public final class RealNode implements AutoCloseable {
     }
     if (namespace != null) {
       for (ProcessHandle process : namespace.containerProcesses()) {
-        String command =
-            process.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
-        pids.put(name + " container " + command + " " + process.pid(), process.pid());
+        pids.put(name + " " + role(process) + " " + process.pid(), process.pid());
       }
     }
     return pids;
+  }
+
+  /**
+   * What a container process is, for memory tables: our plugin's or controller's JVM by its main
+   * class, else {@code container <command>}.
+   */
+  private static String role(ProcessHandle process) {
+    List<String> args = List.of(process.info().arguments().orElse(new String[0]));
+    if (args.contains("dev.gpudra.plugin.Main")) {
+      return "plugin";
+    }
+    if (args.contains("dev.gpudra.controller.Main")) {
+      return "controller";
+    }
+    return "container "
+        + process.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
   }
 
   /**
