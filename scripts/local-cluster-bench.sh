@@ -9,6 +9,7 @@
 #
 #   scripts/local-cluster-bench.sh [N] [EXAMPLE]      N default 3, EXAMPLE default one-gpu
 #
+# GPUDRA_BENCH_TABLE_ONLY=1 prints the table again from the runs already in the output directory.
 # Needs root, like scripts/local-cluster.sh; no local cluster may be running. Each run's report and
 # logs are kept in $GPUDRA_BENCH_DIR (default /tmp/gpudra-local-cluster-bench)/run-<i>.
 set -euo pipefail
@@ -27,18 +28,54 @@ if [[ -f $state/pid ]] && kill -0 "$(<"$state/pid")" 2>/dev/null; then
   exit 1
 fi
 
-source scripts/find-jdk.sh
-e2e/build-k8s.sh
-e2e/fetch-node-packages.sh
-echo "gpudra: building the driver and its image once (Maven, tests skipped; not timed)"
-./mvnw -B -q -ntp -pl e2e -am package -DskipTests -Dspotless.check.skip=true
+if [[ ${GPUDRA_BENCH_TABLE_ONLY:-0} == 1 ]]; then
+  table_only=1
+else
+  table_only=0
+fi
+if [[ $table_only == 0 ]]; then
+  source scripts/find-jdk.sh
+  e2e/build-k8s.sh
+  e2e/fetch-node-packages.sh
+  echo "gpudra: building the driver and its image once (Maven, tests skipped; not timed)"
+  ./mvnw -B -q -ntp -pl e2e -am package -DskipTests -Dspotless.check.skip=true
+  rm -rf "$out"
+  mkdir -p "$out"
+fi
 
-rm -rf "$out"
-mkdir -p "$out"
+# The memory table of a run's report ("<label> <pid> <MiB>") as rows of memory.tsv; container
+# processes lose their PID in the label and are summed per label.
+memory_tsv() {
+  awk '
+    /^process +pid +RSS MiB/ { table = 1; next }
+    table && /^total/ { table = 0; next }
+    table && NF >= 3 {
+      mib = $NF; pid = $(NF - 1); label = ""
+      for (f = 1; f <= NF - 2; f++) label = label (f > 1 ? " " : "") $f
+      sub(" " pid "$", "", label)
+      # The controller runs on either node: one row for it.
+      sub(/^[^ ]+ controller$/, "controller", label)
+      if (mib == "gone") next
+      sum[label] += mib; count[label]++
+      if (!(label in seen)) { seen[label] = 1; order[++n] = label }
+    }
+    END {
+      for (k = 1; k <= n; k++) {
+        l = order[k]; total += sum[l]
+        printf "RSS MiB\t%s\t%.1f\n", l, sum[l]
+      }
+      printf "RSS MiB\ttotal\t%.1f\n", total
+    }' "$1/report.txt" >"$1/memory.tsv"
+}
+
 now() { date +%s%N; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 for i in $(seq 1 "$runs"); do
   dir=$out/run-$i
+  if [[ $table_only == 1 ]]; then
+    memory_tsv "$dir"
+    continue
+  fi
   mkdir -p "$dir"
   echo "gpudra: run $i of $runs (example $example)"
   load >"$dir/load-start"
@@ -53,6 +90,7 @@ for i in $(seq 1 "$runs"); do
   load >"$dir/load-end"
   running_ms=$(<"$state/pods-running-at")
   cp "$state/report.txt" "$dir/report.txt"
+  cp "$state/cluster.log" "$dir/cluster.log"
   cp -r "$state/control-plane/logs" "$dir/control-plane-logs" 2>/dev/null || true
   GPUDRA_LOCAL_CLUSTER_DIR="$state" scripts/local-cluster.sh >"$dir/stop.log" 2>&1
   t2=$(now)
@@ -70,26 +108,7 @@ for i in $(seq 1 "$runs"); do
       printf "time\tcommand to report (s)\t%.1f\n", (t1 - t0) / 1e9
       printf "time\tstop (s)\t%.1f\n", (t2 - t1) / 1e9
     }' "$dir/report.txt" >"$dir/times.tsv"
-  # The memory table of the report: "<label> <pid> <MiB>"; container processes lose their PID
-  # in the label and are summed per label.
-  awk '
-    /^process +pid +RSS MiB/ { table = 1; next }
-    table && /^total/ { table = 0; next }
-    table && NF >= 3 {
-      mib = $NF; pid = $(NF - 1); label = ""
-      for (f = 1; f <= NF - 2; f++) label = label (f > 1 ? " " : "") $f
-      sub(" " pid "$", "", label)
-      if (mib == "gone") next
-      sum[label] += mib; count[label]++
-      if (!(label in seen)) { seen[label] = 1; order[++n] = label }
-    }
-    END {
-      for (k = 1; k <= n; k++) {
-        l = order[k]; total += sum[l]
-        printf "RSS MiB\t%s\t%.1f\n", l, sum[l]
-      }
-      printf "RSS MiB\ttotal\t%.1f\n", total
-    }' "$dir/report.txt" >"$dir/memory.tsv"
+  memory_tsv "$dir"
 done
 
 echo
@@ -104,10 +123,12 @@ for i in $(seq 1 "$runs"); do
 done | awk -F'\t' -v runs="$runs" '
   {
     key = $2 "\t" $3
-    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    if (!(key in seen) && $3 != "total") { seen[key] = 1; order[++n] = key }
+    if ($3 == "total") total = key
     value[key, $1] = $4
   }
   END {
+    if (total != "") order[++n] = total
     printf "%-8s %-46s", "", "measure"
     for (r = 1; r <= runs; r++) printf " %8s", "run " r
     printf " %8s\n", "median"

@@ -251,20 +251,7 @@ class RealNodeLifecycleIT {
 
     String prepared = Files.readString(spec);
     assertThat(spec.toFile().delete()).as("deleted " + spec).isTrue();
-    Pod late =
-        client
-            .resource(
-                new PodBuilder(running.get(0))
-                    .withNewMetadata()
-                    .withName("shared-gpu-late")
-                    .withNamespace(ns)
-                    .endMetadata()
-                    .editSpec()
-                    .withNodeName(null)
-                    .endSpec()
-                    .withStatus(null)
-                    .build())
-            .create();
+    Pod late = client.resource(anotherPodLike(running.get(0), "shared-gpu-late")).create();
 
     // The kubelet has the claim prepared already and does not ask the plugin: the runtime fails.
     String failure =
@@ -302,20 +289,7 @@ class RealNodeLifecycleIT {
     assertThat(prepareLines(client, pluginPod(release), uid))
         .as("restored at start-up, not prepared again")
         .isEmpty();
-    Pod again =
-        client
-            .resource(
-                new PodBuilder(late)
-                    .withNewMetadata()
-                    .withName("shared-gpu-again")
-                    .withNamespace(ns)
-                    .endMetadata()
-                    .editSpec()
-                    .withNodeName(null)
-                    .endSpec()
-                    .withStatus(null)
-                    .build())
-            .create();
+    Pod again = client.resource(anotherPodLike(late, "shared-gpu-again")).create();
     Pod started =
         Poll.until(
             "pod " + again.getMetadata().getName() + " running and printed",
@@ -361,6 +335,20 @@ class RealNodeLifecycleIT {
         Duration.ofSeconds(1),
         () -> client.pods().inNamespace(ns).withName("one-gpu").get(),
         p -> p != null && printed(client, p));
+  }
+
+  /** A new pod named {@code name} with the spec of {@code pod}, not yet scheduled. */
+  private static Pod anotherPodLike(Pod pod, String name) {
+    return new PodBuilder(pod)
+        .withNewMetadata()
+        .withName(name)
+        .withNamespace(pod.getMetadata().getNamespace())
+        .endMetadata()
+        .editSpec()
+        .withNodeName(null)
+        .endSpec()
+        .withStatus(null)
+        .build();
   }
 
   private static void assertStillRunning(KubernetesClient client, Pod pod, ContainerStatus before) {
