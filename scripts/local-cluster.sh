@@ -15,7 +15,7 @@
 # times and the memory of every process, and leaves the cluster running in the background with its
 # kubeconfig printed (kubectl logs/exec/get work against it). Needs root (mount namespaces, mknod,
 # cgroups); stopping puts the host back as it was. GPUDRA_LOCAL_CLUSTER_DIR moves its state
-# directory.
+# directory; GPUDRA_LOCAL_CLUSTER_SKIP_BUILD=1 skips the Maven build.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
@@ -58,8 +58,12 @@ fi
 source scripts/find-jdk.sh
 e2e/build-k8s.sh
 e2e/fetch-node-packages.sh
-echo "gpudra: building the driver and its image (Maven, tests skipped)"
-./mvnw -B -q -ntp -pl e2e -am package -DskipTests -Dspotless.check.skip=true
+# GPUDRA_LOCAL_CLUSTER_SKIP_BUILD=1 uses the driver and image already built (the benchmark,
+# scripts/local-cluster-bench.sh, builds once and times only the cluster).
+if [[ ${GPUDRA_LOCAL_CLUSTER_SKIP_BUILD:-0} != 1 ]]; then
+  echo "gpudra: building the driver and its image (Maven, tests skipped)"
+  ./mvnw -B -q -ntp -pl e2e -am package -DskipTests -Dspotless.check.skip=true
+fi
 
 rm -rf "$state"
 mkdir -p "$state"

@@ -239,6 +239,29 @@ class ChartManifestsIT {
     assertThat(rollingUpdate.getMaxUnavailable().getIntVal()).isZero();
     assertThat(pluginContainer(List.of(daemonSet)).getLivenessProbe().getHttpGet().getPath())
         .isEqualTo("/healthz");
+    // Ready only once the kubelet registered the plugin: the surge waits for it.
+    var readiness = pluginContainer(List.of(daemonSet)).getReadinessProbe();
+    assertThat(readiness.getHttpGet().getPath()).isEqualTo("/readyz");
+    assertThat(readiness.getHttpGet().getPort().getStrVal()).isEqualTo("metrics");
+    assertThat(readiness.getPeriodSeconds()).isEqualTo(2);
+  }
+
+  @Test
+  void updateStrategyAndReadinessTimingsAreValues() {
+    DaemonSet daemonSet =
+        daemonSet(
+            ChartManifests.render(
+                plane,
+                NAMESPACE,
+                "kubeletPlugin.updateStrategy.rollingUpdate.maxSurge=0",
+                "kubeletPlugin.updateStrategy.rollingUpdate.maxUnavailable=1",
+                "kubeletPlugin.readinessProbe.periodSeconds=7"));
+
+    var rollingUpdate = daemonSet.getSpec().getUpdateStrategy().getRollingUpdate();
+    assertThat(rollingUpdate.getMaxSurge().getIntVal()).isZero();
+    assertThat(rollingUpdate.getMaxUnavailable().getIntVal()).isEqualTo(1);
+    assertThat(pluginContainer(List.of(daemonSet)).getReadinessProbe().getPeriodSeconds())
+        .isEqualTo(7);
   }
 
   @Test
@@ -285,7 +308,9 @@ class ChartManifestsIT {
             "kubeletPlugin.sysfsRoot=sys",
             "kubeletPlugin.metricsPort=0",
             "fakeGpu.profile=no-such-profile",
-            "image.pullPolicy=Sometimes")) {
+            "image.pullPolicy=Sometimes",
+            "kubeletPlugin.updateStrategy.type=Recreate",
+            "kubeletPlugin.readinessProbe.periodSeconds=0")) {
       Command rendered = helm.template(bad);
       String key = bad.substring(bad.lastIndexOf('.', bad.indexOf('=')) + 1, bad.indexOf('='));
       assertThat(rendered.exitCode()).as(bad).isNotZero();

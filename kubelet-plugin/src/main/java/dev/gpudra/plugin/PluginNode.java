@@ -24,6 +24,7 @@ import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
 import dev.gpudra.plugin.mig.MigControl;
 import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
+import dev.gpudra.plugin.prepare.ApiServerClaimSpecSource;
 import dev.gpudra.plugin.prepare.ClaimEffects;
 import dev.gpudra.plugin.prepare.ClaimFetcher;
 import dev.gpudra.plugin.prepare.ClaimPreparer;
@@ -33,6 +34,7 @@ import dev.gpudra.plugin.prepare.PreparePlanner;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.recovery.StartupRecovery;
 import dev.gpudra.plugin.server.KubeletPluginServers;
+import dev.gpudra.plugin.server.RegistrationReadinessCheck;
 import dev.gpudra.plugin.server.SocketLivenessCheck;
 import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.sharing.DriverTools;
@@ -43,6 +45,7 @@ import dev.gpudra.plugin.slices.ResourceSlicePublisher;
 import dev.gpudra.plugin.slices.SlicePublishLoop;
 import dev.gpudra.plugin.state.BootId;
 import dev.gpudra.plugin.state.CheckpointStore;
+import dev.gpudra.plugin.state.ClaimSpecSource;
 import dev.gpudra.plugin.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -124,12 +127,23 @@ public final class PluginNode implements AutoCloseable {
                     () ->
                         new IllegalArgumentException("dynamic MIG needs the node's NVML session")));
       }
+      ClaimSpecBuilder specs =
+          new ClaimSpecBuilder(
+              driver.majors(),
+              CommonEditsBuilder.forHookPath(config.cdiHookPath())
+                  .build(driver.files(), driver.majors()));
+      ClaimSpecSource restoredSpecs = new ApiServerClaimSpecSource(fetcher, planner, specs);
       Checkpoint recovered =
           new StartupRecovery(
                   store,
                   writer,
                   BootId.read(config.bootIdPath()),
                   new ApiServerClaimRebuilder(fetcher, planner),
+                  claim -> {
+                    var spec = restoredSpecs.specOf(claim);
+                    spec.ifPresent(written -> metrics.cdiSpecRestored());
+                    return spec;
+                  },
                   control,
                   steps::reached)
               .recover(inventory);
@@ -155,11 +169,6 @@ public final class PluginNode implements AutoCloseable {
       metrics.preparedNow(
           recovered.claims().size(),
           recovered.entries().stream().mapToInt(c -> c.devices().size()).sum());
-      ClaimSpecBuilder specs =
-          new ClaimSpecBuilder(
-              driver.majors(),
-              CommonEditsBuilder.forHookPath(config.cdiHookPath())
-                  .build(driver.files(), driver.majors()));
       DraService dra =
           new DraService(
               new ClaimPreparer(fetcher, planner, state, effects, specs, writer, steps, metrics),
@@ -230,8 +239,9 @@ public final class PluginNode implements AutoCloseable {
             MetricsServer.start(
                 config.metricsPort(),
                 registry,
-                new SocketLivenessCheck(
-                    factory, servers.registrationSocket(), servers.draSocket()));
+                new SocketLivenessCheck(factory, servers.registrationSocket(), servers.draSocket()),
+                new RegistrationReadinessCheck(
+                    servers::registrationState, publishLoop::hasPublished));
         resources.add(server);
         metricsServer = Optional.of(server);
         LOG.info("metrics and /healthz on port {}", server.port());

@@ -93,6 +93,16 @@ public final class Helm {
     return run(List.of("install", RELEASE, chart.toString()), setValues, tail);
   }
 
+  /**
+   * {@code helm upgrade} of release {@code gpudra} in {@code namespace} to the chart with the
+   * release's values kept ({@code --reuse-values}) and {@code setValues} added; any exit status.
+   */
+  public Command upgrade(String namespace, String... setValues) {
+    List<String> tail = new ArrayList<>(cluster(namespace));
+    tail.add("--reuse-values");
+    return run(List.of("upgrade", RELEASE, chart.toString()), setValues, tail);
+  }
+
   /** {@code helm uninstall} of release {@code gpudra} in {@code namespace}; any exit status. */
   public Command uninstall(String namespace) {
     return run(List.of("uninstall", RELEASE), new String[0], cluster(namespace));

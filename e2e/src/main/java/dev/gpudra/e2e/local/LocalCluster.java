@@ -134,6 +134,9 @@ public final class LocalCluster {
             .map(p -> awaitOutcome(client, namespaceOf(p), p.getMetadata().getName()))
             .toList();
     Duration firstRunning = Duration.ofNanos(System.nanoTime() - begin);
+    // For scripts/local-cluster-bench.sh: when the example's pods ran, as the epoch in ms.
+    Files.writeString(
+        state.resolve("pods-running-at"), Long.toString(System.currentTimeMillis()) + "\n");
     return report(client, example, pods, kubeconfig)
         + String.format(
             "%nstart-up: control plane %.1f s, then nodes, chart and example pods Running %.1f s%n%s",

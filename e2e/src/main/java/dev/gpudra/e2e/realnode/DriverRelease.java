@@ -153,6 +153,18 @@ public final class DriverRelease implements AutoCloseable {
         slices -> !slices.isEmpty());
   }
 
+  /**
+   * Upgrades the release in place with {@code setValues} added to its values (e.g. a changed pod
+   * annotation, which rolls the plugin's DaemonSet), failing if Helm does.
+   */
+  public void upgrade(String... setValues) {
+    Command result = helm.upgrade(NAMESPACE, setValues);
+    if (result.exitCode() != 0) {
+      throw new IllegalStateException(
+          "helm upgrade failed (" + result.exitCode() + "):\n" + result.stdout() + result.stderr());
+    }
+  }
+
   /** The lines of a kubelet log that tell our driver's plugin was registered. */
   public static List<String> registrationLines(Path kubeletLog) {
     try {

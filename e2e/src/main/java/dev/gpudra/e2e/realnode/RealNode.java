@@ -272,6 +272,19 @@ public final class RealNode implements AutoCloseable {
     return false;
   }
 
+  /**
+   * Stops the node's kubelet (SIGTERM) and starts it again with the same configuration, as an
+   * upgrade or a crash would: containerd and the pods' containers keep running, the kubelet finds
+   * them and its checkpoints again. Waits until the Node is Ready; its log goes on in {@link
+   * #kubeletLog()}.
+   */
+  public void restartKubelet(ControlPlane plane) {
+    kubelet.close();
+    commands.remove(kubelet);
+    kubelet = startKubelet(plane);
+    awaitReady();
+  }
+
   /** The node's name. */
   public String name() {
     return name;
@@ -312,12 +325,26 @@ public final class RealNode implements AutoCloseable {
     }
     if (namespace != null) {
       for (ProcessHandle process : namespace.containerProcesses()) {
-        String command =
-            process.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
-        pids.put(name + " container " + command + " " + process.pid(), process.pid());
+        pids.put(name + " " + role(process) + " " + process.pid(), process.pid());
       }
     }
     return pids;
+  }
+
+  /**
+   * What a container process is, for memory tables: our plugin's or controller's JVM by its main
+   * class, else {@code container <command>}.
+   */
+  private static String role(ProcessHandle process) {
+    List<String> args = List.of(process.info().arguments().orElse(new String[0]));
+    if (args.contains("dev.gpudra.plugin.Main")) {
+      return "plugin";
+    }
+    if (args.contains("dev.gpudra.controller.Main")) {
+      return "controller";
+    }
+    return "container "
+        + process.info().command().map(c -> Path.of(c).getFileName().toString()).orElse("?");
   }
 
   /**

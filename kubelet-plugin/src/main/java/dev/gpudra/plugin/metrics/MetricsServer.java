@@ -9,15 +9,20 @@ import java.util.function.Supplier;
 
 /**
  * The plugin's status endpoints, served by the shared {@link StatusServer}: {@code /metrics}
- * (Prometheus text) and {@code /healthz}, which answers 200 only when the liveness check passes (it
+ * (Prometheus text), {@code /healthz}, which answers 200 only when the liveness check passes (it
  * calls the plugin's own sockets, so a wedged gRPC server fails the probe) and 503 with the reason
- * otherwise. Threads and error answers are the status server's; this class only routes.
+ * otherwise, and {@code /readyz}, the same for the readiness check (the kubelet has registered the
+ * plugin). Threads and error answers are the status server's; this class only routes.
  */
 public final class MetricsServer implements AutoCloseable {
 
   /** A liveness check: null when healthy, else the reason. */
   @FunctionalInterface
   public interface LivenessCheck extends Supplier<String> {}
+
+  /** A readiness check: null when ready to serve the kubelet, else the reason. */
+  @FunctionalInterface
+  public interface ReadinessCheck extends Supplier<String> {}
 
   private final StatusServer server;
 
@@ -31,24 +36,26 @@ public final class MetricsServer implements AutoCloseable {
    * @throws IOException when the port cannot be bound
    */
   public static MetricsServer start(
-      int port, PrometheusMeterRegistry registry, LivenessCheck liveness) throws IOException {
+      int port, PrometheusMeterRegistry registry, LivenessCheck liveness, ReadinessCheck readiness)
+      throws IOException {
     return new MetricsServer(
         StatusServer.on(new InetSocketAddress(port))
             .threadName("metrics-http")
             .route(
                 "/metrics",
                 path -> new StatusResponse(200, StatusResponse.PROMETHEUS, registry.scrape()))
-            .route("/healthz", path -> health(liveness))
+            .route("/healthz", path -> answer(liveness, "liveness"))
+            .route("/readyz", path -> answer(readiness, "readiness"))
             .start());
   }
 
-  private static StatusResponse health(LivenessCheck liveness) {
+  private static StatusResponse answer(Supplier<String> check, String what) {
     String problem;
     try {
-      problem = liveness.get();
+      problem = check.get();
     } catch (RuntimeException e) {
       // A failing check is an unhealthy plugin (503 with the reason), not a server error.
-      problem = "liveness check failed: " + e;
+      problem = what + " check failed: " + e;
     }
     return problem == null
         ? StatusResponse.text(200, "ok\n")

@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  *       histograms per claim, failures included;
  *   <li>{@code gpudra_prepared_claims}, {@code gpudra_prepared_devices}: current totals;
  *   <li>{@code gpudra_checkpoint_moved_aside_total{problem}}: unusable checkpoints found at
- *       start-up (damaged, unsupported_version, not_a_file), kept aside while the plugin serves.
+ *       start-up (damaged, unsupported_version, not_a_file), kept aside while the plugin serves;
+ *   <li>{@code gpudra_cdi_specs_restored_total}: CDI specs of prepared claims found missing at
+ *       start-up and written again.
  * </ul>
  *
  * Every series exists from start-up at zero, so rates and absent-series alerts work before the
@@ -31,6 +33,7 @@ public final class MicrometerPluginMetrics implements PluginMetrics {
   private final Timer prepareTimer;
   private final Timer unprepareTimer;
   private final Map<String, Counter> movedAside;
+  private final Counter specsRestored;
   private final AtomicInteger claims = new AtomicInteger();
   private final AtomicInteger devices = new AtomicInteger();
 
@@ -60,6 +63,15 @@ public final class MicrometerPluginMetrics implements PluginMetrics {
                                 "Unusable checkpoints found at start-up and moved aside, by problem")
                             .tag("problem", problem)
                             .register(registry)));
+    specsRestored =
+        Counter.builder("gpudra.cdi.specs.restored")
+            .description("CDI specs of prepared claims found missing at start-up and written again")
+            .register(registry);
+  }
+
+  @Override
+  public void cdiSpecRestored() {
+    specsRestored.increment();
   }
 
   @Override

@@ -45,4 +45,10 @@ public interface PluginMetrics {
    * #CHECKPOINT_PROBLEMS}) and was moved aside; the plugin rebuilt its state and serves.
    */
   default void checkpointMovedAside(String problem) {}
+
+  /**
+   * Start-up recovery found the CDI spec of a completed claim missing (deleted behind the plugin's
+   * back) and wrote it again.
+   */
+  default void cdiSpecRestored() {}
 }

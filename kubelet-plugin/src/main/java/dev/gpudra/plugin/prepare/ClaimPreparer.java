@@ -11,6 +11,7 @@ import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.state.NodeState;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -21,15 +22,17 @@ import org.slf4j.MDC;
 /**
  * Prepares claims for the kubelet: the one implementation behind both DRA API versions.
  *
- * <p>Per claim: a completed checkpoint entry is answered as recorded (idempotent, no API call, no
- * effects). Otherwise the claim is read from the API server and planned; then, as the only call for
- * that claim, conflicts with other claims are checked and the devices reserved ({@code
- * PREPARE_STARTED} in memory, atomically with the check), {@code PREPARE_STARTED} is made durable
- * when effects follow, effects are applied, the CDI spec is written and {@code PREPARE_COMPLETED}
- * is made durable; the answer waits for it. A crash between any two steps leaves a checkpoint that
- * recovery and the kubelet's repeated call complete or undo: a spec without an entry is removed, an
- * entry without its spec is prepared again. A refusal writes nothing; a failure after the
- * reservation is rolled back as far as possible and otherwise left for the next call.
+ * <p>Per claim: a completed checkpoint entry whose CDI spec exists is answered as recorded
+ * (idempotent, no API call, no effects); one whose spec is gone gets it written again from the
+ * claim, still without effects. Otherwise the claim is read from the API server and planned; then,
+ * as the only call for that claim, conflicts with other claims are checked and the devices reserved
+ * ({@code PREPARE_STARTED} in memory, atomically with the check), {@code PREPARE_STARTED} is made
+ * durable when effects follow, effects are applied, the CDI spec is written and {@code
+ * PREPARE_COMPLETED} is made durable; the answer waits for it. A crash between any two steps leaves
+ * a checkpoint that recovery and the kubelet's repeated call complete or undo: a spec without an
+ * entry is removed, an entry without its spec is prepared again. A refusal writes nothing; a
+ * failure after the reservation is rolled back as far as possible and otherwise left for the next
+ * call.
  *
  * <p>Thread-safe: calls for different claims run concurrently and share checkpoint writes ({@link
  * NodeState} group commit); effects of different claims run one at a time.
@@ -118,7 +121,7 @@ public final class ClaimPreparer {
       return new PrepareResult.Failed(problem);
     }
     Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
-    if (done.isPresent()) {
+    if (done.isPresent() && specExists(ref.uid())) {
       return done.get();
     }
     ResourceClaim claim;
@@ -138,13 +141,39 @@ public final class ClaimPreparer {
     return state.forClaim(ref.uid(), () -> apply(plan));
   }
 
+  private boolean specExists(String uid) {
+    return Files.exists(writer.specPath(uid));
+  }
+
+  /**
+   * A completed claim whose CDI spec is gone (deleted behind the plugin's back): the runtime cannot
+   * start its containers, so the spec is written again from {@code plan}, which names the devices
+   * the checkpoint holds, with no effects (they are in place). A plan that would make devices
+   * (dynamic MIG) cannot name the existing ones, so that claim fails with the reason instead.
+   */
+  private PrepareResult rewriteSpec(PreparePlan plan, PrepareResult recorded) {
+    ClaimRef ref = plan.claim();
+    if (plan.devices().stream().anyMatch(d -> !(d instanceof PlannedDevice.Existing))) {
+      return new PrepareResult.Failed(
+          "claim "
+              + ref
+              + ": its CDI spec "
+              + writer.specPath(ref.uid())
+              + " is missing and its dynamic MIG devices cannot be named again;"
+              + " delete the pod to unprepare and prepare the claim anew");
+    }
+    writer.write(specs.build(ref.uid(), plan.hardware()));
+    LOG.warn("the CDI spec of prepared claim {} was missing; wrote it again", ref);
+    return recorded;
+  }
+
   // Runs as the only call for this claim: decide and reserve in memory, then the durable steps.
   private PrepareResult apply(PreparePlan plan) {
     ClaimRef ref = plan.claim();
     // A concurrent call for the same claim may have finished while this one planned.
     Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
     if (done.isPresent()) {
-      return done.get();
+      return specExists(ref.uid()) ? done.get() : rewriteSpec(plan, done.get());
     }
     boolean changesNode = effects.changesNode(plan);
     Reservation started =

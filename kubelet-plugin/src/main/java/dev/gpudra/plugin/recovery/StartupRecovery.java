@@ -9,6 +9,7 @@ import dev.gpudra.plugin.mig.MigRecovery;
 import dev.gpudra.plugin.state.CheckpointRecovery;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.ClaimRebuilder;
+import dev.gpudra.plugin.state.ClaimSpecSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -24,6 +25,7 @@ import java.util.function.Consumer;
  * @param specs the CDI spec directory
  * @param bootId this boot's id
  * @param rebuilder rebuilds entries of a lost checkpoint from the API server
+ * @param specSource builds again the missing CDI spec of a completed claim
  * @param mig the node's MIG instances with dynamic MIG; empty without
  * @param steps told of each durable step of recovery (a crash test's kill points); recovery
  *     survives a crash at any of them, so a crash during start-up never loops
@@ -33,6 +35,7 @@ public record StartupRecovery(
     CdiSpecWriter specs,
     String bootId,
     ClaimRebuilder rebuilder,
+    ClaimSpecSource specSource,
     Optional<MigControl> mig,
     Consumer<String> steps) {
 
@@ -42,18 +45,19 @@ public record StartupRecovery(
     Objects.requireNonNull(specs, "specs");
     Objects.requireNonNull(bootId, "bootId");
     Objects.requireNonNull(rebuilder, "rebuilder");
+    Objects.requireNonNull(specSource, "specSource");
     Objects.requireNonNull(mig, "mig");
     Objects.requireNonNull(steps, "steps");
   }
 
-  /** Recovery that tells nobody of its steps. */
+  /** Recovery that tells nobody of its steps and writes no missing spec again. */
   public StartupRecovery(
       CheckpointStore store,
       CdiSpecWriter specs,
       String bootId,
       ClaimRebuilder rebuilder,
       Optional<MigControl> mig) {
-    this(store, specs, bootId, rebuilder, mig, step -> {});
+    this(store, specs, bootId, rebuilder, ClaimSpecSource.NONE, mig, step -> {});
   }
 
   /**
@@ -63,7 +67,8 @@ public record StartupRecovery(
    *     whose MIG devices are gone
    */
   public Checkpoint recover(NodeInventory inventory) {
-    Checkpoint recovered = CheckpointRecovery.recover(store, specs, bootId, rebuilder, steps);
+    Checkpoint recovered =
+        CheckpointRecovery.recover(store, specs, bootId, rebuilder, specSource, steps);
     if (mig.isEmpty()) {
       return recovered;
     }

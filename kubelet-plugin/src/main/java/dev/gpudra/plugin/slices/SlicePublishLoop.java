@@ -13,6 +13,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
@@ -38,6 +39,9 @@ public final class SlicePublishLoop implements AutoCloseable {
   private ScheduledFuture<?> scheduled; // guarded by this
   private SharedIndexInformer<ResourceSlice> informer;
   private final AtomicLong failedPasses = new AtomicLong();
+  // Set by the first pass that succeeded and never cleared: the pool exists from then on, and a
+  // later failed pass leaves the slices as they were.
+  private final AtomicBoolean published = new AtomicBoolean();
 
   public SlicePublishLoop(
       ResourceSlicePublisher publisher,
@@ -108,6 +112,7 @@ public final class SlicePublishLoop implements AutoCloseable {
     }
     try {
       publisher.publish(desired.get());
+      published.set(true);
       backoff.reset();
       trigger(resync);
     } catch (KubernetesClientException e) {
@@ -125,6 +130,14 @@ public final class SlicePublishLoop implements AutoCloseable {
       LOG.error("Publishing ResourceSlices failed unexpectedly; retrying in {}", delay, e);
       trigger(delay);
     }
+  }
+
+  /**
+   * Whether a pass has succeeded since start: the node's slices are on the API server, so the
+   * scheduler can allocate its devices (for readiness).
+   */
+  public boolean hasPublished() {
+    return published.get();
   }
 
   /** Publishing passes that failed and were retried (for health and metrics). */

@@ -1,9 +1,11 @@
 package dev.gpudra.plugin.state;
 
+import dev.gpudra.cdi.ClaimSpec;
 import dev.gpudra.cdi.io.CdiSpecWriter;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.function.Consumer;
@@ -22,9 +24,16 @@ import org.slf4j.LoggerFactory;
  *       removed; the kubelet's repeated calls prepare afresh.
  *   <li>A damaged, truncated, empty or unknown-version checkpoint is moved aside (one log line)
  *       and, like a missing one, rebuilt from our spec files and the API server.
- *   <li>Specs without an entry are removed; a completed entry whose spec is missing goes back to
- *       {@code PREPARE_STARTED}, so the next prepare writes the spec again.
+ *   <li>Specs without an entry are removed; a completed entry whose spec is missing (deleted behind
+ *       the plugin's back) gets it written again with the content it was prepared with ({@link
+ *       ClaimSpecSource}), since a real kubelet never repeats the prepare of a claim it holds
+ *       prepared. Only when that cannot be done exactly does the entry go back to {@code
+ *       PREPARE_STARTED}, so that a repeated prepare writes the spec.
  * </ol>
+ *
+ * <p>Every step is idempotent, so a crash anywhere in recovery is recovered by the next start: a
+ * spec written again is a complete file or none (atomic write; a leftover temporary file is removed
+ * first), and a restored spec found at the next start is simply kept.
  */
 public final class CheckpointRecovery {
 
@@ -55,6 +64,24 @@ public final class CheckpointRecovery {
       CdiSpecWriter specs,
       String bootId,
       ClaimRebuilder rebuilder,
+      Consumer<String> steps) {
+    return recover(store, specs, bootId, rebuilder, ClaimSpecSource.NONE, steps);
+  }
+
+  /**
+   * Recovers and saves the checkpoint, writing the missing specs of completed claims that {@code
+   * specSource} can build again, telling {@code steps} of each durable step ({@code
+   * recovery:leftovers-removed}, {@code recovery:specs-removed}, {@code recovery:specs-restored},
+   * {@code recovery:checkpoint-saved}).
+   *
+   * @return the checkpoint the plugin starts with, already on disk
+   */
+  public static Checkpoint recover(
+      CheckpointStore store,
+      CdiSpecWriter specs,
+      String bootId,
+      ClaimRebuilder rebuilder,
+      ClaimSpecSource specSource,
       Consumer<String> steps) {
     int temporaries = specs.removeLeftoverTemporaryFiles();
     if (temporaries > 0) {
@@ -108,8 +135,21 @@ public final class CheckpointRecovery {
       }
     }
     steps.accept("recovery:specs-removed");
+    int restored = 0;
     for (PreparedClaim claim : checkpoint.entries()) {
-      if (claim.state() == ClaimState.PREPARE_COMPLETED && !specUids.contains(claim.uid())) {
+      if (claim.state() != ClaimState.PREPARE_COMPLETED || specUids.contains(claim.uid())) {
+        continue;
+      }
+      Optional<ClaimSpec> spec = specSource.specOf(claim);
+      if (spec.isPresent()) {
+        specs.write(spec.get());
+        restored++;
+        LOG.warn(
+            "claim {}/{} ({}) was completed but its CDI spec was missing; wrote it again",
+            claim.namespace(),
+            claim.name(),
+            claim.uid());
+      } else {
         LOG.warn(
             "claim {}/{} ({}) was completed but its CDI spec is missing; it will be prepared again",
             claim.namespace(),
@@ -118,14 +158,17 @@ public final class CheckpointRecovery {
         checkpoint = checkpoint.with(claim.withState(ClaimState.PREPARE_STARTED));
       }
     }
+    steps.accept("recovery:specs-restored");
     store.save(checkpoint);
     steps.accept("recovery:checkpoint-saved");
     LOG.info(
-        "recovered {} prepared claims ({} completed) for boot {}",
+        "recovered {} prepared claims ({} completed, {} missing CDI specs written again) for boot"
+            + " {}",
         checkpoint.claims().size(),
         checkpoint.entries().stream()
             .filter(c -> c.state() == ClaimState.PREPARE_COMPLETED)
             .count(),
+        restored,
         bootId);
     return checkpoint;
   }

@@ -13,6 +13,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +26,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,6 +213,71 @@ class CheckpointRecoveryIT {
 
       assertThat(register(kubelet).prepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
       assertThat(spec(claim.uid())).exists();
+    }
+  }
+
+  @Test
+  void aCompletedClaimsSpecDeletedBehindThePluginsBackIsWrittenAgainAtStart() throws Exception {
+    node = FakeNode.create(root, NODE, "a100-8x");
+    Claims claims = new Claims(client, "ml");
+    PodClaim claim =
+        claims.allocated("held", List.of(Claims.result("gpu", NODE, "gpu-5", false)), List.of());
+    String prepared;
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(register(kubelet).prepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+      prepared = Files.readString(spec(claim.uid()));
+    }
+    Files.delete(spec(claim.uid()));
+
+    // A real kubelet holds the claim prepared and sends no prepare: start-up alone restores it.
+    try (PluginProcess plugin = start()) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(spec(claim.uid())).exists();
+      assertThat(Files.readString(spec(claim.uid()))).isEqualTo(prepared);
+      assertThat(log())
+          .contains("its CDI spec was missing; wrote it again")
+          .contains("1 missing CDI specs written again");
+      Matcher port = Pattern.compile("metrics and /healthz on port (\\d+)").matcher(log());
+      String last = null;
+      while (port.find()) {
+        last = port.group(1);
+      }
+      HttpResponse<String> metrics =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + last + "/metrics"))
+                      .build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertThat(metrics.body()).contains("gpudra_cdi_specs_restored_total 1.0");
+    }
+  }
+
+  @Test
+  void aMissingSpecOfAClaimGoneFromTheApiServerIsLeftToTheKubeletsCalls() throws Exception {
+    node = FakeNode.create(root, NODE, "a100-8x");
+    Claims claims = new Claims(client, "ml");
+    PodClaim claim =
+        claims.allocated("gone", List.of(Claims.result("gpu", NODE, "gpu-7", false)), List.of());
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(register(kubelet).prepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+    }
+    Files.delete(spec(claim.uid()));
+    claims.delete("gone");
+
+    try (PluginProcess plugin = start();
+        KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
+      assertThat(plugin.alive()).as("plugin serving").isTrue();
+      assertThat(spec(claim.uid())).doesNotExist();
+      assertThat(log())
+          .contains("cannot write the missing CDI spec of claim")
+          .contains("it will be prepared again");
+      // The kubelet's unprepare of the claim (its pod is gone) still succeeds and leaves nothing.
+      assertThat(register(kubelet).unprepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+      assertThat(spec(claim.uid())).doesNotExist();
     }
   }
 

@@ -85,7 +85,11 @@ class CrashConsistencyIT {
   private static final Pattern MIG_NAME = Pattern.compile("gpu-(\\d+)-mig-.*");
   // Steps at start-up, before the plugin serves: recovery itself must survive a kill.
   private static final List<String> RECOVERY_STEPS =
-      List.of("recovery:leftovers-removed", "recovery:specs-removed", "recovery:checkpoint-saved");
+      List.of(
+          "recovery:leftovers-removed",
+          "recovery:specs-removed",
+          "recovery:specs-restored",
+          "recovery:checkpoint-saved");
   // Without effects that change the node, PREPARE_STARTED stays in memory: no started-saved step
   // for exclusive claims (time-slice claims reach it, but are not aimed at it).
   private static final List<String> STEPS =
@@ -275,8 +279,8 @@ class CrashConsistencyIT {
             CrashingPluginMain.KILL_AT_STEP_NAME,
             TIME_SLICE_STEPS.get((rounds / 4) % TIME_SLICE_STEPS.size()));
       } else {
-        // The first three steps of a start are recovery's.
-        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(14)));
+        // The first four steps of a start are recovery's.
+        env.put(CrashingPluginMain.KILL_AT_STEP, Integer.toString(1 + random.nextInt(15)));
       }
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));

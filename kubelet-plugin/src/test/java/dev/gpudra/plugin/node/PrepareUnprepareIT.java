@@ -128,6 +128,26 @@ class PrepareUnprepareIT {
   }
 
   @Test
+  void aRepeatedPrepareWritesAgainTheSpecDeletedBehindThePluginsBack() throws IOException {
+    DraCalls dra = calls("v1.DRAPlugin");
+    PodClaim claim =
+        claims.allocated("respec", List.of(Claims.result("gpu", NODE, "gpu-4", false)), List.of());
+    Map<String, ClaimOutcome> first = dra.prepare(List.of(claim));
+    assertThat(first.get(claim.uid()).error()).isEmpty();
+    String specText = Files.readString(spec(claim.uid()));
+
+    Files.delete(spec(claim.uid())); // what the runtime would fail on: "unresolvable CDI devices"
+    Map<String, ClaimOutcome> again = dra.prepare(List.of(claim));
+
+    assertThat(again).isEqualTo(first);
+    assertThat(spec(claim.uid())).exists();
+    assertThat(Files.readString(spec(claim.uid()))).isEqualTo(specText);
+    assertThat(CdiSpecCheck.problems(node.cdiDir(), again)).isEmpty();
+    assertThat(dra.unprepare(List.of(claim)).get(claim.uid()).ok()).isTrue();
+    assertThat(spec(claim.uid())).doesNotExist();
+  }
+
+  @Test
   void unpreparingAClaimNeverPreparedSucceeds() {
     PodClaim unknown = new PodClaim("ml", UUID.randomUUID().toString(), "never-seen");
 
