@@ -64,8 +64,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running node daemon, assembled from its configuration, the discovered hardware and an API
  * server client. Start order: recover ({@link StartupRecovery}: the checkpoint and, with dynamic
- * MIG, the MIG instances, before any socket serves), publish slices, serve the sockets, then
- * metrics. {@link #close()} stops in reverse order and is idempotent.
+ * MIG, the MIG instances, before any socket serves; then the MPS daemons, {@code
+ * sharing.MpsRecovery}), publish slices, serve the sockets, then metrics. {@link #close()} stops in
+ * reverse order and is idempotent.
  */
 public final class PluginNode implements AutoCloseable {
 

@@ -42,6 +42,8 @@ public final class ProcessMpsControl implements MpsControl {
   public static final String CONTROL = "nvidia-cuda-mps-control";
 
   private static final Logger LOG = LoggerFactory.getLogger(ProcessMpsControl.class);
+  // How long after its start a daemon may take to write its pid file.
+  private static final Duration PID_FILE_SLACK = Duration.ofSeconds(10);
 
   private final DriverTools tools;
   private final MpsDirectories dirs;
@@ -139,10 +141,8 @@ public final class ProcessMpsControl implements MpsControl {
 
   @Override
   public boolean running(String gpu) {
-    OptionalLong pid = pid(gpu);
-    return pid.isPresent()
-        && Files.exists(dirs.pipe(gpu).resolve(MpsDirectories.CONTROL_PIPE))
-        && alive(pid.getAsLong());
+    return pid(gpu).isPresent()
+        && Files.exists(dirs.pipe(gpu).resolve(MpsDirectories.CONTROL_PIPE));
   }
 
   @Override
@@ -181,12 +181,27 @@ public final class ProcessMpsControl implements MpsControl {
     return commands.toString();
   }
 
+  /**
+   * The live daemon process the pid file names. A pid file outlives its process (a reboot, a new
+   * PID namespace after the plugin's container restarted), and its number may then belong to
+   * another process: the process counts only if it started before the pid file was written (plus
+   * {@link #PID_FILE_SLACK} for the daemon's own start-up), and never this process or PID 1, so
+   * that {@link #stop} never signals a process that is not the daemon.
+   */
   private OptionalLong pid(String gpu) {
+    Path file = dirs.pipe(gpu).resolve(MpsDirectories.PID_FILE);
     try {
-      String text =
-          Files.readString(dirs.pipe(gpu).resolve(MpsDirectories.PID_FILE), StandardCharsets.UTF_8)
-              .strip();
-      return OptionalLong.of(Long.parseLong(text));
+      long pid = Long.parseLong(Files.readString(file, StandardCharsets.UTF_8).strip());
+      java.time.Instant written = Files.getLastModifiedTime(file).toInstant();
+      boolean ours =
+          pid > 1
+              && pid != ProcessHandle.current().pid()
+              && alive(pid)
+              && ProcessHandle.of(pid)
+                  .flatMap(p -> p.info().startInstant())
+                  .map(started -> !started.isAfter(written.plus(PID_FILE_SLACK)))
+                  .orElse(false);
+      return ours ? OptionalLong.of(pid) : OptionalLong.empty();
     } catch (NoSuchFileException e) {
       return OptionalLong.empty();
     } catch (IOException | NumberFormatException e) {
