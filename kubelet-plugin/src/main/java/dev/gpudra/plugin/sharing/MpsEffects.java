@@ -1,7 +1,6 @@
 package dev.gpudra.plugin.sharing;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
-import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.MpsRecord;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.prepare.ClaimEffects;
@@ -9,7 +8,6 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -33,6 +31,8 @@ import org.slf4j.LoggerFactory;
 public final class MpsEffects implements ClaimEffects {
 
   private static final Logger LOG = LoggerFactory.getLogger(MpsEffects.class);
+  private static final GpuHolders HOLDERS =
+      new GpuHolders(d -> d.mps() == null ? null : d.mps().gpuUuid());
 
   private final MpsControl control;
   private final Supplier<Checkpoint> checkpoint;
@@ -92,18 +92,13 @@ public final class MpsEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    Set<String> gpus = new LinkedHashSet<>();
-    for (CheckpointedDevice device : claim.devices()) {
-      if (device.mps() != null) {
-        gpus.add(device.mps().gpuUuid());
-      }
-    }
+    Set<String> gpus = HOLDERS.gpus(claim);
     if (gpus.isEmpty()) {
       return;
     }
     Checkpoint now = checkpoint.get();
     for (String gpu : gpus) {
-      if (heldByOthers(now, claim.uid(), gpu)) {
+      if (HOLDERS.heldByOthers(now, claim.uid(), gpu)) {
         LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu);
         continue;
       }
@@ -116,13 +111,5 @@ public final class MpsEffects implements ClaimEffects {
       }
       steps.reached("unprepare:mps-daemon-stopped");
     }
-  }
-
-  /** Whether a claim other than {@code uid} in {@code checkpoint} uses GPU {@code gpu}'s daemon. */
-  static boolean heldByOthers(Checkpoint checkpoint, String uid, String gpu) {
-    return checkpoint.entries().stream()
-        .filter(c -> !c.uid().equals(uid))
-        .flatMap(c -> c.devices().stream())
-        .anyMatch(d -> d.mps() != null && d.mps().gpuUuid().equals(gpu));
   }
 }

@@ -269,7 +269,8 @@ public final class PrepareLatencyBenchmark {
         (double) percentile(sorted, 0.99) / percentile(floor, 0.99));
   }
 
-  private static long percentile(List<Long> sorted, double p) {
+  /** The {@code p} percentile of ascending {@code sorted}. */
+  static long percentile(List<Long> sorted, double p) {
     int index = (int) Math.ceil(p * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
   }

@@ -58,11 +58,13 @@ final class SharingLatency {
           "%-34s %8d %9.2f %9.2f %9.2f %9.2f %9.2f%n",
           name,
           sorted.size(),
-          percentile(sorted, 0.50) / 1e6,
-          percentile(sorted, 0.99) / 1e6,
+          PrepareLatencyBenchmark.percentile(sorted, 0.50) / 1e6,
+          PrepareLatencyBenchmark.percentile(sorted, 0.99) / 1e6,
           sorted.get(sorted.size() - 1) / 1e6,
-          (double) percentile(sorted, 0.50) / percentile(base, 0.50),
-          (double) percentile(sorted, 0.99) / percentile(base, 0.99));
+          (double) PrepareLatencyBenchmark.percentile(sorted, 0.50)
+              / PrepareLatencyBenchmark.percentile(base, 0.50),
+          (double) PrepareLatencyBenchmark.percentile(sorted, 0.99)
+              / PrepareLatencyBenchmark.percentile(base, 0.99));
     }
   }
 
@@ -116,10 +118,5 @@ final class SharingLatency {
     consumed.put("cores", new Quantity("10"));
     result.setConsumedCapacity(consumed);
     return claims.allocated(name, List.of(result), List.of());
-  }
-
-  private static long percentile(List<Long> sorted, double p) {
-    int index = (int) Math.ceil(p * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
   }
 }
