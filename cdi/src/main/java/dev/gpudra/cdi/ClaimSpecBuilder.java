@@ -31,7 +31,9 @@ import java.util.Set;
  *   <li>{@code GPUDRA_DEVICE_<N>_SHARING_STRATEGY}; for time-slicing {@code
  *       GPUDRA_DEVICE_<N>_TIMESLICE_INTERVAL};
  *   <li>for MPS {@code CUDA_MPS_PIPE_DIRECTORY} and optionally {@code
- *       CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} (one daemon per claim, so equal across its devices).
+ *       CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} and {@code CUDA_MPS_PINNED_DEVICE_MEM_LIMIT} (a
+ *       container talks to one daemon, so a claim's devices share one); for a fractional share its
+ *       limits, and the pipe directory of its GPU's daemon when one serves it.
  * </ul>
  */
 public final class ClaimSpecBuilder {
@@ -117,21 +119,43 @@ public final class ClaimSpecBuilder {
         env.add(prefix + "SHARE_ID=" + share.shareId());
         env.add("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + share.activeThreadPercentage());
         env.add("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + uuid + "=" + share.memoryLimitMib() + "M");
+        if (share.daemon() != null) {
+          daemonEdits(share.daemon(), env, mounts);
+        }
       }
       case Sharing.Mps mps -> {
-        env.add("CUDA_MPS_PIPE_DIRECTORY=" + Sharing.Mps.CONTAINER_PIPE_DIRECTORY);
+        daemonEdits(mps, env, mounts);
         if (mps.activeThreadPercentage() != null) {
           env.add("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=" + mps.activeThreadPercentage());
         }
-        mounts.add(
-            Mount.bind(
-                mps.hostPipeDirectory(), Sharing.Mps.CONTAINER_PIPE_DIRECTORY, MPS_MOUNT_OPTIONS));
-        mounts.add(
-            Mount.bind(
-                mps.hostShmDirectory(), Sharing.Mps.CONTAINER_SHM_DIRECTORY, MPS_MOUNT_OPTIONS));
+        if (mps.pinnedMemoryLimitMib() != null) {
+          env.add(
+              "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT="
+                  + uuidOf(device)
+                  + "="
+                  + mps.pinnedMemoryLimitMib()
+                  + "M");
+        }
       }
     }
     return new ContainerEdits(env, nodes, List.of(), mounts, List.of());
+  }
+
+  // The daemon's pipe directory where CUDA looks by default, and its shared memory at /dev/shm.
+  private static void daemonEdits(Sharing.Mps mps, List<String> env, List<Mount> mounts) {
+    env.add("CUDA_MPS_PIPE_DIRECTORY=" + Sharing.Mps.CONTAINER_PIPE_DIRECTORY);
+    mounts.add(
+        Mount.bind(
+            mps.hostPipeDirectory(), Sharing.Mps.CONTAINER_PIPE_DIRECTORY, MPS_MOUNT_OPTIONS));
+    mounts.add(
+        Mount.bind(mps.hostShmDirectory(), Sharing.Mps.CONTAINER_SHM_DIRECTORY, MPS_MOUNT_OPTIONS));
+  }
+
+  private static String uuidOf(PreparedDevice device) {
+    return switch (device) {
+      case PreparedDevice.FullGpu gpu -> gpu.uuid();
+      case PreparedDevice.MigDevice mig -> mig.uuid();
+    };
   }
 
   private DeviceNode gpuNode(int minor) {
@@ -171,11 +195,19 @@ public final class ClaimSpecBuilder {
   }
 
   private static void requireOneMpsDaemon(String claimUid, List<PreparedDevice> devices) {
+    // A container has one CUDA_MPS_PIPE_DIRECTORY: every device of the claim must use one daemon.
     List<Sharing.Mps> daemons =
         devices.stream()
             .map(PreparedDevice::sharing)
-            .filter(Sharing.Mps.class::isInstance)
-            .map(Sharing.Mps.class::cast)
+            .map(
+                sharing ->
+                    switch (sharing) {
+                      case Sharing.Mps mps -> mps.directories();
+                      case Sharing.Fractional share ->
+                          share.daemon() == null ? null : share.daemon().directories();
+                      case Sharing.Configured configured -> null;
+                    })
+            .filter(java.util.Objects::nonNull)
             .distinct()
             .toList();
     if (daemons.size() > 1) {

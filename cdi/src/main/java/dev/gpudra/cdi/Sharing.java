@@ -17,9 +17,12 @@ import dev.gpudra.core.config.TimeSliceInterval;
  *   <li>{@link Configured} exclusive use: nothing beyond the strategy name;
  *   <li>{@link Configured} time-slicing: the strategy and interval, informational (the policy is
  *       set on the GPU, not in the container);
- *   <li>{@link Mps}: the claim's MPS pipe and shared-memory directories are mounted where CUDA
- *       looks for them, {@code CUDA_MPS_PIPE_DIRECTORY} points at the pipe directory and, when set,
- *       {@code CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} caps the client's share of SMs.
+ *   <li>{@link Mps}: the GPU's MPS pipe and shared-memory directories are mounted where CUDA looks
+ *       for them, {@code CUDA_MPS_PIPE_DIRECTORY} points at the pipe directory and, when set,
+ *       {@code CUDA_MPS_ACTIVE_THREAD_PERCENTAGE} caps the client's share of SMs and {@code
+ *       CUDA_MPS_PINNED_DEVICE_MEM_LIMIT} its pinned device memory;
+ *   <li>{@link Fractional}: a share's limits as MPS client limits, and its daemon's directories as
+ *       for {@link Mps} when a daemon serves it.
  * </ul>
  */
 public sealed interface Sharing {
@@ -70,9 +73,22 @@ public sealed interface Sharing {
    * @param shareId the allocation's share ID (a UUID)
    * @param memoryLimitBytes pinned device memory the share may use, at least 1 MiB
    * @param activeThreadPercentage 1..100 percent of the GPU's multiprocessors
+   * @param daemon the GPU's MPS control daemon the share's containers connect to (its limits here
+   *     are unused: the share's own limits apply), or null where none runs
    */
-  record Fractional(String shareId, long memoryLimitBytes, int activeThreadPercentage)
+  record Fractional(String shareId, long memoryLimitBytes, int activeThreadPercentage, Mps daemon)
       implements Sharing {
+
+    /** A share without a daemon's directories. */
+    public Fractional(String shareId, long memoryLimitBytes, int activeThreadPercentage) {
+      this(shareId, memoryLimitBytes, activeThreadPercentage, null);
+    }
+
+    /** The same share as a client of {@code mps}'s daemon. */
+    public Fractional withDaemon(Mps mps) {
+      return new Fractional(shareId, memoryLimitBytes, activeThreadPercentage, mps);
+    }
+
     /** Validates the limits. */
     public Fractional {
       if (shareId == null || shareId.isBlank()) {
@@ -100,15 +116,27 @@ public sealed interface Sharing {
   }
 
   /**
-   * CUDA Multi-Process Service through a per-claim control daemon.
+   * CUDA Multi-Process Service through the GPU's control daemon.
    *
    * @param hostPipeDirectory the daemon's pipe directory on the host
    * @param hostShmDirectory the daemon's shared-memory directory on the host, mounted at {@code
    *     /dev/shm}
    * @param activeThreadPercentage 1..100, or null to leave the daemon's default
+   * @param pinnedMemoryLimitMib the client's pinned device memory limit on the device in MiB, or
+   *     null to leave the daemon's default
    */
-  record Mps(String hostPipeDirectory, String hostShmDirectory, Integer activeThreadPercentage)
+  record Mps(
+      String hostPipeDirectory,
+      String hostShmDirectory,
+      Integer activeThreadPercentage,
+      Long pinnedMemoryLimitMib)
       implements Sharing {
+
+    /** MPS without a client memory limit. */
+    public Mps(String hostPipeDirectory, String hostShmDirectory, Integer activeThreadPercentage) {
+      this(hostPipeDirectory, hostShmDirectory, activeThreadPercentage, null);
+    }
+
     /** Where the pipe directory appears in the container: CUDA's default location. */
     public static final String CONTAINER_PIPE_DIRECTORY = "/tmp/nvidia-mps";
 
@@ -124,6 +152,15 @@ public sealed interface Sharing {
         throw new IllegalArgumentException(
             "MPS activeThreadPercentage must be 1..100, got " + activeThreadPercentage);
       }
+      if (pinnedMemoryLimitMib != null && pinnedMemoryLimitMib < 1) {
+        throw new IllegalArgumentException(
+            "MPS pinnedMemoryLimitMib must be at least 1, got " + pinnedMemoryLimitMib);
+      }
+    }
+
+    /** The same daemon's directories without client limits: what identifies the daemon. */
+    public Mps directories() {
+      return new Mps(hostPipeDirectory, hostShmDirectory, null, null);
     }
 
     @Override

@@ -38,7 +38,12 @@ import dev.gpudra.plugin.server.RegistrationReadinessCheck;
 import dev.gpudra.plugin.server.SocketLivenessCheck;
 import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.sharing.DriverTools;
+import dev.gpudra.plugin.sharing.MpsControl;
+import dev.gpudra.plugin.sharing.MpsDirectories;
+import dev.gpudra.plugin.sharing.MpsEffects;
+import dev.gpudra.plugin.sharing.MpsRecovery;
 import dev.gpudra.plugin.sharing.NvidiaSmiTimeSlices;
+import dev.gpudra.plugin.sharing.ProcessMpsControl;
 import dev.gpudra.plugin.sharing.TimeSliceEffects;
 import dev.gpudra.plugin.slices.Backoff;
 import dev.gpudra.plugin.slices.ResourceSlicePublisher;
@@ -62,8 +67,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The running node daemon, assembled from its configuration, the discovered hardware and an API
  * server client. Start order: recover ({@link StartupRecovery}: the checkpoint and, with dynamic
- * MIG, the MIG instances, before any socket serves), publish slices, serve the sockets, then
- * metrics. {@link #close()} stops in reverse order and is idempotent.
+ * MIG, the MIG instances, before any socket serves; then the MPS daemons, {@code
+ * sharing.MpsRecovery}), publish slices, serve the sockets, then metrics. {@link #close()} stops in
+ * reverse order and is idempotent.
  */
 public final class PluginNode implements AutoCloseable {
 
@@ -108,6 +114,15 @@ public final class PluginNode implements AutoCloseable {
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
 
+      DriverTools tools =
+          new DriverTools(
+              config.driverRoot(),
+              DriverRootDiscovery.DEFAULT_LIBRARY_DIRS,
+              Duration.ofSeconds(30));
+      // MPS daemons serve claims asking for MPS and fractional shares (whose limits MPS enforces).
+      boolean mps = config.sharingStrategies().contains("MPS") || config.fractionalGpus();
+      MpsDirectories mpsDirs = new MpsDirectories(config.sockets().pluginDir().resolve("mps"));
+      MpsControl mpsControl = new ProcessMpsControl(tools, mpsDirs, Duration.ofSeconds(30));
       PreparePlanner planner =
           new PreparePlanner(
               driverName,
@@ -115,7 +130,8 @@ public final class PluginNode implements AutoCloseable {
               inventory,
               driver.migMinors(),
               config.sharingPolicy(),
-              config.dynamicMig());
+              config.dynamicMig(),
+              mps ? mpsDirs::sharing : null);
       ClaimFetcher fetcher = ClaimFetcher.of(client);
       CdiSpecWriter writer = new CdiSpecWriter(config.cdiDir());
       CheckpointStore store = new CheckpointStore(config.checkpointDir(), Clock.systemUTC());
@@ -147,6 +163,9 @@ public final class PluginNode implements AutoCloseable {
                   control,
                   steps::reached)
               .recover(inventory);
+      // Daemons follow the recovered checkpoint; with MPS off, leftovers of an earlier
+      // configuration are stopped all the same (no entry records them then).
+      MpsRecovery.recover(recovered, mpsControl, steps::reached);
       NodeState state = new NodeState(store, recovered, steps::reached);
       store
           .movedAside()
@@ -156,15 +175,8 @@ public final class PluginNode implements AutoCloseable {
                       aside.problem().name().toLowerCase(java.util.Locale.ROOT)));
       List<ClaimEffects> effectParts = new ArrayList<>();
       control.ifPresent(c -> effectParts.add(new DynamicMigEffects(c, driver.migMinors(), steps)));
-      effectParts.add(
-          new TimeSliceEffects(
-              new NvidiaSmiTimeSlices(
-                  new DriverTools(
-                      config.driverRoot(),
-                      DriverRootDiscovery.DEFAULT_LIBRARY_DIRS,
-                      Duration.ofSeconds(30))),
-              state::snapshot,
-              steps));
+      effectParts.add(new TimeSliceEffects(new NvidiaSmiTimeSlices(tools), state::snapshot, steps));
+      effectParts.add(new MpsEffects(mpsControl, state::snapshot, steps));
       ClaimEffects effects = new CompositeEffects(effectParts);
       metrics.preparedNow(
           recovered.claims().size(),

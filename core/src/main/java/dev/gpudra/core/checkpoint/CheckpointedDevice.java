@@ -24,6 +24,8 @@ import java.util.Objects;
  * @param shareId the allocation's share of a device allocated to several claims at once (consumable
  *     capacity), echoed to the kubelet; {@code null} for a device allocated whole. Omitted when
  *     {@code null}.
+ * @param mps the GPU's MPS control daemon this device's containers are clients of; {@code null}
+ *     when none. Omitted when {@code null}, so checkpoints written before MPS read as before.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record CheckpointedDevice(
@@ -35,7 +37,8 @@ public record CheckpointedDevice(
     String sharingStrategy,
     DynamicMig dynamicMig,
     TimeSlice timeSlice,
-    String shareId) {
+    String shareId,
+    MpsRecord mps) {
 
   /** A device that exists without the plugin creating it. */
   public CheckpointedDevice(
@@ -66,6 +69,31 @@ public record CheckpointedDevice(
         sharingStrategy,
         dynamicMig,
         null,
+        null,
+        null);
+  }
+
+  /** A device that uses no MPS daemon. */
+  public CheckpointedDevice(
+      List<String> requestNames,
+      String poolName,
+      String deviceName,
+      List<String> cdiDeviceIds,
+      boolean adminAccess,
+      String sharingStrategy,
+      DynamicMig dynamicMig,
+      TimeSlice timeSlice,
+      String shareId) {
+    this(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        timeSlice,
+        shareId,
         null);
   }
 
@@ -92,7 +120,8 @@ public record CheckpointedDevice(
         sharingStrategy,
         mig,
         timeSlice,
-        shareId);
+        shareId,
+        mps);
   }
 
   /** The same device with {@code slice} as its time-slice record. */
@@ -106,7 +135,8 @@ public record CheckpointedDevice(
         sharingStrategy,
         dynamicMig,
         slice,
-        shareId);
+        shareId,
+        mps);
   }
 
   /** The same device as share {@code share} of a multi-allocatable device. */
@@ -120,7 +150,23 @@ public record CheckpointedDevice(
         sharingStrategy,
         dynamicMig,
         timeSlice,
-        share);
+        share,
+        mps);
+  }
+
+  /** The same device as a client of the MPS daemon {@code daemon} records. */
+  public CheckpointedDevice withMps(MpsRecord daemon) {
+    return new CheckpointedDevice(
+        requestNames,
+        poolName,
+        deviceName,
+        cdiDeviceIds,
+        adminAccess,
+        sharingStrategy,
+        dynamicMig,
+        timeSlice,
+        shareId,
+        daemon);
   }
 
   /**

@@ -14,7 +14,7 @@ import java.util.Set;
 public record NodeSharingPolicy(Set<String> enabled, String configKey) {
 
   /** Strategies this version of the plugin can apply. */
-  public static final Set<String> IMPLEMENTED = Set.of("Exclusive", "TimeSlicing");
+  public static final Set<String> IMPLEMENTED = Set.of("Exclusive", "TimeSlicing", "MPS");
 
   /** Copies and validates. */
   public NodeSharingPolicy {

@@ -73,4 +73,68 @@ class GpuSettingConflictsTest {
     assertThat(new String(CheckpointCodec.encode(plain), java.nio.charset.StandardCharsets.UTF_8))
         .doesNotContain("timeSlice");
   }
+
+  private static CheckpointedDevice mps(String device, MpsRecord daemon) {
+    return new CheckpointedDevice(List.of("gpu"), "node-a", device, List.of(), false, "MPS")
+        .withMps(daemon);
+  }
+
+  @Test
+  void mpsAndTimeSlicingOnOneGpuRefuseEachOtherNamingTheHolder() {
+    Checkpoint sliced = holding(sliced("gpu-7", GPU, TimeSliceInterval.SHORT));
+    Checkpoint daemon = holding(mps("gpu-7", MpsRecord.clientOf(GPU)));
+
+    assertThat(
+            GpuSettingConflicts.of(sliced, "uid-b", List.of(mps("gpu-7", MpsRecord.clientOf(GPU)))))
+        .singleElement()
+        .asString()
+        .contains("device gpu-7 asks for MPS but its GPU " + GPU + " is time-sliced")
+        .contains("agents/holder (uid-a)");
+    assertThat(
+            GpuSettingConflicts.of(
+                daemon, "uid-b", List.of(sliced("gpu-7", GPU, TimeSliceInterval.SHORT))))
+        .singleElement()
+        .asString()
+        .contains("asks for time-slicing but its GPU " + GPU + " runs an MPS control daemon");
+    assertThat(
+            GpuSettingConflicts.of(
+                sliced, "uid-b", List.of(mps("gpu-6", MpsRecord.clientOf(OTHER_GPU)))))
+        .isEmpty();
+  }
+
+  @Test
+  void clientsShareADaemonButOtherDaemonDefaultsAreRefused() {
+    Checkpoint daemon = holding(mps("gpu-7", new MpsRecord(GPU, 40, 8192L)));
+
+    assertThat(
+            GpuSettingConflicts.of(
+                daemon, "uid-b", List.of(mps("gpu-7", new MpsRecord(GPU, 40, 8192L)))))
+        .isEmpty();
+    assertThat(
+            GpuSettingConflicts.of(
+                daemon, "uid-b", List.of(mps("gpu-7", new MpsRecord(GPU, 50, null)))))
+        .singleElement()
+        .asString()
+        .contains("for defaults (activeThreadPercentage 50, pinnedMemoryLimit unset)")
+        .contains("runs with (activeThreadPercentage 40, pinnedMemoryLimit 8192Mi)");
+    assertThat(
+            GpuSettingConflicts.of(
+                holding(mps("gpu-7", MpsRecord.clientOf(GPU))),
+                "uid-b",
+                List.of(mps("gpu-7", MpsRecord.clientOf(GPU)))))
+        .as("two shares' clients of one daemon")
+        .isEmpty();
+  }
+
+  @Test
+  void anMpsRecordSurvivesTheCodec() throws Exception {
+    Checkpoint cp = holding(mps("gpu-7", new MpsRecord(GPU, 40, null)));
+
+    byte[] bytes = CheckpointCodec.encode(cp);
+
+    assertThat(new String(bytes, java.nio.charset.StandardCharsets.UTF_8))
+        .contains("\"mps\"")
+        .doesNotContain("defaultPinnedMemoryLimitMib");
+    assertThat(CheckpointCodec.decode(bytes)).isEqualTo(cp);
+  }
 }

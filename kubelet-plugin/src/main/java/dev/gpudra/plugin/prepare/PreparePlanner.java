@@ -6,6 +6,7 @@ import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.DynamicMig;
+import dev.gpudra.core.checkpoint.MpsRecord;
 import dev.gpudra.core.checkpoint.TimeSlice;
 import dev.gpudra.core.config.AllocatedConfig;
 import dev.gpudra.core.config.ClaimConfigs;
@@ -35,6 +36,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Function;
 
 /**
  * Decides what preparing a claim means on this node: a pure function of the ResourceClaim, the
@@ -59,6 +61,7 @@ public final class PreparePlanner {
   private final MigMinors migMinors;
   private final NodeSharingPolicy policy;
   private final MigManagement migManagement;
+  private final Function<String, Sharing.Mps> mpsDaemons;
 
   /**
    * @param driverName our driver name
@@ -76,6 +79,25 @@ public final class PreparePlanner {
       MigMinors migMinors,
       NodeSharingPolicy policy,
       boolean dynamicMig) {
+    this(driverName, nodeName, inventory, migMinors, policy, dynamicMig, null);
+  }
+
+  /**
+   * A planner for a node that runs MPS control daemons, one per GPU.
+   *
+   * @param mpsDaemons the directories of a GPU's daemon by GPU UUID, for its clients' CDI edits;
+   *     null where the node runs none (MPS is then refused, fractional shares get their limits
+   *     without a daemon)
+   */
+  public PreparePlanner(
+      String driverName,
+      String nodeName,
+      NodeInventory inventory,
+      MigMinors migMinors,
+      NodeSharingPolicy policy,
+      boolean dynamicMig,
+      Function<String, Sharing.Mps> mpsDaemons) {
+    this.mpsDaemons = mpsDaemons;
     this.driverName = Objects.requireNonNull(driverName, "driverName");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.inventory = Objects.requireNonNull(inventory, "inventory");
@@ -155,6 +177,21 @@ public final class PreparePlanner {
     for (Map.Entry<String, Merged> e : byDevice.entrySet()) {
       devices.add(planDevice(ref, e.getKey(), e.getValue(), configs));
     }
+    List<String> mpsDevices =
+        devices.stream()
+            .map(PlannedDevice::record)
+            .filter(d -> d.mps() != null)
+            .map(CheckpointedDevice::deviceName)
+            .toList();
+    if (mpsDevices.size() > 1) {
+      throw refused(
+          ref,
+          "devices "
+              + mpsDevices
+              + " would each use their GPU's MPS control daemon, but a container talks to one"
+              + " daemon (one CUDA_MPS_PIPE_DIRECTORY) and this node runs one per GPU: ask for one"
+              + " GPU shared through MPS per claim");
+    }
     return new PreparePlan(ref, devices);
   }
 
@@ -188,7 +225,19 @@ public final class PreparePlanner {
     } catch (InvalidConfigException e) {
       throw refused(ref, "invalid configuration: " + e.getMessage());
     }
-    Sharing sharing = sharing(ref, config.sharing());
+    if (config.sharing() instanceof SharingConfig.Mps && type == DeviceType.MIG) {
+      throw refused(
+          ref,
+          "MPS on MIG device "
+              + deviceName
+              + " is not supported: this node runs one MPS control daemon per full GPU, and a"
+              + " MIG-enabled GPU's compute mode cannot be set to EXCLUSIVE_PROCESS; use a full"
+              + " GPU, or the MIG device with strategy Exclusive");
+    }
+    Sharing sharing =
+        config.sharing() instanceof SharingConfig.Mps && mpsDaemons != null
+            ? null
+            : sharing(ref, config.sharing());
     CheckpointedDevice record =
         new CheckpointedDevice(
             List.copyOf(merged.requests),
@@ -207,25 +256,43 @@ public final class PreparePlanner {
     }
     return switch (parsed.get()) {
       case DeviceNames.Parsed.FullGpu gpu -> {
-        PreparedDevice.FullGpu hardware =
-            fullGpu(
+        Gpu whole = gpu(ref, deviceName, gpu.minor());
+        MpsRecord mps = null;
+        Sharing shared = sharing;
+        if (merged.shareId != null) {
+          if (config.sharing() instanceof SharingConfig.TimeSlicing) {
+            throw refused(
                 ref,
-                deviceName,
-                gpu,
-                merged.shareId == null
-                    ? sharing
-                    : ShareLimits.of(
-                        ref,
-                        deviceName,
-                        merged.shareId,
-                        merged.consumed,
-                        gpu(ref, deviceName, gpu.minor())));
+                "device "
+                    + deviceName
+                    + " is allocated as a share, whose limits are enforced through MPS;"
+                    + " sharing.strategy TimeSlicing cannot apply to it");
+          }
+          Sharing.Fractional share =
+              ShareLimits.of(ref, deviceName, merged.shareId, merged.consumed, whole);
+          if (mpsDaemons != null) {
+            share = share.withDaemon(mpsDaemons.apply(whole.uuid()));
+            mps = MpsRecord.clientOf(whole.uuid());
+          }
+          shared = share;
+        } else if (config.sharing() instanceof SharingConfig.Mps asked) {
+          mps = MpsLimits.of(ref, deviceName, asked, whole);
+          Sharing.Mps dirs = mpsDaemons.apply(whole.uuid());
+          shared =
+              new Sharing.Mps(
+                  dirs.hostPipeDirectory(),
+                  dirs.hostShmDirectory(),
+                  mps.defaultActiveThreadPercentage(),
+                  mps.defaultPinnedMemoryLimitMib());
+        }
+        PreparedDevice.FullGpu hardware = fullGpu(ref, deviceName, gpu, shared);
         // The time slice is the GPU's: recorded before it is set, restored from the record.
-        yield new PlannedDevice.Existing(
+        CheckpointedDevice recorded =
             config.sharing() instanceof SharingConfig.TimeSlicing ts
                 ? record.withTimeSlice(TimeSlice.of(hardware.uuid(), ts.interval()))
-                : record,
-            hardware);
+                : record;
+        // So is the MPS daemon: recorded before it is started, stopped from the record.
+        yield new PlannedDevice.Existing(mps == null ? recorded : recorded.withMps(mps), hardware);
       }
       case DeviceNames.Parsed.Mig mig -> {
         Gpu parent = gpu(ref, deviceName, mig.minor());

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -16,7 +17,8 @@ import java.util.stream.Collectors;
  * Runs the NVIDIA driver's own binaries from the driver root (the host's driver mounted into the
  * plugin's container), with the driver root's library directories on {@code LD_LIBRARY_PATH} so a
  * tool finds the driver's libraries of its own version. Used for what NVML has no setter for (the
- * compute time slice). Thread-safe; each call is one child process, killed after the timeout.
+ * compute time slice) and for the MPS control daemon. Thread-safe; each call is one child process,
+ * killed after the timeout.
  */
 public final class DriverTools {
 
@@ -53,6 +55,18 @@ public final class DriverTools {
    * @throws DriverToolException when the tool is absent, does not finish in time or exits non-zero
    */
   public String run(String name, List<String> args) throws DriverToolException {
+    return run(name, args, Map.of(), "");
+  }
+
+  /**
+   * Runs {@code name} with {@code args}, {@code env} added to the plugin's environment and {@code
+   * stdin} as its input, and returns what it printed. A tool that starts a background process (a
+   * daemon) must detach it from its output, or this waits for the daemon to end.
+   *
+   * @throws DriverToolException when the tool is absent, does not finish in time or exits non-zero
+   */
+  public String run(String name, List<String> args, Map<String, String> env, String stdin)
+      throws DriverToolException {
     Path tool =
         find(name)
             .orElseThrow(
@@ -79,9 +93,12 @@ public final class DriverTools {
     if (!libs.isEmpty()) {
       builder.environment().put("LD_LIBRARY_PATH", libs);
     }
+    builder.environment().putAll(env);
     try {
       Process process = builder.start();
-      process.getOutputStream().close();
+      try (var in = process.getOutputStream()) {
+        in.write(stdin.getBytes(StandardCharsets.UTF_8));
+      }
       // Tools print little; reading after exit cannot block on a full pipe at these sizes, but
       // reading first is what keeps a chatty tool from blocking.
       byte[] out = process.getInputStream().readAllBytes();

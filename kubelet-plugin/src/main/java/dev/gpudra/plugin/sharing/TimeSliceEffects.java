@@ -1,7 +1,6 @@
 package dev.gpudra.plugin.sharing;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
-import dev.gpudra.core.checkpoint.CheckpointedDevice;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.core.checkpoint.TimeSlice;
 import dev.gpudra.core.config.TimeSliceInterval;
@@ -10,7 +9,6 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
-import java.util.LinkedHashSet;
 import java.util.Objects;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -32,6 +30,8 @@ import org.slf4j.LoggerFactory;
 public final class TimeSliceEffects implements ClaimEffects {
 
   private static final Logger LOG = LoggerFactory.getLogger(TimeSliceEffects.class);
+  private static final GpuHolders HOLDERS =
+      new GpuHolders(d -> d.timeSlice() == null ? null : d.timeSlice().gpuUuid());
 
   private final TimeSliceControl control;
   private final Supplier<Checkpoint> checkpoint;
@@ -91,18 +91,13 @@ public final class TimeSliceEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    Set<String> gpus = new LinkedHashSet<>();
-    for (CheckpointedDevice device : claim.devices()) {
-      if (device.timeSlice() != null) {
-        gpus.add(device.timeSlice().gpuUuid());
-      }
-    }
+    Set<String> gpus = HOLDERS.gpus(claim);
     if (gpus.isEmpty()) {
       return;
     }
     Checkpoint now = checkpoint.get();
     for (String gpu : gpus) {
-      if (heldByOthers(now, claim.uid(), gpu)) {
+      if (HOLDERS.heldByOthers(now, claim.uid(), gpu)) {
         LOG.info("time slice of GPU {} stays: other claims share it", gpu);
         continue;
       }
@@ -116,12 +111,5 @@ public final class TimeSliceEffects implements ClaimEffects {
       steps.reached("unprepare:time-slice-restored");
       LOG.info("time slice of GPU {} restored to Default (claim {})", gpu, claim.uid());
     }
-  }
-
-  private static boolean heldByOthers(Checkpoint checkpoint, String uid, String gpu) {
-    return checkpoint.entries().stream()
-        .filter(c -> !c.uid().equals(uid))
-        .flatMap(c -> c.devices().stream())
-        .anyMatch(d -> d.timeSlice() != null && d.timeSlice().gpuUuid().equals(gpu));
   }
 }

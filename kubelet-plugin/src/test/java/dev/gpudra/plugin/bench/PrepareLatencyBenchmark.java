@@ -9,6 +9,7 @@ import dev.gpudra.testkit.kubelet.KubeletEmulator;
 import dev.gpudra.testkit.kubelet.PodClaim;
 import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -38,7 +39,12 @@ import java.util.concurrent.Future;
  *       JVM, claims read from memory), one claim at a time and 32 pods at once, with the ratio of
  *       each to the floor;
  *   <li>prepare as the kubelet sees it: one gRPC call per pod over the unix socket to the plugin as
- *       its own JVM on a fake A100 node (mock NVML), claims read from fabric8's mock API server.
+ *       its own JVM on a fake A100 node (mock NVML), claims read from fabric8's mock API server;
+ *   <li>on that node, sharing ({@link SharingLatency}): an exclusive claim, a fractional share of a
+ *       GPU whose MPS control daemon already runs, and one whose daemon must be started (and is
+ *       stopped by its unprepare), with each one's ratio to the exclusive claim. The daemon is the
+ *       mock {@code nvidia-cuda-mps-control} of the test kit: its start costs process starts like
+ *       the real one's, not the real server's GPU initialisation.
  * </ol>
  *
  * Not a test: it asserts nothing and prints tables. The 32 concurrent claims are admin-access
@@ -122,8 +128,11 @@ public final class PrepareLatencyBenchmark {
       FakeNode node = FakeNode.create(root, NODE, "a100-8x");
       Map<String, String> env = new HashMap<>(node.env(client.getMasterUrl().toString()));
       env.put(PluginConfig.METRICS_PORT, "-1");
+      env.put(PluginConfig.FRACTIONAL_GPUS, "true");
+      env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,MPS");
       List<Long> grpcSingle;
       List<Long> grpcConcurrent;
+      SharingLatency.Result sharing;
       try (PluginProcess plugin =
               PluginProcess.start(env, root.resolve("plugin.log"), Duration.ofMinutes(2));
           KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
@@ -150,6 +159,11 @@ public final class PrepareLatencyBenchmark {
         single(overGrpc, claims, WARM_UP, "warm");
         grpcSingle = single(overGrpc, claims, SINGLE, "one");
         grpcConcurrent = concurrent(overGrpc, claims, "many");
+        sharing =
+            SharingLatency.measure(
+                claim -> overGrpc.prepare(claim), overGrpc::unprepare, claims, NODE);
+      } finally {
+        MockTools.killDaemons(node.toolStateFile());
       }
 
       System.out.println();
@@ -164,6 +178,7 @@ public final class PrepareLatencyBenchmark {
               + " "
               + CONCURRENT
               + " pods p99 <= 10x.");
+      sharing.print();
       System.out.printf(
           Locale.ROOT,
           "cpus %d, load average %s%n",
@@ -254,7 +269,8 @@ public final class PrepareLatencyBenchmark {
         (double) percentile(sorted, 0.99) / percentile(floor, 0.99));
   }
 
-  private static long percentile(List<Long> sorted, double p) {
+  /** The {@code p} percentile of ascending {@code sorted}. */
+  static long percentile(List<Long> sorted, double p) {
     int index = (int) Math.ceil(p * sorted.size()) - 1;
     return sorted.get(Math.max(0, Math.min(index, sorted.size() - 1)));
   }

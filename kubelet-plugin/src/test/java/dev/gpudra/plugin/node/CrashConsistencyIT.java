@@ -60,6 +60,13 @@ import org.junit.jupiter.api.io.TempDir;
  * exactly one spec resolving its CDI ids; every other claim has neither; no spec without an entry;
  * no device held by two claims. Prints the kill points exercised and inconsistencies found.
  *
+ * <p>Three claims of the static nodes share gpu-3 through its MPS control daemon (two fractional
+ * shares, one whole-GPU MPS claim refused while a share holds it): after every restart and after
+ * the repeated call, every GPU an entry records as an MPS GPU has a running daemon in compute mode
+ * {@code EXCLUSIVE_PROCESS}, and no other GPU has either ({@link MpsConsistency}); every third
+ * round the daemons die with the plugin, as with its container, and recovery must start them again;
+ * the aimed rounds below include the daemon's start and stop.
+ *
  * <p>Three claims of the static nodes time-slice one GPU (two with the same interval, one with
  * another, which is refused while the others hold it); there the GPU's time slice in the mock
  * {@code nvidia-smi}'s state must be the interval completed entries record, or Default when no
@@ -104,11 +111,17 @@ class CrashConsistencyIT {
                   "unprepare:spec-deleted",
                   "unprepare:entry-removed",
                   "prepare:time-slice-set",
-                  "unprepare:time-slice-restored"))
+                  "unprepare:time-slice-restored",
+                  "prepare:mps-daemon-started",
+                  "unprepare:mps-daemon-stopped"))
           .toList();
   // Steps that only some claims reach: every fourth round of a static node aims at one of them.
   private static final List<String> TIME_SLICE_STEPS =
-      List.of("prepare:time-slice-set", "unprepare:time-slice-restored");
+      List.of(
+          "prepare:time-slice-set",
+          "unprepare:time-slice-restored",
+          "prepare:mps-daemon-started",
+          "unprepare:mps-daemon-stopped");
   private static final List<String> MIG_STEPS =
       java.util.stream.Stream.concat(
               STEPS.stream().filter(step -> !TIME_SLICE_STEPS.contains(step)),
@@ -212,7 +225,14 @@ class CrashConsistencyIT {
           List.of("gpu-7"),
           List.of("gpu-7"),
           List.of("gpu-6"),
-          List.of("gpu-6"));
+          List.of("gpu-6"),
+          List.of(MpsConsistency.GPU),
+          List.of(MpsConsistency.GPU),
+          List.of(MpsConsistency.GPU));
+  // Static claims that use gpu-3's MPS daemon: c7 and c8 are shares, c9 asks for MPS on the
+  // whole GPU (refused while a share holds it).
+  private static final List<Integer> MPS_SHARES = List.of(7, 8);
+  private static final int MPS_WHOLE = 9;
   // Time-slice interval by index of a static claim; the others are exclusive.
   private static final Map<Integer, String> TIME_SLICED = Map.of(2, "Long", 5, "Long", 6, "Short");
   private static final Map<String, Integer> SLICE_CODES =
@@ -238,12 +258,23 @@ class CrashConsistencyIT {
     List<List<String>> devices = dynamicMig ? MIG_CLAIMS : STATIC_CLAIMS;
     for (int i = 0; i < devices.size(); i++) {
       String interval = dynamicMig ? null : TIME_SLICED.get(i);
+      if (!dynamicMig && MPS_SHARES.contains(i)) {
+        String shareId = java.util.UUID.randomUUID().toString();
+        PodClaim share = MpsConsistency.share(claims, "c" + i, nodeName, shareId);
+        all.add(share);
+        deviceOf.put(share.uid(), List.of(MpsConsistency.GPU + "-" + shareId));
+        continue;
+      }
+      List<io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration> configs =
+          !dynamicMig && i == MPS_WHOLE
+              ? List.of(Claims.config("FromClaim", List.of(), MpsConsistency.MPS_CONFIG))
+              : List.of();
       PodClaim claim =
           claims.allocated(
               "c" + i,
               devices.get(i).stream().map(d -> Claims.result("gpu", nodeName, d, false)).toList(),
               interval == null
-                  ? List.of()
+                  ? configs
                   : List.of(
                       Claims.config(
                           "FromClaim",
@@ -284,7 +315,8 @@ class CrashConsistencyIT {
       }
       env.put(PluginConfig.METRICS_PORT, "-1");
       env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
-      env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing");
+      env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing,MPS");
+      env.put(PluginConfig.FRACTIONAL_GPUS, "true");
       if (rounds % UPGRADE_EVERY == 0) {
         LegacyCheckpoint.rewriteAsVersion1(node.checkpointFile());
       }
@@ -307,6 +339,8 @@ class CrashConsistencyIT {
         // Recovery has run: only completed claims may have instances.
         migProblems(node).forEach(p -> inconsistencies.add("after restart: " + p));
       }
+      // Recovery has run: every recorded MPS GPU has its daemon, no other GPU one.
+      MpsConsistency.problems(node).forEach(p -> inconsistencies.add("after restart: " + p));
       try (KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
         DraCalls dra = DraCalls.of(kubelet.register(kubelet.discoverRegistrationSockets().get(0)));
         if (interrupted != null) {
@@ -331,12 +365,17 @@ class CrashConsistencyIT {
       } finally {
         plugin.kill();
       }
+      if (rounds % 3 == 0) {
+        // The daemons die with the plugin's container now and then: recovery starts them again.
+        MpsConsistency.killDaemons(node);
+      }
     }
     // A final clean run: repeat what was cut off, then everything must be consistent.
     Map<String, String> env = new LinkedHashMap<>(node.env(client.getMasterUrl().toString()));
     env.put(PluginConfig.METRICS_PORT, "-1");
     env.put(PluginConfig.DYNAMIC_MIG, Boolean.toString(dynamicMig));
-    env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing");
+    env.put(PluginConfig.SHARING_STRATEGIES, "Exclusive,TimeSlicing,MPS");
+    env.put(PluginConfig.FRACTIONAL_GPUS, "true");
     try (PluginProcess plugin = PluginProcess.start(env, log, Duration.ofSeconds(90));
         KubeletEmulator kubelet = new KubeletEmulator(node.registryDir())) {
       if (!plugin.alive()) {
@@ -353,10 +392,18 @@ class CrashConsistencyIT {
           .anyMatch(code -> code != 0)) {
         inconsistencies.add(nodeName + ": a time slice stayed after unpreparing every claim");
       }
+      MockTools.State tools = MockTools.read(node.toolStateFile());
+      if (!tools.runningDaemons().isEmpty()
+          || tools.computeModes().values().stream().anyMatch(m -> !m.equals("DEFAULT"))) {
+        inconsistencies.add(
+            nodeName + ": MPS daemons or compute modes stayed after unpreparing every claim");
+      }
       if (dynamicMig
           && MockMigState.read(node).stream().anyMatch(gi -> MIG_GPUS.contains(gi.gpu()))) {
         inconsistencies.add(nodeName + ": instances left after unpreparing every claim");
       }
+    } finally {
+      MpsConsistency.killDaemons(node);
     }
     return new NodeRun(
         nodeName,
@@ -388,7 +435,8 @@ class CrashConsistencyIT {
           prepared.add(c.uid());
         } else if (!o.error().contains("already prepared for another claim")
             && !o.error().contains("Insufficient Resources (NVML error 23)")
-            && !o.error().contains("a GPU has one time slice for all claims sharing it")) {
+            && !o.error().contains("a GPU has one time slice for all claims sharing it")
+            && MpsConsistency.EXPECTED_REFUSALS.stream().noneMatch(o.error()::contains)) {
           inconsistencies.add("prepare of " + c.name() + " failed: " + o.error());
         }
       } else if (o.ok()) {
@@ -454,8 +502,8 @@ class CrashConsistencyIT {
     Map<String, String> holder = new HashMap<>();
     for (PreparedClaim claim : cp.entries()) {
       for (CheckpointedDevice d : claim.devices()) {
-        // Time-sliced claims share their GPU by design.
-        if (d.timeSlice() != null) {
+        // Time-sliced claims and shares share their GPU by design.
+        if (d.timeSlice() != null || d.shareId() != null) {
           continue;
         }
         String other = holder.putIfAbsent(d.deviceName(), claim.uid());
@@ -468,6 +516,7 @@ class CrashConsistencyIT {
       problems.addAll(migProblems(node));
     }
     problems.addAll(timeSliceProblems(node, cp));
+    problems.addAll(MpsConsistency.problems(node));
     return problems;
   }
 

@@ -9,6 +9,7 @@ import dev.gpudra.testkit.kubelet.KubeletEmulator;
 import dev.gpudra.testkit.kubelet.PodClaim;
 import dev.gpudra.testkit.node.Claims;
 import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.Device;
@@ -74,6 +75,9 @@ class FractionalGpusIT {
     }
     if (plugin != null) {
       plugin.close();
+    }
+    if (node != null) {
+      MockTools.killDaemons(node.toolStateFile());
     }
   }
 
@@ -157,6 +161,33 @@ class FractionalGpusIT {
         .contains("consumedCapacity.cores of device gpu-5 is 0, outside 1..100 percent");
     assertThat(outcome.get(fine.uid()).error()).isEmpty();
     assertThat(dra.unprepare(List.of(fine)).get(fine.uid()).ok()).isTrue();
+  }
+
+  @Test
+  void mpsAskedOnANodeWhoseStrategiesLeaveItOutFailsAloneNamingTheSetting() {
+    PodClaim mps =
+        claims.allocated(
+            "wants-mps",
+            List.of(Claims.result("gpu", NODE, "gpu-6", false)),
+            List.of(
+                Claims.config(
+                    "FromClaim",
+                    List.of(),
+                    "{\"apiVersion\":\"gpu.gpudra.dev/v1\",\"kind\":\"GpuConfig\","
+                        + "\"sharing\":{\"strategy\":\"MPS\"}}")));
+    PodClaim fine = share("beside", "gpu-7", UUID.randomUUID().toString(), "1Gi", "5");
+
+    Map<String, ClaimOutcome> outcome = dra.prepare(List.of(mps, fine));
+
+    assertThat(outcome.get(mps.uid()).error())
+        .contains("sharing strategy MPS requested for device gpu-6 is not enabled on this node")
+        .contains("add MPS to GPUDRA_SHARING_STRATEGIES");
+    assertThat(outcome.get(fine.uid()).error()).isEmpty();
+    assertThat(MockTools.read(node.toolStateFile()).runningDaemons())
+        .as("a share is enforced through its GPU's daemon all the same")
+        .containsOnlyKeys(node.gpuUuids().get(7));
+    assertThat(dra.unprepare(List.of(mps, fine)).values()).allMatch(ClaimOutcome::ok);
+    assertThat(MockTools.read(node.toolStateFile()).runningDaemons()).isEmpty();
   }
 
   private Path spec(PodClaim claim) {
