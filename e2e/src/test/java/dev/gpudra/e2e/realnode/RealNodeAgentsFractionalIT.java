@@ -16,11 +16,20 @@ import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -31,7 +40,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * stock scheduler puts all ten shares on the one GPU, and each container receives that GPU's device
  * node and its own MPS limits in its environment. The eleventh agent arrives when the GPU's memory
  * and cores are all held: it stays Pending, and the controller's {@code ClaimPending} Event names
- * the capacity that ran out.
+ * the capacity that ran out. The plugin's metrics count the ten claims on the GPU, its 80Gi and
+ * 100% allocated to shares, and the Deployment holding them.
  */
 class RealNodeAgentsFractionalIT {
 
@@ -42,6 +52,10 @@ class RealNodeAgentsFractionalIT {
   private static final int AGENTS = 10;
   private static final int NVIDIA_MAJOR = 195;
   private static final Pattern GPU_NODE = Pattern.compile("/dev/nvidia\\d+");
+  private static final long GIB = 1L << 30;
+  private static final int METRICS_PORT = 8080;
+  private static final Pattern SHARING_SERIES =
+      Pattern.compile("^(gpudra_(?:gpu|workload)_\\S+)\\s+(\\S+)$");
   private static final Pattern CAPACITY_RAN_OUT =
       Pattern.compile("have 0 of \\S+ (memory|cores) free, the request asks");
 
@@ -52,7 +66,7 @@ class RealNodeAgentsFractionalIT {
 
   @Test
   void tenAgentsShareOneGpuWithTheirOwnLimitsAndTheEleventhWaitsNamingTheCapacity(
-      KubernetesClient client) {
+      KubernetesClient client, DriverRelease release) {
     client
         .namespaces()
         .resource(
@@ -116,6 +130,30 @@ class RealNodeAgentsFractionalIT {
       assertThat(gpuNodes).as("device nodes the ten agents see").hasSize(1);
       assertThat(shares).as("share IDs of the ten claims").hasSize(AGENTS).doesNotContainNull();
 
+      // The plugin's sharing metrics, as Prometheus scrapes them from its pod.
+      Map<String, Double> sharing =
+          Poll.until(
+              "the plugin's sharing metrics counting ten claims on " + devices.iterator().next(),
+              TIMEOUT,
+              Duration.ofSeconds(1),
+              () -> sharingMetrics(release),
+              m -> m.getOrDefault(gpuSeries("gpudra_gpu_claims", devices), 0.0) == AGENTS);
+      sharing.forEach(
+          (series, value) -> System.out.printf("[e2e] plugin metric %s %s%n", series, value));
+      assertThat(sharing)
+          .containsEntry(gpuSeries("gpudra_gpu_shared_memory_bytes", devices), 80.0 * GIB)
+          .containsEntry(gpuSeries("gpudra_gpu_shared_cores_percent", devices), 100.0)
+          .containsEntry(
+              "gpudra_workload_gpu_memory_bytes{namespace=\""
+                  + NAMESPACE
+                  + "\",owner_kind=\"Deployment\",owner_name=\"agents\"}",
+              80.0 * GIB)
+          .containsEntry(
+              "gpudra_workload_gpu_cores_percent{namespace=\""
+                  + NAMESPACE
+                  + "\",owner_kind=\"Deployment\",owner_name=\"agents\"}",
+              100.0);
+
       ExampleManifests.apply(
           client, NAMESPACE, EXAMPLE, PrintingWorkload::adapt, "eleventh-agent.yaml");
       PodCondition unschedulable =
@@ -151,6 +189,39 @@ class RealNodeAgentsFractionalIT {
           Duration.ofMillis(500),
           () -> client.namespaces().withName(NAMESPACE).get(),
           n -> n == null);
+    }
+  }
+
+  private static String gpuSeries(String name, Set<String> devices) {
+    return name + "{device=\"" + devices.iterator().next() + "\"}";
+  }
+
+  /**
+   * The sharing series of the node's plugin, read from its pod's metrics port as Prometheus does.
+   */
+  private static Map<String, Double> sharingMetrics(DriverRelease release) {
+    Pod plugin = release.pods("kubelet-plugin").getFirst();
+    URI uri =
+        URI.create("http://" + plugin.getStatus().getPodIP() + ":" + METRICS_PORT + "/metrics");
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      String text =
+          http.send(
+                  HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
+                  HttpResponse.BodyHandlers.ofString())
+              .body();
+      Map<String, Double> series = new TreeMap<>();
+      for (String line : text.lines().toList()) {
+        Matcher m = SHARING_SERIES.matcher(line);
+        if (m.matches()) {
+          series.put(m.group(1), Double.parseDouble(m.group(2)));
+        }
+      }
+      return series;
+    } catch (IOException e) {
+      throw new UncheckedIOException("scraping " + uri, e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
     }
   }
 
