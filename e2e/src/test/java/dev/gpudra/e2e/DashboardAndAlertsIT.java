@@ -322,8 +322,10 @@ class DashboardAndAlertsIT {
     awaitPanel(
         "GPU memory held per workload",
         0,
-        r -> valueOf(r, "owner_name", "allocated-pod") > 0,
-        "the whole GPU of pod allocated-pod, in its namespace");
+        r ->
+            valueOf(r, "owner_name", "allocated-pod") > 0
+                && NAMESPACE.equals(labelOf(r, "owner_name", "allocated-pod", "namespace")),
+        "the whole GPU of pod allocated-pod, in its own namespace (not the plugin pod's)");
     assertThat(gpuNode.agent().problems())
         .as("only the refused MPS claim fails")
         .allMatch(p -> p.startsWith(NAMESPACE + "/mps-pod: prepare of claim"));
@@ -440,6 +442,16 @@ class DashboardAndAlertsIT {
     return false;
   }
 
+  /** Label {@code wanted} of the sample whose {@code label} is {@code value}; null when none. */
+  private static String labelOf(JsonNode result, String label, String value, String wanted) {
+    for (JsonNode sample : result) {
+      if (value.equals(sample.path("metric").path(label).asString())) {
+        return sample.path("metric").path(wanted).asString();
+      }
+    }
+    return null;
+  }
+
   /** How many samples have {@code value}. */
   private static int samplesWith(JsonNode result, double value) {
     int count = 0;
@@ -530,23 +542,7 @@ class DashboardAndAlertsIT {
     ResourceClaim claim =
         TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.ofNullable(cel), 1);
     if (mps) {
-      claim =
-          new ResourceClaimBuilder(claim)
-              .editSpec()
-              .editDevices()
-              .addNewConfig()
-              .withNewOpaque()
-              .withDriver(FakeGpuNode.DRIVER)
-              .withParameters(
-                  Map.of(
-                      "apiVersion", "gpu.gpudra.dev/v1",
-                      "kind", "GpuConfig",
-                      "sharing", Map.of("strategy", "MPS")))
-              .endOpaque()
-              .endConfig()
-              .endDevices()
-              .endSpec()
-              .build();
+      claim = withSharing(claim, Map.of("strategy", "MPS"));
     }
     client.resource(claim).inNamespace(NAMESPACE).create();
   }
@@ -554,29 +550,27 @@ class DashboardAndAlertsIT {
   /** A claim for one full GPU whose time slice its GpuConfig sets to Long. */
   private void createTimeSlicedClaim(String name) {
     ResourceClaim claim =
-        new ResourceClaimBuilder(
-                TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.empty(), 1))
-            .editSpec()
-            .editDevices()
-            .addNewConfig()
-            .withNewOpaque()
-            .withDriver(FakeGpuNode.DRIVER)
-            .withParameters(
-                Map.of(
-                    "apiVersion", "gpu.gpudra.dev/v1",
-                    "kind", "GpuConfig",
-                    "sharing",
-                        Map.of(
-                            "strategy",
-                            "TimeSlicing",
-                            "timeSlicingConfig",
-                            Map.of("interval", "Long"))))
-            .endOpaque()
-            .endConfig()
-            .endDevices()
-            .endSpec()
-            .build();
+        withSharing(
+            TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.empty(), 1),
+            Map.of("strategy", "TimeSlicing", "timeSlicingConfig", Map.of("interval", "Long")));
     client.resource(claim).inNamespace(NAMESPACE).create();
+  }
+
+  /** {@code claim} with a GpuConfig of {@code sharing} for all its requests. */
+  private static ResourceClaim withSharing(ResourceClaim claim, Map<String, Object> sharing) {
+    return new ResourceClaimBuilder(claim)
+        .editSpec()
+        .editDevices()
+        .addNewConfig()
+        .withNewOpaque()
+        .withDriver(FakeGpuNode.DRIVER)
+        .withParameters(
+            Map.of("apiVersion", "gpu.gpudra.dev/v1", "kind", "GpuConfig", "sharing", sharing))
+        .endOpaque()
+        .endConfig()
+        .endDevices()
+        .endSpec()
+        .build();
   }
 
   /** The fault log of the H100 node's mock NVML, which its plugin's event sets read. */

@@ -3,6 +3,7 @@ package dev.gpudra.e2e.realnode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.e2e.cluster.Namespaces;
 import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
@@ -10,7 +11,6 @@ import dev.gpudra.e2e.junit.RealNodeScenario;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.realnode.PrintingWorkload.DeviceNode;
 import io.fabric8.kubernetes.api.model.Event;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
@@ -67,11 +67,7 @@ class RealNodeAgentsFractionalIT {
   @Test
   void tenAgentsShareOneGpuWithTheirOwnLimitsAndTheEleventhWaitsNamingTheCapacity(
       KubernetesClient client, DriverRelease release) {
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .create();
+    Namespaces.create(client, NAMESPACE);
     try {
       ExampleManifests.apply(
           client,
@@ -182,13 +178,7 @@ class RealNodeAgentsFractionalIT {
           .as("allocation of agent-11's claim")
           .isNull();
     } finally {
-      client.namespaces().withName(NAMESPACE).delete();
-      Poll.until(
-          "namespace " + NAMESPACE + " gone",
-          TIMEOUT,
-          Duration.ofMillis(500),
-          () -> client.namespaces().withName(NAMESPACE).get(),
-          n -> n == null);
+      Namespaces.deleteAndAwaitGone(client, NAMESPACE, TIMEOUT);
     }
   }
 

@@ -3,6 +3,7 @@ package dev.gpudra.e2e.realnode;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.slice.DeviceNames;
+import dev.gpudra.e2e.cluster.Namespaces;
 import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.examples.PodClaims;
@@ -11,7 +12,6 @@ import dev.gpudra.e2e.realnode.PrintingWorkload.DeviceNode;
 import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.nvml.MockNvml;
 import dev.gpudra.testkit.nvml.MockProfile;
-import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -51,11 +51,7 @@ class RealNodeTimeSlicingIT {
   @Test
   void bothPodsSeeTheGpuWhoseTimeSliceIsLongUntilTheClaimIsUnprepared(
       KubernetesClient client, RealNodes nodes) throws IOException {
-    client
-        .namespaces()
-        .resource(
-            new NamespaceBuilder().withNewMetadata().withName(NAMESPACE).endMetadata().build())
-        .create();
+    Namespaces.create(client, NAMESPACE);
     Path tools = toolsState(nodes.node(NODE));
     try {
       ExampleManifests.apply(
@@ -121,13 +117,7 @@ class RealNodeTimeSlicingIT {
               "nvidia-smi compute-policy -i " + uuid + " --set-timeslice " + LONG,
               "nvidia-smi compute-policy -i " + uuid + " --set-timeslice " + DEFAULT);
     } finally {
-      client.namespaces().withName(NAMESPACE).delete();
-      Poll.until(
-          "namespace " + NAMESPACE + " gone",
-          TIMEOUT,
-          Duration.ofMillis(500),
-          () -> client.namespaces().withName(NAMESPACE).get(),
-          n -> n == null);
+      Namespaces.deleteAndAwaitGone(client, NAMESPACE, TIMEOUT);
     }
   }
 
