@@ -10,6 +10,7 @@ import dev.gpudra.e2e.examples.PodClaims;
 import dev.gpudra.e2e.junit.RealNodeScenario;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.realnode.PrintingWorkload.DeviceNode;
+import dev.gpudra.testkit.nvml.MockNvml;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.PodCondition;
@@ -47,6 +48,7 @@ class RealNodeAgentsFractionalIT {
 
   private static final String NAMESPACE = "real-agents-fractional";
   private static final String NODE = "agents-a100-1x";
+  private static final String PROFILE = "a100-1x";
   private static final String EXAMPLE = "agents-fractional";
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
   private static final int AGENTS = 10;
@@ -61,12 +63,13 @@ class RealNodeAgentsFractionalIT {
 
   @RegisterExtension
   static final RealNodeScenario scenario =
-      RealNodeScenario.withNode(NODE, "a100-1x")
+      RealNodeScenario.withNode(NODE, PROFILE)
           .withDriver("kubeletPlugin.fractionalGpus=true", "controller.explainPendingAfter=PT5S");
 
   @Test
   void tenAgentsShareOneGpuWithTheirOwnLimitsAndTheEleventhWaitsNamingTheCapacity(
-      KubernetesClient client, DriverRelease release) {
+      KubernetesClient client, DriverRelease release) throws IOException {
+    String uuid = MockNvml.load(PROFILE).gpus().getFirst().uuid();
     Namespaces.create(client, NAMESPACE);
     try {
       ExampleManifests.apply(
@@ -116,11 +119,9 @@ class RealNodeAgentsFractionalIT {
         gpuNodes.add(gpus.getFirst());
         assertThat(limits)
             .as("MPS limits of " + name)
-            .contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10")
-            .anySatisfy(
-                line ->
-                    assertThat(line)
-                        .matches("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=GPU-[0-9a-f-]+=8192M"));
+            .contains(
+                "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10",
+                "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + uuid + "=8192M");
       }
       assertThat(devices).as("devices of the ten agents' claims").hasSize(1);
       assertThat(gpuNodes).as("device nodes the ten agents see").hasSize(1);
