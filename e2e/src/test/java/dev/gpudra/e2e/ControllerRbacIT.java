@@ -61,7 +61,8 @@ class ControllerRbacIT {
       new Use(CONTROLLER + "explain.ClaimEventWriter", "create");
   // fabric8's edit() sends a JSON patch: a repeated explanation raises its Event's count.
   private static final Use EVENT_PATCH = new Use(CONTROLLER + "explain.ClaimEventWriter", "edit");
-  // The elector's LeaseLock reads the Lease, creates it when absent and replaces it to renew.
+  // The elector's LeaseLock reads the Lease, creates it when absent, and replaces or patches it to
+  // renew and release it.
   private static final Use LEASE = new Use(CONTROLLER + "leader.LeaderElection", "leaderElector");
   // Pre-bound pods (chart default prebound.allocation: true): the allocator adds its finalizer to
   // a claim (update), writes allocation and reservation (status update, which the API server also
@@ -90,6 +91,7 @@ class ControllerRbacIT {
           Map.entry("coordination.k8s.io/leases:get", LEASE),
           Map.entry("coordination.k8s.io/leases:create", LEASE),
           Map.entry("coordination.k8s.io/leases:update", LEASE),
+          Map.entry("coordination.k8s.io/leases:patch", LEASE),
           Map.entry("resource.k8s.io/resourceclaims:update", CLAIM_FINALIZER),
           Map.entry("resource.k8s.io/resourceclaims/status:update", CLAIM_STATUS),
           Map.entry("resource.k8s.io/resourceclaims/binding:update", CLAIM_STATUS),

@@ -90,9 +90,17 @@ class DashboardAndAlertsIT {
 
   private static final Duration DATA_TIMEOUT = Duration.ofMinutes(2);
 
+  /** The plugin setting that lets the H100 node set time slices for the sharing panels. */
+  private static final String SHARING_STRATEGIES = "GPUDRA_SHARING_STRATEGIES";
+
+  /** nvidia-smi's number for the Long time slice, as the time-slice panel shows it. */
+  private static final int LONG_TIME_SLICE = 3;
+
   @RegisterExtension
   static final GpuScenario scenario =
-      GpuScenario.inNamespace(NAMESPACE).withNode(GPU_NODE, "h100-8x").withNode(DOWN_NODE, "l4-1x");
+      GpuScenario.inNamespace(NAMESPACE)
+          .withNode(GPU_NODE, "h100-8x", Map.of(SHARING_STRATEGIES, "Exclusive,TimeSlicing"))
+          .withNode(DOWN_NODE, "l4-1x");
 
   private ControlPlane plane;
   private KubernetesClient client;
@@ -106,8 +114,9 @@ class DashboardAndAlertsIT {
    * The state the panels show: the chart's DeviceClasses; an 8x H100 node and a 1x L4 node, each
    * with its plugin publishing slices (the scenario's); the driver controller; a claim the
    * scheduler allocates and the H100 node prepares for a Running pod, one no device satisfies, and
-   * one whose MPS sharing the plugin refuses, so every prepare of it fails; a fatal XID on one of
-   * the H100 GPUs; then the L4 node's plugin is killed.
+   * one whose MPS sharing the plugin refuses, so every prepare of it fails, and one whose GPU the
+   * H100 node time-slices (Long) for a Running pod; a fatal XID on one of the H100 GPUs; then the
+   * L4 node's plugin is killed.
    */
   @BeforeAll
   void componentsScrapedByPrometheusWithAClusterToShow() throws IOException {
@@ -147,7 +156,10 @@ class DashboardAndAlertsIT {
         "pending", "device.attributes[\"gpu.gpudra.dev\"].productName == \"NVIDIA B200\"", false);
     createClaim("mps", null, true);
     createPod("mps-pod", "mps");
+    createTimeSlicedClaim("sliced");
+    createPod("sliced-pod", "sliced");
     awaitRunning("allocated-pod");
+    awaitRunning("sliced-pod");
     await("a failed prepare of claim mps")
         .atMost(DATA_TIMEOUT)
         .pollInterval(Duration.ofMillis(250))
@@ -297,6 +309,23 @@ class DashboardAndAlertsIT {
         0,
         r -> valueOf(r, "xid", Integer.toString(FATAL_XID)) > 0,
         "XID " + FATAL_XID + " on " + FAILING_DEVICE);
+    awaitPanel(
+        "Claims per GPU",
+        0,
+        r -> r.size() >= 2 && valueOf(r, "instance", gpuPlugin) == 1,
+        "claims allocated and sliced, each on a GPU of its own");
+    awaitPanel(
+        "GPU time slice",
+        0,
+        r -> samplesWith(r, LONG_TIME_SLICE) == 1,
+        "the Long time slice of claim sliced's GPU and no other");
+    awaitPanel(
+        "GPU memory held per workload",
+        0,
+        r ->
+            valueOf(r, "owner_name", "allocated-pod") > 0
+                && NAMESPACE.equals(labelOf(r, "owner_name", "allocated-pod", "namespace")),
+        "the whole GPU of pod allocated-pod, in its own namespace (not the plugin pod's)");
     assertThat(gpuNode.agent().problems())
         .as("only the refused MPS claim fails")
         .allMatch(p -> p.startsWith(NAMESPACE + "/mps-pod: prepare of claim"));
@@ -413,6 +442,27 @@ class DashboardAndAlertsIT {
     return false;
   }
 
+  /** Label {@code wanted} of the sample whose {@code label} is {@code value}; null when none. */
+  private static String labelOf(JsonNode result, String label, String value, String wanted) {
+    for (JsonNode sample : result) {
+      if (value.equals(sample.path("metric").path(label).asString())) {
+        return sample.path("metric").path(wanted).asString();
+      }
+    }
+    return null;
+  }
+
+  /** How many samples have {@code value}. */
+  private static int samplesWith(JsonNode result, double value) {
+    int count = 0;
+    for (JsonNode sample : result) {
+      if (Double.parseDouble(sample.path("value").path(1).asString()) == value) {
+        count++;
+      }
+    }
+    return count;
+  }
+
   /** The value of the sample whose {@code label} is {@code value}; NaN when there is none. */
   private static double valueOf(JsonNode result, String label, String value) {
     for (JsonNode sample : result) {
@@ -492,25 +542,35 @@ class DashboardAndAlertsIT {
     ResourceClaim claim =
         TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.ofNullable(cel), 1);
     if (mps) {
-      claim =
-          new ResourceClaimBuilder(claim)
-              .editSpec()
-              .editDevices()
-              .addNewConfig()
-              .withNewOpaque()
-              .withDriver(FakeGpuNode.DRIVER)
-              .withParameters(
-                  Map.of(
-                      "apiVersion", "gpu.gpudra.dev/v1",
-                      "kind", "GpuConfig",
-                      "sharing", Map.of("strategy", "MPS")))
-              .endOpaque()
-              .endConfig()
-              .endDevices()
-              .endSpec()
-              .build();
+      claim = withSharing(claim, Map.of("strategy", "MPS"));
     }
     client.resource(claim).inNamespace(NAMESPACE).create();
+  }
+
+  /** A claim for one full GPU whose time slice its GpuConfig sets to Long. */
+  private void createTimeSlicedClaim(String name) {
+    ResourceClaim claim =
+        withSharing(
+            TestClaims.exactly(name, "gpu", "gpu.gpudra.dev", Optional.empty(), 1),
+            Map.of("strategy", "TimeSlicing", "timeSlicingConfig", Map.of("interval", "Long")));
+    client.resource(claim).inNamespace(NAMESPACE).create();
+  }
+
+  /** {@code claim} with a GpuConfig of {@code sharing} for all its requests. */
+  private static ResourceClaim withSharing(ResourceClaim claim, Map<String, Object> sharing) {
+    return new ResourceClaimBuilder(claim)
+        .editSpec()
+        .editDevices()
+        .addNewConfig()
+        .withNewOpaque()
+        .withDriver(FakeGpuNode.DRIVER)
+        .withParameters(
+            Map.of("apiVersion", "gpu.gpudra.dev/v1", "kind", "GpuConfig", "sharing", sharing))
+        .endOpaque()
+        .endConfig()
+        .endDevices()
+        .endSpec()
+        .build();
   }
 
   /** The fault log of the H100 node's mock NVML, which its plugin's event sets read. */

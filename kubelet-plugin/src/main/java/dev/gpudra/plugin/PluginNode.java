@@ -8,6 +8,7 @@ import dev.gpudra.cdi.io.DriverRootDiscovery;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.core.slice.DeviceNames;
 import dev.gpudra.core.slice.ResourceSliceMapper;
 import dev.gpudra.core.slice.SliceMappingOptions;
 import dev.gpudra.plugin.dra.DraService;
@@ -20,7 +21,9 @@ import dev.gpudra.plugin.health.NodeHealth;
 import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.plugin.metrics.MicrometerHealthMetrics;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
+import dev.gpudra.plugin.metrics.MicrometerSharingMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
+import dev.gpudra.plugin.metrics.SharingMetricsLoop;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
 import dev.gpudra.plugin.mig.MigControl;
 import dev.gpudra.plugin.prepare.ApiServerClaimRebuilder;
@@ -60,7 +63,9 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +79,9 @@ import org.slf4j.LoggerFactory;
 public final class PluginNode implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PluginNode.class);
+
+  /** How often the sharing metrics are recomputed: Prometheus scrapes every 15 to 60 s. */
+  private static final Duration SHARING_METRICS_INTERVAL = Duration.ofSeconds(10);
 
   private final List<AutoCloseable> resources;
   private final KubeletPluginServers servers;
@@ -198,6 +206,22 @@ public final class PluginNode implements AutoCloseable {
               new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(1)));
       resources.add(publishLoop);
       publishLoop.start();
+
+      Map<String, Long> gpuMemory =
+          inventory.gpus().stream()
+              .collect(
+                  Collectors.toMap(
+                      g -> DeviceNames.gpu(g.minor()), g -> g.memoryBytes(), (a, b) -> a));
+      SharingMetricsLoop sharingMetrics =
+          new SharingMetricsLoop(
+              state::snapshot,
+              fetcher,
+              client,
+              driverName,
+              gpuMemory,
+              new MicrometerSharingMetrics(registry, List.copyOf(gpuMemory.keySet())));
+      resources.add(sharingMetrics);
+      sharingMetrics.start(SHARING_METRICS_INTERVAL);
 
       boolean monitored = config.health().enabled() && healthProbe.isPresent();
       MicrometerHealthMetrics healthMetrics =

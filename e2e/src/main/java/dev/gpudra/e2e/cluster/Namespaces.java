@@ -34,4 +34,18 @@ public final class Namespaces {
         () -> client.serviceAccounts().inNamespace(name).withName("default").get(),
         account -> account != null);
   }
+
+  /**
+   * Deletes namespace {@code name} and waits until it is gone, its pods and claims with it (the
+   * next scenario may create one of the same name).
+   */
+  public static void deleteAndAwaitGone(KubernetesClient client, String name, Duration timeout) {
+    client.namespaces().withName(name).delete();
+    Poll.until(
+        "namespace " + name + " gone",
+        timeout,
+        Duration.ofMillis(500),
+        () -> client.namespaces().withName(name).get(),
+        n -> n == null);
+  }
 }

@@ -3,6 +3,9 @@ package dev.gpudra.e2e.realnode;
 import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodSpec;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.KubernetesClient;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
@@ -12,10 +15,14 @@ import java.util.regex.Pattern;
  * The examples' pods on fake-GPU nodes: each container's image (CUDA, with {@code nvidia-smi},
  * which needs a real GPU) becomes the offline busybox image, and its command prints what the
  * container sees: {@code ls -l} of every {@code /dev/nvidia*} device node and the GPU-related
- * environment, then sleeps. Everything else of the example (claims, templates, requests) is applied
- * as users read it. {@link #devices} parses that output back.
+ * environment, then sleeps (in a Deployment: its pod template's containers). Everything else of the
+ * example (claims, templates, requests) is applied as users read it. {@link #devices} parses that
+ * output back.
  */
 public final class PrintingWorkload {
+
+  /** The line before the environment a printing container lists. */
+  public static final String ENV = "--- env";
 
   /** The last line a printing container writes before it sleeps. */
   public static final String END = "--- end";
@@ -51,15 +58,46 @@ public final class PrintingWorkload {
    */
   public static HasMetadata adapt(HasMetadata object) {
     if (object instanceof Pod pod) {
-      for (Container container : pod.getSpec().getContainers()) {
-        container.setImage(OfflineImages.WORKLOAD);
-        container.setImagePullPolicy("IfNotPresent");
-        container.setCommand(List.of("/bin/sh", "-c", SCRIPT));
-        container.setArgs(List.of());
-      }
-      pod.getSpec().setTerminationGracePeriodSeconds(1L);
+      adapt(pod.getSpec());
+    } else if (object instanceof Deployment deployment) {
+      adapt(deployment.getSpec().getTemplate().getSpec());
     }
     return object;
+  }
+
+  private static void adapt(PodSpec spec) {
+    for (Container container : spec.getContainers()) {
+      container.setImage(OfflineImages.WORKLOAD);
+      container.setImagePullPolicy("IfNotPresent");
+      container.setCommand(List.of("/bin/sh", "-c", SCRIPT));
+      container.setArgs(List.of());
+    }
+    spec.setTerminationGracePeriodSeconds(1L);
+  }
+
+  /**
+   * The environment a printing container's log lists ({@code NVIDIA*}, {@code GPUDRA*}, {@code
+   * CUDA*}), as {@code NAME=value} lines in the order printed.
+   */
+  public static List<String> environment(String log) {
+    List<String> lines = log.lines().map(String::strip).toList();
+    int from = lines.indexOf(ENV);
+    int to = lines.indexOf(END);
+    return from < 0 || to < from ? List.of() : List.copyOf(lines.subList(from + 1, to));
+  }
+
+  /** Whether {@code pod} is Running and its container has printed everything ({@link #END}). */
+  public static boolean printed(KubernetesClient client, Pod pod) {
+    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
+      return false;
+    }
+    String log =
+        client
+            .pods()
+            .inNamespace(pod.getMetadata().getNamespace())
+            .withName(pod.getMetadata().getName())
+            .getLog();
+    return log != null && log.contains(END);
   }
 
   /** The device nodes in a printing container's log. */

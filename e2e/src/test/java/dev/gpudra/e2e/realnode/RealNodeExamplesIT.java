@@ -74,7 +74,9 @@ class RealNodeExamplesIT {
               TIMEOUT,
               Duration.ofSeconds(1),
               () -> client.pods().inNamespace(ns).list().getItems(),
-              list -> !list.isEmpty() && list.stream().allMatch(p -> printed(client, p)));
+              list ->
+                  !list.isEmpty()
+                      && list.stream().allMatch(p -> PrintingWorkload.printed(client, p)));
       Map<String, Set<String>> gpuPathsByPod = new LinkedHashMap<>();
       Map<String, String> specs = new LinkedHashMap<>(); // claim UID -> node
       for (Pod pod : pods) {
@@ -144,19 +146,6 @@ class RealNodeExamplesIT {
           () -> client.namespaces().withName(ns).get(),
           n -> n == null);
     }
-  }
-
-  private static boolean printed(KubernetesClient client, Pod pod) {
-    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
-      return false;
-    }
-    String log =
-        client
-            .pods()
-            .inNamespace(pod.getMetadata().getNamespace())
-            .withName(pod.getMetadata().getName())
-            .getLog();
-    return log != null && log.contains(PrintingWorkload.END);
   }
 
   private static int minorOf(String device) {

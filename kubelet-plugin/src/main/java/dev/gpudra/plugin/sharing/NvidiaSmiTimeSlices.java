@@ -33,7 +33,7 @@ public final class NvidiaSmiTimeSlices implements TimeSliceControl {
   }
 
   /** The tool's number for {@code interval}. */
-  static int code(TimeSliceInterval interval) {
+  public static int code(TimeSliceInterval interval) {
     return switch (interval) {
       case DEFAULT -> 0;
       case SHORT -> 1;
