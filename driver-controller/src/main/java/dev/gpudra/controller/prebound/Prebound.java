@@ -27,15 +27,17 @@ public final class Prebound {
    */
   public static PreboundController start(
       KubernetesClient client, ClusterView view, WebhookConfig config) {
+    PreboundView informers = PreboundView.of(view);
     PreboundController controller =
         new PreboundController(
-            view,
+            informers,
             new PreboundAllocator(
-                view,
+                informers,
                 new AllocationWriter(client),
                 new SelectorCache(SelectorEnvironment.create(), 256),
                 AllocationBudget.DEFAULT,
-                Clock.systemUTC()),
+                Clock.systemUTC(),
+                PreboundAllocator.CONFIRM_AFTER),
             new WaitingPodEvents(client),
             Clock.systemUTC());
     if (config.preboundAllocation()) {

@@ -1,6 +1,5 @@
 package dev.gpudra.controller.prebound;
 
-import dev.gpudra.controller.view.ClusterView;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import java.time.Clock;
 import java.time.Duration;
@@ -16,15 +15,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs the {@link PreboundAllocator}: a pass as soon as a claim of a pre-bound pod appears or
- * changes (so a new pod waits for one pass, not for a period), and a periodic pass that picks up
- * what no event announces (a GPU freed by a deleted claim, a node that came back). Only while this
- * replica leads; passes never overlap. Waiting pods get a {@link WaitingPodEvents} Event.
+ * changes (so a new pod waits for one pass, not for a period), and as soon as any claim's
+ * allocation is written (kube-scheduler's allocation of a device we gave out too is what reveals a
+ * lost race, and it must be seen before the kubelet prepares ours); a pass when a write is due for
+ * confirmation; and a periodic pass that picks up what no event announces (a GPU freed by a deleted
+ * claim, a node that came back). Only while this replica leads; passes never overlap. Waiting pods
+ * get a {@link WaitingPodEvents} Event.
  */
 public final class PreboundController implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(PreboundController.class);
 
-  private final ClusterView view;
+  private final PreboundView view;
   private final PreboundAllocator allocator;
   private final WaitingPodEvents events;
   private final Clock clock;
@@ -35,7 +37,7 @@ public final class PreboundController implements AutoCloseable {
   private final AtomicBoolean queued = new AtomicBoolean();
 
   public PreboundController(
-      ClusterView view, PreboundAllocator allocator, WaitingPodEvents events, Clock clock) {
+      PreboundView view, PreboundAllocator allocator, WaitingPodEvents events, Clock clock) {
     this.view = Objects.requireNonNull(view, "view");
     this.allocator = Objects.requireNonNull(allocator, "allocator");
     this.events = Objects.requireNonNull(events, "events");
@@ -66,7 +68,7 @@ public final class PreboundController implements AutoCloseable {
   }
 
   private void claimChanged(ResourceClaim claim) {
-    if (PreboundClaims.isPrebound(claim)) {
+    if (PreboundClaims.isPrebound(claim) || PreboundClaims.allocated(claim)) {
       kick();
     }
   }
@@ -85,6 +87,14 @@ public final class PreboundController implements AutoCloseable {
     }
     try {
       PreboundAllocator.Pass pass = allocator.runOnce();
+      pass.confirmIn()
+          .ifPresent(
+              d -> {
+                // At least a short pause: a write held back by a clash is confirmable "now".
+                var unused =
+                    executor.schedule(
+                        this::kick, Math.max(100, d.toMillis() + 1), TimeUnit.MILLISECONDS);
+              });
       Set<String> waitingPods = new HashSet<>();
       var pending = PreboundClaims.pending(view.claims(), view::pod);
       for (PreboundClaims.Pending p : pending) {
