@@ -9,6 +9,7 @@ import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.cel.SelectorEnvironment;
 import dev.gpudra.core.names.DriverNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -26,7 +27,7 @@ public final class Prebound {
    * controller that does nothing when {@code GPUDRA_PREBOUND_ALLOCATION} is false.
    */
   public static PreboundController start(
-      KubernetesClient client, ClusterView view, WebhookConfig config) {
+      KubernetesClient client, ClusterView view, WebhookConfig config, MeterRegistry registry) {
     PreboundView informers = PreboundView.of(view);
     PreboundController controller =
         new PreboundController(
@@ -39,6 +40,7 @@ public final class Prebound {
                 Clock.systemUTC(),
                 PreboundAllocator.CONFIRM_AFTER),
             new WaitingPodEvents(client),
+            new PreboundMetrics(registry),
             Clock.systemUTC());
     if (config.preboundAllocation()) {
       controller.start(config.preboundResync());

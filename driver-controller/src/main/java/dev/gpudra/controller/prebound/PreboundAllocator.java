@@ -56,6 +56,7 @@ public final class PreboundAllocator {
    *
    * @param allocated claims allocated
    * @param waiting claims left waiting, by claim {@code namespace/name}, with the reason
+   * @param reasons the kind of each reason in {@code waiting}, by the same keys
    * @param released allocations taken back after a lost race
    * @param nudged pods whose kubelets were nudged because their allocations were confirmed
    * @param confirmIn when to pass again to confirm writes; empty when none waits
@@ -63,12 +64,14 @@ public final class PreboundAllocator {
   public record Pass(
       int allocated,
       Map<String, String> waiting,
+      Map<String, WaitReason> reasons,
       int released,
       int nudged,
       Optional<Duration> confirmIn) {
     /** Freezes. */
     public Pass {
       waiting = Map.copyOf(waiting);
+      reasons = Map.copyOf(reasons);
       Objects.requireNonNull(confirmIn, "confirmIn");
     }
   }
@@ -102,10 +105,10 @@ public final class PreboundAllocator {
     List<ResourceClaim> claims = writes.overlay(view.claims(), now);
     int released = releaseLostRaces(claims);
     List<PreboundClaims.Pending> pending = PreboundClaims.pending(claims, view::pod);
-    Map<String, String> waiting = new LinkedHashMap<>();
+    Waiting waiting = new Waiting(new LinkedHashMap<>(), new HashMap<>());
     int allocated = pending.isEmpty() ? 0 : allocate(claims, pending, waiting);
-    if (!waiting.isEmpty()) {
-      LOG.debug("Pre-bound claims waiting: {}", waiting);
+    if (!waiting.messages().isEmpty()) {
+      LOG.debug("Pre-bound claims waiting: {}", waiting.messages());
     }
     Set<String> clashing = new HashSet<>();
     DoubleAllocations.clashes(claims)
@@ -115,14 +118,18 @@ public final class PreboundAllocator {
     for (SlimPod pod : confirmed) {
       writer.nudge(pod, now);
     }
-    return new Pass(allocated, waiting, released, confirmed.size(), writes.nextConfirmation(now));
+    return new Pass(
+        allocated,
+        waiting.messages(),
+        waiting.reasons(),
+        released,
+        confirmed.size(),
+        writes.nextConfirmation(now));
   }
 
   /** Allocates what fits of {@code pending}, oldest first; notes why the others wait. */
   private int allocate(
-      List<ResourceClaim> claims,
-      List<PreboundClaims.Pending> pending,
-      Map<String, String> waiting) {
+      List<ResourceClaim> claims, List<PreboundClaims.Pending> pending, Waiting waiting) {
     Map<String, Node> nodes = new HashMap<>();
     for (Node n : view.nodes()) {
       nodes.put(n.getMetadata().getName(), n);
@@ -143,11 +150,14 @@ public final class PreboundAllocator {
       String key = p.claim().getMetadata().getNamespace() + "/" + p.claim().getMetadata().getName();
       Node node = nodes.get(p.node());
       if (node == null) {
-        waiting.put(key, "node " + p.node() + " does not exist");
+        waiting.add(key, WaitReason.NODE_MISSING, "node " + p.node() + " does not exist");
         continue;
       }
       if (blockedNodes.containsKey(p.node())) {
-        waiting.put(key, "waiting behind the older claim " + blockedNodes.get(p.node()));
+        waiting.add(
+            key,
+            WaitReason.BEHIND_OLDER_CLAIM,
+            "waiting behind the older claim " + blockedNodes.get(p.node()));
         continue;
       }
       if (allocator == null) {
@@ -168,15 +178,23 @@ public final class PreboundAllocator {
               p.pod().namespace(),
               p.pod().name());
         } else {
-          waiting.put(key, "the claim changed while it was allocated; retrying");
+          waiting.add(
+              key, WaitReason.WRITE_CONFLICT, "the claim changed while it was allocated; retrying");
         }
         continue;
       }
       String reason = reason(outcome, p.node());
-      waiting.put(key, reason);
-      if (outcome instanceof AllocationOutcome.Unsatisfiable
-          && fitsOnEmptyNode(slices, classes, node, p.claim())) {
-        blockedNodes.put(p.node(), key);
+      switch (outcome) {
+        case AllocationOutcome.Unsatisfiable u -> {
+          if (fitsOnEmptyNode(slices, classes, node, p.claim())) {
+            blockedNodes.put(p.node(), key);
+            waiting.add(key, WaitReason.DEVICES_IN_USE, reason);
+          } else {
+            waiting.add(key, WaitReason.DOES_NOT_FIT_NODE, reason);
+          }
+        }
+        case AllocationOutcome.Invalid i -> waiting.add(key, WaitReason.INVALID_CLAIM, reason);
+        default -> waiting.add(key, WaitReason.SEARCH_GAVE_UP, reason);
       }
     }
     return allocated;
@@ -206,6 +224,14 @@ public final class PreboundAllocator {
       }
     }
     return released;
+  }
+
+  /** Why claims wait, by claim key: the Event's message and its kind. */
+  private record Waiting(Map<String, String> messages, Map<String, WaitReason> reasons) {
+    void add(String key, WaitReason reason, String message) {
+      messages.put(key, message);
+      reasons.put(key, reason);
+    }
   }
 
   /** One line saying why a claim does not fit on its node. */

@@ -3,7 +3,10 @@ package dev.gpudra.controller.prebound;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.Executors;
@@ -29,6 +32,7 @@ public final class PreboundController implements AutoCloseable {
   private final PreboundView view;
   private final PreboundAllocator allocator;
   private final WaitingPodEvents events;
+  private final PreboundMetrics metrics;
   private final Clock clock;
   private final ScheduledExecutorService executor;
   private final AtomicBoolean leading = new AtomicBoolean();
@@ -37,10 +41,15 @@ public final class PreboundController implements AutoCloseable {
   private final AtomicBoolean queued = new AtomicBoolean();
 
   public PreboundController(
-      PreboundView view, PreboundAllocator allocator, WaitingPodEvents events, Clock clock) {
+      PreboundView view,
+      PreboundAllocator allocator,
+      WaitingPodEvents events,
+      PreboundMetrics metrics,
+      Clock clock) {
     this.view = Objects.requireNonNull(view, "view");
     this.allocator = Objects.requireNonNull(allocator, "allocator");
     this.events = Objects.requireNonNull(events, "events");
+    this.metrics = Objects.requireNonNull(metrics, "metrics");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.executor =
         Executors.newSingleThreadScheduledExecutor(
@@ -64,6 +73,8 @@ public final class PreboundController implements AutoCloseable {
     leading.set(leads);
     if (leads) {
       kick();
+    } else {
+      metrics.clear();
     }
   }
 
@@ -96,6 +107,8 @@ public final class PreboundController implements AutoCloseable {
                         this::kick, Math.max(100, d.toMillis() + 1), TimeUnit.MILLISECONDS);
               });
       Set<String> waitingPods = new HashSet<>();
+      List<PreboundMetrics.Wait> waits = new ArrayList<>();
+      Instant now = clock.instant();
       var pending = PreboundClaims.pending(view.claims(), view::pod);
       for (PreboundClaims.Pending p : pending) {
         String key =
@@ -103,13 +116,26 @@ public final class PreboundController implements AutoCloseable {
         String reason = pass.waiting().get(key);
         if (reason != null) {
           waitingPods.add(p.pod().uid());
-          events.waiting(p.pod(), key, reason, clock.instant());
+          waits.add(new PreboundMetrics.Wait(pass.reasons().get(key), age(p, now)));
+          events.waiting(p.pod(), key, reason, now);
         }
       }
       events.retainOnly(waitingPods);
+      metrics.pass(pass.allocated(), pass.released());
+      metrics.waiting(waits);
     } catch (RuntimeException e) {
       LOG.warn("Pre-bound allocation pass failed; the next pass retries", e);
     }
+  }
+
+  /** How long the claim has existed: kcm creates it as soon as the pod is created. */
+  private static Duration age(PreboundClaims.Pending p, Instant now) {
+    String created = p.claim().getMetadata().getCreationTimestamp();
+    if (created == null) {
+      return Duration.ZERO;
+    }
+    Duration age = Duration.between(Instant.parse(created), now);
+    return age.isNegative() ? Duration.ZERO : age;
   }
 
   @Override

@@ -105,8 +105,11 @@ class PreboundRaceTest {
     assertThat(cluster.doubleAllocations()).isEmpty();
     assertThat(cluster.devicesOf("job-gpu")).isEmpty();
     assertThat(cluster.prepared()).isEmpty();
-    assertThat(allocator.runOnce().waiting().get(RacingCluster.NS + "/job-gpu"))
+    PreboundAllocator.Pass waiting = allocator.runOnce();
+    assertThat(waiting.waiting().get(RacingCluster.NS + "/job-gpu"))
         .contains("allocated to other claims");
+    assertThat(waiting.reasons().get(RacingCluster.NS + "/job-gpu"))
+        .isEqualTo(WaitReason.DEVICES_IN_USE);
   }
 
   @Test
