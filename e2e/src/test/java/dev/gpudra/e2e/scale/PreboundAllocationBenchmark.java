@@ -276,7 +276,8 @@ public final class PreboundAllocationBenchmark {
     row("pre-bound (webhook + controller)", pods, prebound);
     System.out.printf(
         "p50 ratio pre-bound/baseline: %.2f   p99 ratio: %.2f%n",
-        pct(prebound, 50) / pct(scheduled, 50), pct(prebound, 99) / pct(scheduled, 99));
+        Percentiles.of(prebound, 50) / Percentiles.of(scheduled, 50),
+        Percentiles.of(prebound, 99) / Percentiles.of(scheduled, 99));
     System.out.printf(
         "allocated devices: %d, claims allocated: %d/%d, devices held by two claims after"
             + " settling (double allocations): %d%n",
@@ -294,15 +295,11 @@ public final class PreboundAllocationBenchmark {
   private static void row(String name, int pods, List<Double> millis) {
     System.out.printf(
         "%-34s %4d/%-4d %10.0f %10.0f %10.0f%n",
-        name, millis.size(), pods, pct(millis, 50), pct(millis, 99), pct(millis, 100));
-  }
-
-  private static double pct(List<Double> values, int p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> sorted = values.stream().sorted().toList();
-    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+        name,
+        millis.size(),
+        pods,
+        Percentiles.of(millis, 50),
+        Percentiles.of(millis, 99),
+        Percentiles.of(millis, 100));
   }
 }

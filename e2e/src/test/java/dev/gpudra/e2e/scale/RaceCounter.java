@@ -12,7 +12,7 @@ import java.util.Set;
  * allocators leaves behind: devices ever shown in two claims at once, allocations taken back from
  * pre-bound claims, and when the allocations stopped changing. Thread-safe (synchronized).
  */
-final class RaceCounter {
+public final class RaceCounter {
 
   private static final String PREBOUND_LABEL = "gpu.gpudra.dev/prebound";
 
@@ -22,7 +22,7 @@ final class RaceCounter {
   private long lastChange = System.nanoTime();
 
   /** Records the claim's current allocation. */
-  synchronized void seen(ResourceClaim claim) {
+  public synchronized void seen(ResourceClaim claim) {
     String uid = claim.getMetadata().getUid();
     Set<String> devices = new HashSet<>();
     if (claim.getStatus() != null && claim.getStatus().getAllocation() != null) {
@@ -55,12 +55,12 @@ final class RaceCounter {
   }
 
   /** Devices the informer ever showed in two claims at once. */
-  synchronized int everDoubled() {
+  public synchronized int everDoubled() {
     return everDoubled.size();
   }
 
   /** Allocations taken back from pre-bound claims that were not being deleted. */
-  synchronized int released() {
+  public synchronized int released() {
     return released;
   }
 
@@ -74,7 +74,7 @@ final class RaceCounter {
    *
    * @return milliseconds waited, or -1 when {@code deadline} (a {@link System#nanoTime}) passed
    */
-  long awaitSettled(int claims, java.time.Duration quiet, long deadline)
+  public long awaitSettled(int claims, java.time.Duration quiet, long deadline)
       throws InterruptedException {
     long start = System.nanoTime();
     while (!settled(claims, quiet.toNanos())) {
