@@ -102,7 +102,7 @@ public final class Main {
             config.explainAfter(),
             config.eventRepeat(),
             config.eventsPerPass());
-    PreboundController prebound = Prebound.start(client, view, webhookConfig);
+    PreboundController prebound = Prebound.start(client, view, webhookConfig, registry);
     Webhooks webhooks = Prebound.serveWebhooks(client, view, webhookConfig);
     AtomicReference<ScheduledFuture<?>> reporting = new AtomicReference<>();
     LeaderElection election =

@@ -66,7 +66,7 @@ class AlertRulesIT {
       }
     }
 
-    assertThat(alerts).hasSize(5);
+    assertThat(alerts).hasSize(6);
     assertThat(firing).as("alerts tested firing").containsExactlyInAnyOrderElementsOf(alerts);
     assertThat(quiet).as("alerts tested quiet").containsExactlyInAnyOrderElementsOf(alerts);
   }
@@ -94,6 +94,10 @@ class AlertRulesIT {
         "GpudraFatalXid                | } offset 10m                   | } offset 30m",
         "GpudraFatalXid                | increase(gpudra_xid_errors_total{class=~\"fatal | increase(gpudra_xid_errors_total{class=~\".*",
         "GpudraFatalXid                | severity: critical             | severity: warning",
+        "GpudraBatchPodsWaiting        | {age=\"over_5m\"}) > 0        | {age=\"over_5m\"}) >= 0",
+        "GpudraBatchPodsWaiting        | {age=\"over_5m\"}             | {age=~\".+\"}",
+        "GpudraBatchPodsWaiting        | sum by (reason)                | sum by (instance)",
+        "GpudraBatchPodsWaiting        | severity: warning              | severity: critical",
       })
   void aChangedRuleFailsTheTests(String alert, String from, String to, @TempDir Path dir)
       throws IOException {

@@ -8,12 +8,11 @@ import dev.gpudra.e2e.cluster.FreePorts;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
+import dev.gpudra.e2e.nodes.BatchPods;
 import dev.gpudra.e2e.nodes.PreboundWebhooks;
 import dev.gpudra.e2e.nodes.TestPods;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.api.model.PodBuilder;
-import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -22,8 +21,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -103,25 +100,8 @@ class AwsBatchPreboundPodsIT {
             .build());
   }
 
-  /** examples/aws-batch/pod.yaml with {@code name}, the node (or none) and the GPU count set. */
   private Pod batchPod(String name, String node, int gpus) throws IOException {
-    Pod pod;
-    try (InputStream in = Files.newInputStream(ExampleManifests.file("aws-batch", "pod.yaml"))) {
-      pod = admin.pods().load(in).item();
-    }
-    return new PodBuilder(pod)
-        .editMetadata()
-        .withName(name)
-        .endMetadata()
-        .editSpec()
-        .withNodeName(node)
-        .editFirstContainer()
-        .editResources()
-        .addToLimits("nvidia.com/gpu", new Quantity(Integer.toString(gpus)))
-        .endResources()
-        .endContainer()
-        .endSpec()
-        .build();
+    return BatchPods.pod(admin, name, node, gpus);
   }
 
   private Pod createAsBatch(Pod pod) {

@@ -195,7 +195,7 @@ class DashboardAndAlertsIT {
             Map.of(),
             List.of(PrometheusServer.PROMTOOL.toString(), "check", "rules", RULES.toString()));
     assertThat(check.exitCode()).as(check.stdout() + check.stderr()).isZero();
-    assertThat(check.stdout()).contains("SUCCESS: 5 rules found");
+    assertThat(check.stdout()).contains("SUCCESS: 6 rules found");
     System.out.println("[e2e] promtool check rules: " + check.stdout().strip().replace('\n', ' '));
   }
 
@@ -251,7 +251,8 @@ class DashboardAndAlertsIT {
             "GpudraPrepareErrors",
             "GpudraKubeletPluginDown",
             "GpudraControllerViewNotSynced",
-            "GpudraFatalXid");
+            "GpudraFatalXid",
+            "GpudraBatchPodsWaiting");
     alerts.forEach((alert, health) -> System.out.println("[e2e] alert " + alert + ": " + health));
   }
 
@@ -514,7 +515,7 @@ class DashboardAndAlertsIT {
         expressions.put((String) rule.get("alert"), (String) rule.get("expr"));
       }
     }
-    assertThat(expressions).hasSize(5);
+    assertThat(expressions).hasSize(6);
     return expressions;
   }
 

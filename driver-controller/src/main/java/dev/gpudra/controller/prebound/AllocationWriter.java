@@ -33,7 +33,7 @@ import java.util.Optional;
  * <p>A crash between 1 and 2 leaves an unallocated claim with the finalizer, which the next pass
  * allocates; a crash between 2 and 3 only delays the start to the kubelet's resync. Thread-safe.
  */
-public final class AllocationWriter {
+public final class AllocationWriter implements ClaimWrites {
 
   /** The finalizer kube-scheduler adds before allocating; the controller manager honours it. */
   public static final String FINALIZER = "resource.kubernetes.io/delete-protection";
@@ -53,6 +53,7 @@ public final class AllocationWriter {
    * @return the claim as written, or empty when it changed since it was read (nothing written
    *     beyond, possibly, the finalizer)
    */
+  @Override
   public Optional<ResourceClaim> allocate(
       ResourceClaim claim, AllocationResult allocation, SlimPod pod) {
     var claims =
@@ -108,6 +109,7 @@ public final class AllocationWriter {
    *
    * @return whether the claim was released
    */
+  @Override
   public boolean release(ResourceClaim claim) {
     try {
       client
@@ -134,6 +136,7 @@ public final class AllocationWriter {
   }
 
   /** Makes the pod's kubelet sync it now; a pod that is gone needs nothing. */
+  @Override
   public void nudge(SlimPod pod, Instant now) {
     try {
       client

@@ -22,7 +22,13 @@ import java.util.function.BiFunction;
  * <p>The loser is always a pre-bound claim (never one the scheduler placed: its pod is already
  * bound by the scheduler's decision) whose pod has not started; when both are pre-bound, the
  * younger one. A clash where no such claim exists is left alone: the kubelet plugin refuses to
- * prepare a device prepared for another claim. Pure.
+ * prepare a device prepared for another claim.
+ *
+ * <p>A release has a side effect outside this controller: kube-scheduler keeps allocated devices as
+ * a set, fed by claim events, so when our claim lets go of a device a scheduler-placed claim also
+ * holds, the scheduler forgets the device is held until its informer re-lists, and may give it to
+ * another scheduler-placed pod. That pod's prepare is then refused by the kubelet plugin until the
+ * holder is done; no device is used twice. Pure.
  */
 public final class DoubleAllocations {
 

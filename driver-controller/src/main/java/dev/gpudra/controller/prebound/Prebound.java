@@ -9,6 +9,7 @@ import dev.gpudra.core.cel.SelectorCache;
 import dev.gpudra.core.cel.SelectorEnvironment;
 import dev.gpudra.core.names.DriverNames;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import org.slf4j.Logger;
@@ -26,17 +27,20 @@ public final class Prebound {
    * controller that does nothing when {@code GPUDRA_PREBOUND_ALLOCATION} is false.
    */
   public static PreboundController start(
-      KubernetesClient client, ClusterView view, WebhookConfig config) {
+      KubernetesClient client, ClusterView view, WebhookConfig config, MeterRegistry registry) {
+    PreboundView informers = PreboundView.of(view);
     PreboundController controller =
         new PreboundController(
-            view,
+            informers,
             new PreboundAllocator(
-                view,
+                informers,
                 new AllocationWriter(client),
                 new SelectorCache(SelectorEnvironment.create(), 256),
                 AllocationBudget.DEFAULT,
-                Clock.systemUTC()),
+                Clock.systemUTC(),
+                PreboundAllocator.CONFIRM_AFTER),
             new WaitingPodEvents(client),
+            new PreboundMetrics(registry),
             Clock.systemUTC());
     if (config.preboundAllocation()) {
       controller.start(config.preboundResync());

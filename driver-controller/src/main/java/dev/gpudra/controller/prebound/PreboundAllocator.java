@@ -1,6 +1,6 @@
 package dev.gpudra.controller.prebound;
 
-import dev.gpudra.controller.view.ClusterView;
+import dev.gpudra.controller.view.SlimPod;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.allocator.AllocationOutcome;
 import dev.gpudra.core.allocator.Allocator;
@@ -9,6 +9,8 @@ import dev.gpudra.core.explain.PendingClaimExplainer;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -16,9 +18,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,13 +28,17 @@ import org.slf4j.LoggerFactory;
  * (the same semantics as kube-scheduler's: selectors, taints, counters, admin access), and reserves
  * them for their pods; the kubelet then prepares them.
  *
- * <p>No device is handed out twice by this controller: every pass accounts for every allocation the
- * informers show plus the allocations it wrote that the informers do not show yet ({@code
- * inFlight}), and each write is conditional on the claim's resource version. Against
- * kube-scheduler, which may allocate the same device for a scheduler-placed pod on the same node
- * before either sees the other's write, {@link DoubleAllocations} finds the clash on a later pass
- * and the claim this controller allocated is released (while its pod has not started) and allocated
- * again from what is free.
+ * <p>Invariant: once both allocators settle, no device is in the allocation of two claims. This
+ * controller never hands a device out twice itself: every pass counts every allocation the
+ * informers show plus its own writes they do not show yet ({@link OwnWrites#overlay}), and each
+ * write is conditional on the claim's resource version. kube-scheduler, though, may give a device
+ * to a scheduler-placed pod on the same node before its informer shows our write, and its in-flight
+ * decisions are invisible here until it writes them. So every pass (one runs after any claim's
+ * allocation changes) looks for devices held by two claims among all allocated claims, ours in
+ * flight included, and {@link DoubleAllocations} picks the loser: always our claim, whose pod has
+ * not started. It is released and allocated again from what is free. To make sure that the release
+ * comes before the kubelet prepares it, the kubelet is nudged only once our write has been visible
+ * for {@code confirmAfter} without a clash ({@link OwnWrites}).
  *
  * <p>Pods on one node are served first come, first served: when the oldest waiting claim on a node
  * does not fit, younger claims on that node wait behind it, unless it could not fit even on the
@@ -43,70 +48,99 @@ public final class PreboundAllocator {
 
   private static final Logger LOG = LoggerFactory.getLogger(PreboundAllocator.class);
 
+  /** How long a write must be visible without a clash before the kubelet is nudged. */
+  public static final Duration CONFIRM_AFTER = Duration.ofSeconds(1);
+
   /**
    * What one pass did.
    *
    * @param allocated claims allocated
    * @param waiting claims left waiting, by claim {@code namespace/name}, with the reason
+   * @param reasons the kind of each reason in {@code waiting}, by the same keys
    * @param released allocations taken back after a lost race
+   * @param nudged pods whose kubelets were nudged because their allocations were confirmed
+   * @param confirmIn when to pass again to confirm writes; empty when none waits
    */
-  public record Pass(int allocated, Map<String, String> waiting, int released) {
+  public record Pass(
+      int allocated,
+      Map<String, String> waiting,
+      Map<String, WaitReason> reasons,
+      int released,
+      int nudged,
+      Optional<Duration> confirmIn) {
     /** Freezes. */
     public Pass {
       waiting = Map.copyOf(waiting);
+      reasons = Map.copyOf(reasons);
+      Objects.requireNonNull(confirmIn, "confirmIn");
     }
   }
 
-  private final ClusterView view;
-  private final AllocationWriter writer;
+  private final PreboundView view;
+  private final ClaimWrites writer;
   private final SelectorCache selectors;
   private final AllocationBudget budget;
   private final Clock clock;
 
-  /** Claims this controller allocated that the informer has not shown allocated yet, by UID. */
-  private final Map<String, ResourceClaim> inFlight = new ConcurrentHashMap<>();
+  private final OwnWrites writes;
 
   public PreboundAllocator(
-      ClusterView view,
-      AllocationWriter writer,
+      PreboundView view,
+      ClaimWrites writer,
       SelectorCache selectors,
       AllocationBudget budget,
-      Clock clock) {
+      Clock clock,
+      Duration confirmAfter) {
     this.view = Objects.requireNonNull(view, "view");
     this.writer = Objects.requireNonNull(writer, "writer");
     this.selectors = Objects.requireNonNull(selectors, "selectors");
     this.budget = Objects.requireNonNull(budget, "budget");
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.writes = new OwnWrites(Objects.requireNonNull(confirmAfter, "confirmAfter"));
   }
 
   /** One pass over the claims of pre-bound pods. */
   public synchronized Pass runOnce() {
-    List<ResourceClaim> claims = view.claims();
-    forgetSeen(claims);
+    Instant now = clock.instant();
+    List<ResourceClaim> claims = writes.overlay(view.claims(), now);
     int released = releaseLostRaces(claims);
     List<PreboundClaims.Pending> pending = PreboundClaims.pending(claims, view::pod);
-    Map<String, String> waiting = new LinkedHashMap<>();
-    if (pending.isEmpty()) {
-      return new Pass(0, waiting, released);
+    Waiting waiting = new Waiting(new LinkedHashMap<>(), new HashMap<>());
+    int allocated = pending.isEmpty() ? 0 : allocate(claims, pending, waiting);
+    if (!waiting.messages().isEmpty()) {
+      LOG.debug("Pre-bound claims waiting: {}", waiting.messages());
     }
+    Set<String> clashing = new HashSet<>();
+    DoubleAllocations.clashes(claims)
+        .values()
+        .forEach(holders -> holders.forEach(c -> clashing.add(c.getMetadata().getUid())));
+    List<SlimPod> confirmed = writes.confirmed(now, clashing);
+    for (SlimPod pod : confirmed) {
+      writer.nudge(pod, now);
+    }
+    return new Pass(
+        allocated,
+        waiting.messages(),
+        waiting.reasons(),
+        released,
+        confirmed.size(),
+        writes.nextConfirmation(now));
+  }
+
+  /** Allocates what fits of {@code pending}, oldest first; notes why the others wait. */
+  private int allocate(
+      List<ResourceClaim> claims, List<PreboundClaims.Pending> pending, Waiting waiting) {
     Map<String, Node> nodes = new HashMap<>();
     for (Node n : view.nodes()) {
       nodes.put(n.getMetadata().getName(), n);
     }
+    // Every claim the informers show allocated, and our writes they do not show yet.
     List<ResourceClaim> holding = new ArrayList<>();
-    Set<String> seen = new HashSet<>();
     for (ResourceClaim c : claims) {
       if (PreboundClaims.allocated(c)) {
         holding.add(c);
-        seen.add(c.getMetadata().getUid());
       }
     }
-    inFlight.forEach(
-        (uid, c) -> {
-          if (!seen.contains(uid)) {
-            holding.add(c);
-          }
-        });
     var slices = view.slices();
     var classes = view.deviceClasses();
     Allocator allocator = null;
@@ -114,16 +148,16 @@ public final class PreboundAllocator {
     int allocated = 0;
     for (PreboundClaims.Pending p : pending) {
       String key = p.claim().getMetadata().getNamespace() + "/" + p.claim().getMetadata().getName();
-      if (inFlight.containsKey(p.claim().getMetadata().getUid())) {
-        continue;
-      }
       Node node = nodes.get(p.node());
       if (node == null) {
-        waiting.put(key, "node " + p.node() + " does not exist");
+        waiting.add(key, WaitReason.NODE_MISSING, "node " + p.node() + " does not exist");
         continue;
       }
       if (blockedNodes.containsKey(p.node())) {
-        waiting.put(key, "waiting behind the older claim " + blockedNodes.get(p.node()));
+        waiting.add(
+            key,
+            WaitReason.BEHIND_OLDER_CLAIM,
+            "waiting behind the older claim " + blockedNodes.get(p.node()));
         continue;
       }
       if (allocator == null) {
@@ -133,11 +167,10 @@ public final class PreboundAllocator {
       if (outcome instanceof AllocationOutcome.Allocated done) {
         var written = writer.allocate(p.claim(), done.results().getFirst(), p.pod());
         if (written.isPresent()) {
-          inFlight.put(p.claim().getMetadata().getUid(), written.get());
+          writes.wrote(written.get(), p.pod());
           holding.add(written.get());
           allocator = null;
           allocated++;
-          writer.nudge(p.pod(), clock.instant());
           LOG.info(
               "Allocated {} on node {} for pre-bound pod {}/{}",
               key,
@@ -145,21 +178,26 @@ public final class PreboundAllocator {
               p.pod().namespace(),
               p.pod().name());
         } else {
-          waiting.put(key, "the claim changed while it was allocated; retrying");
+          waiting.add(
+              key, WaitReason.WRITE_CONFLICT, "the claim changed while it was allocated; retrying");
         }
         continue;
       }
       String reason = reason(outcome, p.node());
-      waiting.put(key, reason);
-      if (outcome instanceof AllocationOutcome.Unsatisfiable
-          && fitsOnEmptyNode(slices, classes, node, p.claim())) {
-        blockedNodes.put(p.node(), key);
+      switch (outcome) {
+        case AllocationOutcome.Unsatisfiable u -> {
+          if (fitsOnEmptyNode(slices, classes, node, p.claim())) {
+            blockedNodes.put(p.node(), key);
+            waiting.add(key, WaitReason.DEVICES_IN_USE, reason);
+          } else {
+            waiting.add(key, WaitReason.DOES_NOT_FIT_NODE, reason);
+          }
+        }
+        case AllocationOutcome.Invalid i -> waiting.add(key, WaitReason.INVALID_CLAIM, reason);
+        default -> waiting.add(key, WaitReason.SEARCH_GAVE_UP, reason);
       }
     }
-    if (!waiting.isEmpty()) {
-      LOG.debug("Pre-bound claims waiting: {}", waiting);
-    }
-    return new Pass(allocated, waiting, released);
+    return allocated;
   }
 
   private boolean fitsOnEmptyNode(
@@ -172,24 +210,11 @@ public final class PreboundAllocator {
         instanceof AllocationOutcome.Allocated;
   }
 
-  /** Drops in-flight entries the informer now shows allocated, or no longer shows at all. */
-  private void forgetSeen(List<ResourceClaim> claims) {
-    Map<String, ResourceClaim> byUid =
-        claims.stream()
-            .collect(Collectors.toMap(c -> c.getMetadata().getUid(), c -> c, (a, b) -> a));
-    inFlight
-        .keySet()
-        .removeIf(
-            uid -> {
-              ResourceClaim c = byUid.get(uid);
-              return c == null || PreboundClaims.allocated(c);
-            });
-  }
-
   private int releaseLostRaces(List<ResourceClaim> claims) {
     int released = 0;
     for (ResourceClaim loser : DoubleAllocations.losers(claims, view::pod)) {
       if (writer.release(loser)) {
+        writes.released(loser);
         released++;
         LOG.warn(
             "Released {}/{}: a device of its allocation went to another claim first; allocating"
@@ -199,6 +224,14 @@ public final class PreboundAllocator {
       }
     }
     return released;
+  }
+
+  /** Why claims wait, by claim key: the Event's message and its kind. */
+  private record Waiting(Map<String, String> messages, Map<String, WaitReason> reasons) {
+    void add(String key, WaitReason reason, String message) {
+      messages.put(key, message);
+      reasons.put(key, reason);
+    }
   }
 
   /** One line saying why a claim does not fit on its node. */

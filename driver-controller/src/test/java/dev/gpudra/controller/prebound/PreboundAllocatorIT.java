@@ -20,6 +20,8 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,6 +40,7 @@ class PreboundAllocatorIT {
 
   private ClusterView view;
   private PreboundAllocator allocator;
+  private final MovableClock clock = new MovableClock();
 
   @BeforeEach
   void nodeAWithTwoL4s() {
@@ -46,11 +49,12 @@ class PreboundAllocatorIT {
     view.start(Duration.ofSeconds(30));
     allocator =
         new PreboundAllocator(
-            view,
+            PreboundView.of(view),
             new AllocationWriter(client),
             new SelectorCache(SelectorEnvironment.create(), 64),
             AllocationBudget.DEFAULT,
-            new MovableClock());
+            clock,
+            PreboundAllocator.CONFIRM_AFTER);
   }
 
   @AfterEach
@@ -136,6 +140,15 @@ class PreboundAllocatorIT {
     PreboundAllocator.Pass pass = allocator.runOnce();
 
     assertThat(pass.allocated()).isEqualTo(1);
+    assertThat(client.pods().inNamespace(NS).withName("aws-batch.1").get().getMetadata())
+        .as("the kubelet is nudged only once the allocation is confirmed")
+        .satisfies(
+            m ->
+                assertThat(Objects.requireNonNullElse(m.getAnnotations(), Map.of()))
+                    .doesNotContainKey(AllocationWriter.ALLOCATED_ANNOTATION));
+    passWhenViewShows(1);
+    clock.advance(PreboundAllocator.CONFIRM_AFTER);
+    assertThat(allocator.runOnce().nudged()).isEqualTo(1);
     ResourceClaim claim = claim("aws-batch.1-gpu");
     assertThat(claim.getMetadata().getFinalizers()).contains(AllocationWriter.FINALIZER);
     assertThat(claim.getStatus().getAllocation().getDevices().getResults())

@@ -39,8 +39,11 @@ import java.util.concurrent.ConcurrentHashMap;
  * against a baseline measured in the same run: scheduler-placed pods with a one-GPU claim template,
  * allocated by kube-scheduler, on the same nodes ({@code gpudra.prebound.baseline}, by default half
  * the GPUs the pre-bound pods leave). Both kinds are created interleaved, so the two allocators
- * compete for the same GPUs; every allocation is then checked for a device held by two claims. No
- * kubelet runs: the measurement ends at allocation.
+ * compete for the same GPUs. The informer counts every device it ever shows in two claims at once
+ * (races, which the controller resolves by releasing its claim) and every release; once every claim
+ * is allocated, the run waits until the allocations settle (no change for {@code SETTLE}) and then
+ * counts the devices still held by two claims, which must be 0. No kubelet runs: the measurement
+ * ends at allocation.
  *
  * <p>A harness that prints a table, not a test.
  */
@@ -48,6 +51,9 @@ public final class PreboundAllocationBenchmark {
 
   private static final String NS = "prebound-bench";
   private static final Duration TIMEOUT = Duration.ofMinutes(3);
+
+  /** Longer than the controller's confirmation delay and its periodic pass in this run (1 s). */
+  private static final Duration SETTLE = Duration.ofSeconds(3);
 
   private PreboundAllocationBenchmark() {}
 
@@ -94,6 +100,7 @@ public final class PreboundAllocationBenchmark {
         PreboundWebhooks.register(plane, port);
         Map<String, Long> created = new ConcurrentHashMap<>();
         Map<String, Long> allocated = new ConcurrentHashMap<>();
+        RaceCounter races = new RaceCounter();
         var informer =
             client
                 .dynamicResourceAllocation()
@@ -116,6 +123,7 @@ public final class PreboundAllocationBenchmark {
                       public void onDelete(ResourceClaim c, boolean unknown) {}
 
                       private void seen(ResourceClaim c) {
+                        races.seen(c);
                         if (c.getStatus() != null
                             && c.getStatus().getAllocation() != null
                             && !c.getMetadata().getOwnerReferences().isEmpty()) {
@@ -139,6 +147,9 @@ public final class PreboundAllocationBenchmark {
         while (allocated.size() < pods + baseline && System.nanoTime() < deadline) {
           Thread.sleep(200);
         }
+        long settled =
+            races.awaitSettled(
+                pods + baseline, SETTLE, System.nanoTime() + Duration.ofMinutes(1).toNanos());
         informer.close();
         List<ResourceClaim> claims =
             client
@@ -149,6 +160,14 @@ public final class PreboundAllocationBenchmark {
                 .list()
                 .getItems();
         print(nodes, pods, baseline, created, allocated, claims, controller);
+        System.out.printf(
+            "races seen by the informer: %d devices in two claims at once, %d pre-bound claims"
+                + " released; settled %s after the last first allocation%n",
+            races.everDoubled(), races.released(), settled < 0 ? "NOT (timeout)" : settled + " ms");
+        System.out.printf(
+            "load average: %s%n",
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage());
       }
     }
   }
@@ -257,10 +276,17 @@ public final class PreboundAllocationBenchmark {
     row("pre-bound (webhook + controller)", pods, prebound);
     System.out.printf(
         "p50 ratio pre-bound/baseline: %.2f   p99 ratio: %.2f%n",
-        pct(prebound, 50) / pct(scheduled, 50), pct(prebound, 99) / pct(scheduled, 99));
+        Percentiles.of(prebound, 50) / Percentiles.of(scheduled, 50),
+        Percentiles.of(prebound, 99) / Percentiles.of(scheduled, 99));
     System.out.printf(
-        "allocated devices: %d, devices held by two claims (double allocations): %d%n",
-        results, doubled);
+        "allocated devices: %d, claims allocated: %d/%d, devices held by two claims after"
+            + " settling (double allocations): %d%n",
+        results,
+        claims.stream()
+            .filter(c -> c.getStatus() != null && c.getStatus().getAllocation() != null)
+            .count(),
+        claims.size(),
+        doubled);
     if (prebound.size() < pods) {
       System.out.println("controller log tail:\n" + controller.logTail());
     }
@@ -269,15 +295,11 @@ public final class PreboundAllocationBenchmark {
   private static void row(String name, int pods, List<Double> millis) {
     System.out.printf(
         "%-34s %4d/%-4d %10.0f %10.0f %10.0f%n",
-        name, millis.size(), pods, pct(millis, 50), pct(millis, 99), pct(millis, 100));
-  }
-
-  private static double pct(List<Double> values, int p) {
-    if (values.isEmpty()) {
-      return Double.NaN;
-    }
-    List<Double> sorted = values.stream().sorted().toList();
-    int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
-    return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index)));
+        name,
+        millis.size(),
+        pods,
+        Percentiles.of(millis, 50),
+        Percentiles.of(millis, 99),
+        Percentiles.of(millis, 100));
   }
 }
