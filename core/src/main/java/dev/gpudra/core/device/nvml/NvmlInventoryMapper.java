@@ -6,6 +6,7 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
+import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
@@ -20,6 +21,9 @@ import java.util.regex.Pattern;
  * names), so selectors written for it keep working.
  */
 public final class NvmlInventoryMapper {
+
+  /** The most bytes of a published string attribute, which a UUID is. */
+  private static final int MAX_UUID_BYTES = 64;
 
   private static final long MIB = 1024L * 1024L;
 
@@ -52,7 +56,7 @@ public final class NvmlInventoryMapper {
     return new Gpu(
         raw.index(),
         raw.minor(),
-        raw.uuid().trim(),
+        uuid(raw.uuid()),
         raw.name().trim(),
         brandName(raw.brand()),
         architectureName(raw.architecture()),
@@ -62,6 +66,20 @@ public final class NvmlInventoryMapper {
         migMode,
         profiles,
         migDevices);
+  }
+
+  /**
+   * A GPU's or MIG device's UUID as published: NVML's are 40 or 44 ASCII characters; one longer
+   * than a string attribute may be (64 bytes of UTF-8) cannot be published, and cutting it would
+   * name another device, so the device is unmappable.
+   */
+  static String uuid(String nvmlUuid) {
+    String uuid = nvmlUuid.trim();
+    if (uuid.getBytes(StandardCharsets.UTF_8).length > MAX_UUID_BYTES) {
+      throw new IllegalArgumentException(
+          "NVML reported a UUID of more than " + MAX_UUID_BYTES + " bytes: " + uuid);
+    }
+    return uuid;
   }
 
   /** Maps one GPU-instance profile. */
@@ -106,7 +124,7 @@ public final class NvmlInventoryMapper {
             base.jpegEngines(),
             base.ofaEngines());
     return new MigDevice(
-        raw.uuid().trim(),
+        uuid(raw.uuid()),
         parent.uuid().trim(),
         parent.minor(),
         profile.name(),

@@ -173,6 +173,36 @@ class NvmlInventoryMapperTest {
         .hasMessageContaining("profile id 99");
   }
 
+  /**
+   * A string attribute holds 64 bytes and a cut UUID would name another device, so a UUID NVML
+   * reports longer than that (here 46 characters, 70 bytes) makes only that GPU unmappable.
+   */
+  @Test
+  void rejectsAUuidLongerThanAnAttributeMayBeForThatGpuOnly() {
+    String uuid = "GPU-" + "ü".repeat(24) + "-0000-4000-8000";
+    RawGpu odd =
+        new RawGpu(
+            3,
+            3,
+            uuid,
+            "NVIDIA L4",
+            14,
+            8,
+            8,
+            9,
+            23034 * MIB,
+            "00000000:01:00.0",
+            false,
+            0,
+            0,
+            List.of(),
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("more than 64 bytes");
+  }
+
   /** Found by ResourceSliceMapperFuzzTest: "0.-1" used to fail the mapping of the whole node. */
   @ParameterizedTest
   @CsvSource({"0, -1", "-1, 0"})
