@@ -174,6 +174,84 @@ class NvmlInventoryMapperTest {
   }
 
   /**
+   * Found by ResourceSliceMapperFuzzTest: MIG devices NVML reports under one published name (two
+   * GPU instances of a profile at one placement, or one compute instance twice) used to give the
+   * node's pool a device twice, which the API server refuses; now only that GPU is unmappable.
+   */
+  @ParameterizedTest
+  @CsvSource({"5, 0, GPU instances 2 and 5", "2, 0, compute instance 0 of GPU instance 2 twice"})
+  void rejectsMigDevicesThatWouldShareAPublishedName(
+      int gpuInstanceId, int computeInstanceId, String message) {
+    RawGpu raw = a100InMigMode();
+    RawMigDevice twin =
+        new RawMigDevice(
+            "MIG-0a1b2c3d-0000-5000-8000-000000000002",
+            gpuInstanceId,
+            computeInstanceId,
+            9,
+            new RawPlacement(4, 4),
+            40192 * MIB);
+    List<RawMigDevice> devices = new java.util.ArrayList<>(raw.migDevices());
+    devices.add(twin);
+    RawGpu odd =
+        new RawGpu(
+            raw.index(),
+            raw.minor(),
+            raw.uuid(),
+            raw.name(),
+            raw.brand(),
+            raw.architecture(),
+            raw.computeCapabilityMajor(),
+            raw.computeCapabilityMinor(),
+            raw.memoryTotalBytes(),
+            raw.busId(),
+            true,
+            1,
+            1,
+            raw.profiles(),
+            devices);
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 3")
+        .hasMessageContaining(message);
+  }
+
+  /**
+   * Found by ResourceSliceMapperFuzzTest: with dynamic MIG every placement is published as {@code
+   * gpu-<minor>-mig-<profile>-<id>-<start>}, so a profile id listed twice gave the pool one device
+   * twice; now only that GPU is unmappable.
+   */
+  @Test
+  void rejectsAProfileIdListedTwice() {
+    RawGpu raw = a100InMigMode();
+    List<RawGpuInstanceProfile> profiles = new java.util.ArrayList<>(raw.profiles());
+    profiles.add(raw.profiles().getLast());
+    RawGpu odd =
+        new RawGpu(
+            raw.index(),
+            raw.minor(),
+            raw.uuid(),
+            raw.name(),
+            raw.brand(),
+            raw.architecture(),
+            raw.computeCapabilityMajor(),
+            raw.computeCapabilityMinor(),
+            raw.memoryTotalBytes(),
+            raw.busId(),
+            true,
+            1,
+            1,
+            profiles,
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 3")
+        .hasMessageContaining("twice");
+  }
+
+  /**
    * A string attribute holds 64 bytes and a cut UUID would name another device, so a UUID NVML
    * reports longer than that (here 46 characters, 70 bytes) makes only that GPU unmappable.
    */
