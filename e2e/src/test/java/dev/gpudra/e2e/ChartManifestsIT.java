@@ -154,7 +154,8 @@ class ChartManifestsIT {
             "JDK_JAVA_OPTIONS")
         .containsEntry(
             "JDK_JAVA_OPTIONS",
-            "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xmx64m -Xss256k -XX:ReservedCodeCacheSize=24m")
+            "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m -Xss256k"
+                + " -XX:ReservedCodeCacheSize=24m")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
