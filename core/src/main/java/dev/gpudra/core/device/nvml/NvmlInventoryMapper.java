@@ -239,6 +239,12 @@ public final class NvmlInventoryMapper {
     if (name.isEmpty()) {
       throw new IllegalArgumentException("NVML reported a GPU-instance profile without a name");
     }
+    // Published device names carry the name's ASCII letters and digits; without any there is no
+    // name to publish the profile's devices under.
+    if (name.chars().noneMatch(c -> c < 128 && Character.isLetterOrDigit(c))) {
+      throw new IllegalArgumentException(
+          "NVML reported a GPU-instance profile whose name has no letters or digits: " + name);
+    }
     return name;
   }
 

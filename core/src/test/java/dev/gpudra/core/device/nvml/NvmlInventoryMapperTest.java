@@ -407,4 +407,16 @@ class NvmlInventoryMapperTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("without a name");
   }
+
+  /**
+   * 'MIG *' was found by ResourceSliceMapperFuzzTest: a name without ASCII letters or digits gives
+   * no device name, which failed the mapping of the whole node; now only that GPU is unmappable.
+   */
+  @ParameterizedTest
+  @CsvSource({"'MIG *'", "'MIG é.'"})
+  void aProfileNameWithoutLettersOrDigitsIsAnError(String nvmlName) {
+    assertThatThrownBy(() -> NvmlInventoryMapper.profileName(nvmlName))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no letters or digits");
+  }
 }
