@@ -86,6 +86,27 @@ class NvmlInventoryMapperTest {
         List.of(mig));
   }
 
+  /** {@code raw} in MIG mode with other profiles and MIG devices. */
+  private static RawGpu withMig(
+      RawGpu raw, List<RawGpuInstanceProfile> profiles, List<RawMigDevice> migDevices) {
+    return new RawGpu(
+        raw.index(),
+        raw.minor(),
+        raw.uuid(),
+        raw.name(),
+        raw.brand(),
+        raw.architecture(),
+        raw.computeCapabilityMajor(),
+        raw.computeCapabilityMinor(),
+        raw.memoryTotalBytes(),
+        raw.busId(),
+        true,
+        1,
+        1,
+        profiles,
+        migDevices);
+  }
+
   @Test
   void mapsGpuIdentityUnitsAndNamesAsPublished() {
     Gpu gpu = NvmlInventoryMapper.toGpu(a100InMigMode());
@@ -149,23 +170,7 @@ class NvmlInventoryMapperTest {
     RawGpu raw = a100InMigMode();
     RawMigDevice stray =
         new RawMigDevice("MIG-stray", 7, 0, 99, new RawPlacement(0, 1), 9728 * MIB);
-    RawGpu broken =
-        new RawGpu(
-            raw.index(),
-            raw.minor(),
-            raw.uuid(),
-            raw.name(),
-            raw.brand(),
-            raw.architecture(),
-            raw.computeCapabilityMajor(),
-            raw.computeCapabilityMinor(),
-            raw.memoryTotalBytes(),
-            raw.busId(),
-            true,
-            1,
-            1,
-            raw.profiles(),
-            List.of(stray));
+    RawGpu broken = withMig(raw, raw.profiles(), List.of(stray));
 
     assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(broken))
         .isInstanceOf(IllegalArgumentException.class)
@@ -193,23 +198,7 @@ class NvmlInventoryMapperTest {
             40192 * MIB);
     List<RawMigDevice> devices = new java.util.ArrayList<>(raw.migDevices());
     devices.add(twin);
-    RawGpu odd =
-        new RawGpu(
-            raw.index(),
-            raw.minor(),
-            raw.uuid(),
-            raw.name(),
-            raw.brand(),
-            raw.architecture(),
-            raw.computeCapabilityMajor(),
-            raw.computeCapabilityMinor(),
-            raw.memoryTotalBytes(),
-            raw.busId(),
-            true,
-            1,
-            1,
-            raw.profiles(),
-            devices);
+    RawGpu odd = withMig(raw, raw.profiles(), devices);
 
     assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
         .isInstanceOf(IllegalArgumentException.class)
@@ -227,23 +216,7 @@ class NvmlInventoryMapperTest {
     RawGpu raw = a100InMigMode();
     List<RawGpuInstanceProfile> profiles = new java.util.ArrayList<>(raw.profiles());
     profiles.add(raw.profiles().getLast());
-    RawGpu odd =
-        new RawGpu(
-            raw.index(),
-            raw.minor(),
-            raw.uuid(),
-            raw.name(),
-            raw.brand(),
-            raw.architecture(),
-            raw.computeCapabilityMajor(),
-            raw.computeCapabilityMinor(),
-            raw.memoryTotalBytes(),
-            raw.busId(),
-            true,
-            1,
-            1,
-            profiles,
-            List.of());
+    RawGpu odd = withMig(raw, profiles, List.of());
 
     assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
         .isInstanceOf(IllegalArgumentException.class)
