@@ -13,6 +13,7 @@ import dev.gpudra.controller.webhook.WebhookConfig;
 import dev.gpudra.controller.webhook.Webhooks;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.names.DriverNames;
+import dev.gpudra.runtime.ApiErrorCounter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -69,8 +70,10 @@ public final class Main {
       return;
     }
     LOG.info("Starting with {} and {}", config, webhookConfig);
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    ApiErrorCounter apiErrors = new ApiErrorCounter();
+    KubernetesClient client = apiErrors.installOn(new KubernetesClientBuilder()).build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    apiErrors.bindTo(registry);
     ClusterView view = new ClusterView(client);
     ClusterMetrics metrics =
         new ClusterMetrics(view, DriverNames.DRIVER, registry, Clock.systemUTC());

@@ -17,6 +17,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmiss
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
@@ -149,7 +150,12 @@ class ChartManifestsIT {
             "GPUDRA_HEALTH_TAINT_EFFECT",
             "GPUDRA_HEALTH_IGNORED_XIDS",
             "GPUDRA_HEALTH_CHECK_INTERVAL_SECONDS",
-            "GPUDRA_HEALTH_RECOVERY_QUIET_PERIOD_SECONDS")
+            "GPUDRA_HEALTH_RECOVERY_QUIET_PERIOD_SECONDS",
+            "JDK_JAVA_OPTIONS")
+        .containsEntry(
+            "JDK_JAVA_OPTIONS",
+            "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m -Xss256k"
+                + " -XX:ReservedCodeCacheSize=24m")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
@@ -272,7 +278,10 @@ class ChartManifestsIT {
 
     assertThat(controller.getSpec().getReplicas()).isEqualTo(1);
     assertThat(container.getCommand()).contains("dev.gpudra.controller.Main");
-    assertThat(env(container))
+    Map<String, String> env = new HashMap<>(env(container));
+    assertThat(env.remove("JDK_JAVA_OPTIONS"))
+        .isEqualTo("-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k");
+    assertThat(env)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
                 "GPUDRA_METRICS_PORT", "8080",

@@ -13,6 +13,7 @@ import dev.gpudra.plugin.nvml.NvmlHealthProbe;
 import dev.gpudra.plugin.nvml.NvmlMigControl;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.server.ShutdownHook;
+import dev.gpudra.runtime.ApiErrorCounter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
@@ -100,10 +101,11 @@ public final class Main {
                     DriverRootDiscovery.DEFAULT_LIBRARY_DIRS))
             .discover(inventory.driverVersion());
 
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    ApiErrorCounter apiErrors = new ApiErrorCounter();
+    KubernetesClient client = apiErrors.installOn(new KubernetesClientBuilder()).build();
     PluginNode node;
     try {
-      node = PluginNode.start(config, inventory, driver, client, mig, steps, health);
+      node = PluginNode.start(config, inventory, driver, client, mig, steps, health, apiErrors);
     } catch (Exception e) {
       client.close();
       session.close();

@@ -56,6 +56,7 @@ import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.ClaimSpecSource;
 import dev.gpudra.plugin.state.NodeState;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
@@ -116,10 +117,30 @@ public final class PluginNode implements AutoCloseable {
       StepListener steps,
       Optional<GpuHealthProbe> healthProbe)
       throws IOException {
+    return start(config, inventory, driver, client, mig, steps, healthProbe, registry -> {});
+  }
+
+  /**
+   * As {@link #start(PluginConfig, NodeInventory, NodeDriverInfo, KubernetesClient, Optional,
+   * StepListener, Optional)}, with {@code clientMeters} bound to the plugin's meter registry: the
+   * meters of {@code client} itself, such as its failed calls ({@code
+   * dev.gpudra.runtime.ApiErrorCounter}), made before the registry exists.
+   */
+  public static PluginNode start(
+      PluginConfig config,
+      NodeInventory inventory,
+      NodeDriverInfo driver,
+      KubernetesClient client,
+      Optional<MigControl> mig,
+      StepListener steps,
+      Optional<GpuHealthProbe> healthProbe,
+      MeterBinder clientMeters)
+      throws IOException {
     List<AutoCloseable> resources = new ArrayList<>();
     try {
       String driverName = DriverNames.DRIVER;
       PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      clientMeters.bindTo(registry);
       PluginMetrics metrics = new MicrometerPluginMetrics(registry);
 
       DriverTools tools =

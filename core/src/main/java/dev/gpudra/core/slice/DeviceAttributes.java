@@ -37,9 +37,9 @@ public final class DeviceAttributes {
    */
   static Map<String, DeviceAttribute> common(NodeInventory node, Gpu gpu) {
     Map<String, DeviceAttribute> attributes = new LinkedHashMap<>();
-    attributes.put("productName", string(gpu.productName()));
-    attributes.put("brand", string(gpu.brand()));
-    attributes.put("architecture", string(gpu.architecture()));
+    attributes.put("productName", string(fitted(gpu.productName())));
+    attributes.put("brand", string(fitted(gpu.brand())));
+    attributes.put("architecture", string(fitted(gpu.architecture())));
     attributes.put("cudaComputeCapability", version(gpu.cudaComputeCapability()));
     attributes.put("driverVersion", version(node.driverVersion()));
     attributes.put("cudaDriverVersion", version(node.cudaDriverVersion()));
@@ -70,7 +70,7 @@ public final class DeviceAttributes {
       attributes.put("uuid", string(uuidOrNull));
     }
     attributes.put("parentUUID", string(parent.uuid()));
-    attributes.put("profile", string(profileName));
+    attributes.put("profile", string(fitted(profileName)));
     attributes.putAll(common(node, parent));
     return attributes;
   }
@@ -94,6 +94,29 @@ public final class DeviceAttributes {
 
   private static DeviceCapacity capacity(io.fabric8.kubernetes.api.model.Quantity value) {
     return new DeviceCapacityBuilder().withValue(value).build();
+  }
+
+  /**
+   * NVML's free text cut to what the API server accepts in a string attribute: at most {@link
+   * SliceLimits#MAX_ATTRIBUTE_LENGTH} bytes of UTF-8, never splitting a character. NVML allows
+   * product names of up to 96 bytes; a longer one must not keep the node's GPUs unpublished.
+   */
+  static String fitted(String text) {
+    if (SliceLimits.utf8Length(text) <= SliceLimits.MAX_ATTRIBUTE_LENGTH) {
+      return text;
+    }
+    int end = 0;
+    int bytes = 0;
+    while (end < text.length()) {
+      int codePoint = text.codePointAt(end);
+      int size = SliceLimits.utf8Length(new String(Character.toChars(codePoint)));
+      if (bytes + size > SliceLimits.MAX_ATTRIBUTE_LENGTH) {
+        break;
+      }
+      bytes += size;
+      end += Character.charCount(codePoint);
+    }
+    return text.substring(0, end);
   }
 
   private static DeviceAttribute string(String value) {

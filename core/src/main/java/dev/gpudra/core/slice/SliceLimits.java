@@ -21,8 +21,16 @@ public final class SliceLimits {
   /** Counter consumptions per device. */
   public static final int MAX_CONSUMPTIONS_PER_DEVICE = 2;
 
-  /** Characters of a string or version attribute. */
+  /**
+   * Bytes (UTF-8) of a string or version attribute: the API server measures Go strings, so a name
+   * with non-ASCII characters reaches the limit with fewer characters.
+   */
   public static final int MAX_ATTRIBUTE_LENGTH = 64;
+
+  /** The length of {@code text} in UTF-8 bytes, as the API server counts it. */
+  public static int utf8Length(String text) {
+    return text.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+  }
 
   private SliceLimits() {}
 }

@@ -71,11 +71,11 @@ final class SliceValidation {
     String text = value.getString() != null ? value.getString() : value.getVersion();
     if (text != null) {
       require(
-          text.length() <= SliceLimits.MAX_ATTRIBUTE_LENGTH,
-          "attribute %s of device %s is %d characters long (limit %d)",
+          SliceLimits.utf8Length(text) <= SliceLimits.MAX_ATTRIBUTE_LENGTH,
+          "attribute %s of device %s is %d bytes long (limit %d)",
           key,
           device,
-          text.length(),
+          SliceLimits.utf8Length(text),
           SliceLimits.MAX_ATTRIBUTE_LENGTH);
     }
   }

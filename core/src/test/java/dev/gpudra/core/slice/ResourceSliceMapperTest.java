@@ -8,6 +8,7 @@ import static dev.gpudra.core.slice.TestInventories.node;
 import static dev.gpudra.core.slice.TestInventories.threeG;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.gpudra.core.device.Gpu;
 import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.NodeInventory;
@@ -70,6 +71,55 @@ class ResourceSliceMapperTest {
     assertThat(string(a100, "resource.kubernetes.io/pciBusID")).isEqualTo("0000:07:00.0");
     assertThat(a100.getCapacity().get("memory").getValue()).isEqualTo(new Quantity("80Gi"));
     assertThat(a100.getConsumesCounters()).isEmpty();
+  }
+
+  /**
+   * NVML allows product names of up to 96 bytes, the API server string attributes of 64 (found by
+   * fuzzing the mapper's NVML inputs: the whole node went unpublished). Cut at a character.
+   */
+  @Test
+  void aProductNameLongerThanAnAttributeMayBeIsPublishedCutTo64Bytes() {
+    String ascii = "NVIDIA " + "X".repeat(89);
+    String accented = "NVIDIA A100 " + "é".repeat(40);
+    Gpu l4 = l4(0);
+    Gpu longAscii =
+        new Gpu(
+            0,
+            0,
+            l4.uuid(),
+            ascii,
+            l4.brand(),
+            l4.architecture(),
+            l4.cudaComputeCapability(),
+            l4.memoryBytes(),
+            l4.pciBusId(),
+            l4.pciTopology(),
+            l4.migMode(),
+            List.of(),
+            List.of());
+    Gpu longAccented =
+        new Gpu(
+            1,
+            1,
+            "GPU-14141414-0000-4000-8000-000000000001",
+            accented,
+            l4.brand(),
+            l4.architecture(),
+            l4.cudaComputeCapability(),
+            l4.memoryBytes(),
+            "0000:02:00.0",
+            l4.pciTopology(),
+            l4.migMode(),
+            List.of(),
+            List.of());
+
+    List<ResourceSliceSpec> slices = ResourceSliceMapper.map(node(longAscii, longAccented), STATIC);
+
+    assertThat(devices(slices)).extracting(Device::getName).containsExactly("gpu-0", "gpu-1");
+    assertThat(string(devices(slices).get(0), "productName")).isEqualTo(ascii.substring(0, 64));
+    // 12 ASCII bytes and 26 two-byte characters: 64 bytes; a 27th would make 66.
+    assertThat(string(devices(slices).get(1), "productName"))
+        .isEqualTo("NVIDIA A100 " + "é".repeat(26));
   }
 
   @Test

@@ -6,13 +6,16 @@ import io.fabric8.kubernetes.client.extended.leaderelection.LeaderElectionConfig
 import io.fabric8.kubernetes.client.extended.leaderelection.resourcelock.LeaseLock;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Leader election on a Lease, so that of several controller replicas exactly one writes (Events,
  * allocations) while all of them serve metrics. Losing the lease stops the leader's work; the
- * elector then keeps trying to win it back.
+ * replica then competes for it again. Thread-safe.
  */
 public final class LeaderElection implements AutoCloseable {
 
@@ -21,10 +24,14 @@ public final class LeaderElection implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(LeaderElection.class);
 
-  private final CompletableFuture<?> running;
+  private final Supplier<CompletableFuture<?>> elector;
+  private final Duration retryPeriod;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile CompletableFuture<?> running = CompletableFuture.completedFuture(null);
 
-  private LeaderElection(CompletableFuture<?> running) {
-    this.running = running;
+  private LeaderElection(Supplier<CompletableFuture<?>> elector, Duration retryPeriod) {
+    this.elector = elector;
+    this.retryPeriod = retryPeriod;
   }
 
   /**
@@ -61,12 +68,41 @@ public final class LeaderElection implements AutoCloseable {
                     },
                     leader -> LOG.info("Leader is now {}", leader)))
             .build();
-    return new LeaderElection(client.leaderElector().withConfig(config).build().start());
+    LeaderElection election =
+        new LeaderElection(
+            () -> client.leaderElector().withConfig(config).build().start(),
+            config.getRetryPeriod());
+    election.compete();
+    return election;
+  }
+
+  /**
+   * Runs one fabric8 elector. It ends when this replica loses the lease (for example when the API
+   * server was away longer than the renew deadline) and does not compete again by itself, so a new
+   * one starts after a retry period; without that a replica that lost the lease during an outage
+   * would never lead again, and no replica would write Events.
+   */
+  private void compete() {
+    if (closed.get()) {
+      return;
+    }
+    CompletableFuture<?> current = elector.get();
+    running = current;
+    var unused =
+        current.whenComplete(
+            (result, failure) -> {
+              if (!closed.get()) {
+                LOG.info("Competing for lease {} again", LEASE_NAME);
+                CompletableFuture.delayedExecutor(retryPeriod.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(this::compete);
+              }
+            });
   }
 
   /** Gives the lease up and stops competing. */
   @Override
   public void close() {
+    closed.set(true);
     running.cancel(true);
   }
 }

@@ -19,11 +19,18 @@ public final class ComponentProcess implements AutoCloseable {
   private static final long GRACE_SECONDS = 15;
 
   private final String name;
-  private final Process process;
+  private final List<String> command;
+  private final Map<String, String> env;
   private final Path log;
 
-  private ComponentProcess(String name, Process process, Path log) {
+  /** The running process; replaced by {@link #startAgain()}. */
+  private volatile Process process;
+
+  private ComponentProcess(
+      String name, List<String> command, Map<String, String> env, Process process, Path log) {
     this.name = name;
+    this.command = List.copyOf(command);
+    this.env = Map.copyOf(env);
     this.process = process;
     this.log = log;
   }
@@ -36,20 +43,37 @@ public final class ComponentProcess implements AutoCloseable {
   /** As {@link #start(String, List, Path)}, with {@code env} added to the inherited environment. */
   public static ComponentProcess start(
       String name, List<String> command, Path log, Map<String, String> env) {
+    return new ComponentProcess(name, command, env, launch(name, command, env, log), log);
+  }
+
+  private static Process launch(
+      String name, List<String> command, Map<String, String> env, Path log) {
     try {
       Files.createDirectories(log.getParent());
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().putAll(env);
-      Process process =
-          builder
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-              .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-              .start();
-      return new ComponentProcess(name, process, log);
+      return builder
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+          .start();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start " + name + ": " + command, e);
     }
+  }
+
+  /**
+   * Starts the same command again after it was stopped ({@link #close()}), as a supervisor brings a
+   * component back after an outage; its output goes on in the same log, and {@link #close()} stops
+   * the new process.
+   *
+   * @throws IllegalStateException while the old process still runs
+   */
+  public void startAgain() {
+    if (process.isAlive()) {
+      throw new IllegalStateException(name + " still runs; stop it first");
+    }
+    process = launch(name, command, env, log);
   }
 
   /** The component's name, e.g. {@code kube-apiserver}. */

@@ -58,6 +58,7 @@ public final class FakeGpuNode implements AutoCloseable {
   private PluginProcess plugin;
   private KubeletEmulator kubelet;
   private NodeAgent agent;
+  private Duration startToRegistered;
 
   private FakeGpuNode(
       KubernetesClient client, FakeNode files, String profile, Path pluginLog, int metricsPort) {
@@ -84,6 +85,20 @@ public final class FakeGpuNode implements AutoCloseable {
   public static FakeGpuNode start(
       ControlPlane plane, String name, String profile, Map<String, String> pluginSettings)
       throws IOException {
+    return start(plane, name, profile, pluginSettings, PluginProcess.DEFAULT_JVM_OPTIONS);
+  }
+
+  /**
+   * Like {@link #start(ControlPlane, String, String, Map)}, with the plugin's JVM run with {@code
+   * jvmOptions} (e.g. the chart's heap and GC settings).
+   */
+  public static FakeGpuNode start(
+      ControlPlane plane,
+      String name,
+      String profile,
+      Map<String, String> pluginSettings,
+      List<String> jvmOptions)
+      throws IOException {
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
     Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));
@@ -98,7 +113,10 @@ public final class FakeGpuNode implements AutoCloseable {
       FakeNodes.createReady(plane.client(), name);
       Map<String, String> env = node.pluginEnv(plane.kubeconfig());
       env.putAll(pluginSettings);
-      node.plugin = PluginProcess.start(env, node.pluginLog, PLUGIN_START);
+      long launched = System.nanoTime();
+      node.plugin =
+          PluginProcess.start(
+              PluginProcess.Launch.of(env), jvmOptions, node.pluginLog, PLUGIN_START);
       node.kubelet = new KubeletEmulator(node.files.registryDir());
       List<Path> sockets = node.kubelet.discoverRegistrationSockets();
       if (sockets.size() != 1) {
@@ -106,6 +124,7 @@ public final class FakeGpuNode implements AutoCloseable {
             "expected one registration socket on " + name + ", found " + sockets);
       }
       RegisteredPlugin registered = node.kubelet.register(sockets.getFirst());
+      node.startToRegistered = Duration.ofNanos(System.nanoTime() - launched);
       node.agent =
           NodeAgent.start(
               plane.client(), name, DRIVER, DraCalls.of(registered), node.files.cdiDir());
@@ -114,6 +133,19 @@ public final class FakeGpuNode implements AutoCloseable {
       node.close();
       throw e;
     }
+  }
+
+  /**
+   * From launching the plugin's JVM until the kubelet's registration call (GetInfo, then
+   * NotifyRegistrationStatus) returned; the plugin publishes its slices before it registers.
+   */
+  public Duration startToRegistered() {
+    return startToRegistered;
+  }
+
+  /** The plugin's process id (for {@code jcmd} and {@code /proc}). */
+  public long pluginPid() {
+    return plugin.pid();
   }
 
   /** The node's name, also its ResourceSlice pool. */

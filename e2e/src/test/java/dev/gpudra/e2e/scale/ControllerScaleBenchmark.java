@@ -2,14 +2,11 @@ package dev.gpudra.e2e.scale;
 
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
-import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.E2eBinaries;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDateTime;
@@ -46,9 +43,6 @@ public final class ControllerScaleBenchmark {
   private static final Duration EXPLAIN_PENDING_AFTER = Duration.ofMinutes(1);
 
   private ControllerScaleBenchmark() {}
-
-  /** What one JVM showed at sync or convergence. */
-  private record Footprint(Duration time, long heapBytes, long residentBytes, Duration cpu) {}
 
   public static void main(String[] args) throws Exception {
     int nodes = Integer.getInteger("gpudra.scale.nodes", 1000);
@@ -101,7 +95,8 @@ public final class ControllerScaleBenchmark {
             row(new ScaleLoader.Phase("total", objects, Duration.ofNanos(loaded - loadStart))));
         print(report);
 
-        Footprint baseline = baseline(plane, jvm, work);
+        JvmFootprint baseline =
+            BareInformersProcess.measure(plane, jvm, work.resolve("bare-informers.log"), TIMEOUT);
         System.out.println("[scale] baseline synced in " + baseline.time().toMillis() + " ms");
 
         long start = System.nanoTime();
@@ -117,7 +112,7 @@ public final class ControllerScaleBenchmark {
           Duration cpu = JvmProbe.cpuTime(controller.pid());
           long rss = JvmProbe.residentBytes(controller.pid());
           long heapUsed = JvmProbe.heapAfterFullGc(controller.pid());
-          Footprint footprint = new Footprint(converged, heapUsed, rss, cpu);
+          JvmFootprint footprint = new JvmFootprint(converged, heapUsed, rss, cpu);
           System.out.println("[scale] controller converged in " + converged.toMillis() + " ms");
 
           long burstStart = System.nanoTime();
@@ -194,36 +189,6 @@ public final class ControllerScaleBenchmark {
     System.exit(0);
   }
 
-  /** Starts {@link BareInformers} and measures it at sync. */
-  private static Footprint baseline(ControlPlane plane, List<String> jvm, Path work)
-      throws InterruptedException {
-    List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(jvm);
-    command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
-    command.add(BareInformers.class.getName());
-    Path log = work.resolve("bare-informers.log");
-    long start = System.nanoTime();
-    try (ComponentProcess process =
-        ComponentProcess.start(
-            "bare-informers", command, log, Map.of("KUBECONFIG", plane.kubeconfig().toString()))) {
-      long deadline = start + TIMEOUT.toNanos();
-      while (!synced(log)) {
-        process.requireAlive();
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("bare informers did not sync:\n" + process.tail(40));
-        }
-        Thread.sleep(50);
-      }
-      Duration time = Duration.ofNanos(System.nanoTime() - start);
-      System.out.println("[scale] " + process.tail(1));
-      Duration cpu = JvmProbe.cpuTime(process.pid());
-      long rss = JvmProbe.residentBytes(process.pid());
-      return new Footprint(time, JvmProbe.heapAfterFullGc(process.pid()), rss, cpu);
-    }
-  }
-
   /** The threads that used most CPU between two readings, as percent of one core. */
   private static String busiestThreads(
       Map<String, Duration> before, Map<String, Duration> after, long nanos) {
@@ -236,15 +201,6 @@ public final class ControllerScaleBenchmark {
         .limit(5)
         .map(e -> String.format("%s %.0f%%", e.getKey(), e.getValue().toNanos() * 100.0 / nanos))
         .collect(Collectors.joining(", "));
-  }
-
-  private static boolean synced(Path log) {
-    try {
-      return Files.exists(log)
-          && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(BareInformers.SYNCED));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
   }
 
   private static Optional<Double> refreshAge(DriverControllerProcess controller) {

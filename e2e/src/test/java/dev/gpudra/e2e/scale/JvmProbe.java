@@ -20,6 +20,8 @@ import java.util.stream.Stream;
 public final class JvmProbe {
 
   private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total.*?used (\\d+)K");
+  private static final Pattern GENERATION_USED =
+      Pattern.compile("^[A-Za-z]\\S*\\s+total \\d+K, used (\\d+)K");
   private static final Duration JCMD_TIMEOUT = Duration.ofMinutes(2);
   private static final long CLOCK_TICKS = clockTicks();
 
@@ -30,10 +32,24 @@ public final class JvmProbe {
     jcmd(pid, "GC.run");
     String info = jcmd(pid, "GC.heap_info");
     Matcher m = HEAP_USED.matcher(info.replace('\n', ' '));
-    if (!m.find()) {
+    if (m.find()) {
+      return Long.parseLong(m.group(1)) * 1024;
+    }
+    // Collectors with generations of their own (Serial: DefNew and Tenured; Parallel) print one
+    // unindented line per generation; their spaces and Metaspace are indented.
+    long usedKib = 0;
+    boolean found = false;
+    for (String line : info.split("\n")) {
+      Matcher generation = GENERATION_USED.matcher(line);
+      if (generation.find()) {
+        usedKib += Long.parseLong(generation.group(1));
+        found = true;
+      }
+    }
+    if (!found) {
       throw new IllegalStateException("no heap usage in GC.heap_info of " + pid + ":\n" + info);
     }
-    return Long.parseLong(m.group(1)) * 1024;
+    return usedKib * 1024;
   }
 
   /** Resident set size of {@code pid} in bytes. */

@@ -23,6 +23,13 @@ public final class PluginProcess implements AutoCloseable {
   /** The plugin's production entry point. */
   public static final String MAIN_CLASS = "dev.gpudra.plugin.Main";
 
+  /**
+   * JVM options of {@link #start(Launch, Path, Duration)}: start fast on a busy machine, since the
+   * plugin's work is I/O, not compute.
+   */
+  public static final List<String> DEFAULT_JVM_OPTIONS =
+      List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC");
+
   /** The line the plugin prints on standard output once it serves ({@code Main.READY}). */
   public static final String READY = "GPUDRA-KUBELET-PLUGIN-READY";
 
@@ -79,11 +86,21 @@ public final class PluginProcess implements AutoCloseable {
    * @throws IllegalStateException when it exits or stays silent for {@code timeout}
    */
   public static PluginProcess start(Launch launch, Path log, Duration timeout) throws IOException {
+    return start(launch, DEFAULT_JVM_OPTIONS, log, timeout);
+  }
+
+  /**
+   * Starts {@code launch} with {@code jvmOptions} (heap, GC, JIT; e.g. the chart's) and waits for
+   * its ready line.
+   *
+   * @param log where its standard error (the log) goes, appended
+   * @throws IllegalStateException when it exits or stays silent for {@code timeout}
+   */
+  public static PluginProcess start(
+      Launch launch, List<String> jvmOptions, Path log, Duration timeout) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    // Start fast on a busy machine: the plugin's work is I/O, not compute.
-    command.add("-XX:TieredStopAtLevel=1");
-    command.add("-XX:+UseSerialGC");
+    command.addAll(jvmOptions);
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
     command.add(launch.classPath());

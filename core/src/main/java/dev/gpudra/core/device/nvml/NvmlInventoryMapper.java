@@ -6,9 +6,14 @@ import dev.gpudra.core.device.MigDevice;
 import dev.gpudra.core.device.MigMode;
 import dev.gpudra.core.device.MigPlacement;
 import dev.gpudra.core.device.MigProfile;
+import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -20,6 +25,9 @@ import java.util.regex.Pattern;
  * names), so selectors written for it keep working.
  */
 public final class NvmlInventoryMapper {
+
+  /** The most bytes of a published string attribute, which a UUID is. */
+  private static final int MAX_UUID_BYTES = 64;
 
   private static final long MIB = 1024L * 1024L;
 
@@ -45,6 +53,8 @@ public final class NvmlInventoryMapper {
                     .thenComparingInt(RawMigDevice::computeInstanceId))
             .map(device -> toMigDevice(raw, profiles, device))
             .toList();
+    requireDistinctPlacements(raw.index(), profiles);
+    requireDistinctMigDevices(raw.index(), migDevices);
     MigMode migMode =
         raw.migCapable()
             ? new MigMode(true, raw.migCurrent() == 1, raw.migPending() == 1)
@@ -52,7 +62,7 @@ public final class NvmlInventoryMapper {
     return new Gpu(
         raw.index(),
         raw.minor(),
-        raw.uuid().trim(),
+        uuid(raw.uuid()),
         raw.name().trim(),
         brandName(raw.brand()),
         architectureName(raw.architecture()),
@@ -62,6 +72,86 @@ public final class NvmlInventoryMapper {
         migMode,
         profiles,
         migDevices);
+  }
+
+  /**
+   * A GPU's or MIG device's UUID as published: NVML's are 40 or 44 ASCII characters; one longer
+   * than a string attribute may be (64 bytes of UTF-8) cannot be published, and cutting it would
+   * name another device, so the device is unmappable.
+   */
+  static String uuid(String nvmlUuid) {
+    String uuid = nvmlUuid.trim();
+    if (uuid.getBytes(StandardCharsets.UTF_8).length > MAX_UUID_BYTES) {
+      throw new IllegalArgumentException(
+          "NVML reported a UUID of more than " + MAX_UUID_BYTES + " bytes: " + uuid);
+    }
+    return uuid;
+  }
+
+  /**
+   * With dynamic MIG every placement of every profile is published under a name made of the
+   * profile's id and the placement's start, so a profile id listed twice, or a start listed twice
+   * in one profile, would give two devices one name: the GPU is unmappable instead.
+   */
+  private static void requireDistinctPlacements(int gpuIndex, List<MigProfile> profiles) {
+    Set<Integer> ids = new HashSet<>();
+    for (MigProfile profile : profiles) {
+      if (!ids.add(profile.id())) {
+        throw new IllegalArgumentException(
+            "GPU " + gpuIndex + ": NVML listed GPU-instance profile id " + profile.id() + " twice");
+      }
+      Set<Integer> starts = new HashSet<>();
+      for (MigPlacement placement : profile.placements()) {
+        if (!starts.add(placement.start())) {
+          throw new IllegalArgumentException(
+              "GPU "
+                  + gpuIndex
+                  + ": NVML listed placement "
+                  + placement.start()
+                  + " of profile "
+                  + profile.name()
+                  + " twice");
+        }
+      }
+    }
+  }
+
+  /**
+   * MIG devices are published under names made of their GPU instance's profile and placement (and
+   * the compute instance when a GPU instance has several), so NVML answers that give two devices
+   * one name make the GPU unmappable instead of a pool the API server refuses: the same compute
+   * instance twice, or two GPU instances of one profile at the same placement.
+   */
+  private static void requireDistinctMigDevices(int gpuIndex, List<MigDevice> migDevices) {
+    Set<String> instances = new HashSet<>();
+    Map<String, Integer> instanceAtPlacement = new HashMap<>();
+    for (MigDevice mig : migDevices) {
+      if (!instances.add(mig.gpuInstanceId() + "/" + mig.computeInstanceId())) {
+        throw new IllegalArgumentException(
+            "GPU "
+                + gpuIndex
+                + ": NVML reported compute instance "
+                + mig.computeInstanceId()
+                + " of GPU instance "
+                + mig.gpuInstanceId()
+                + " twice");
+      }
+      String placement = mig.profileId() + "@" + mig.placement().start();
+      Integer other = instanceAtPlacement.putIfAbsent(placement, mig.gpuInstanceId());
+      if (other != null && other.intValue() != mig.gpuInstanceId()) {
+        throw new IllegalArgumentException(
+            "GPU "
+                + gpuIndex
+                + ": NVML reported GPU instances "
+                + other
+                + " and "
+                + mig.gpuInstanceId()
+                + " of profile "
+                + mig.profileName()
+                + " at the same placement "
+                + mig.placement().start());
+      }
+    }
   }
 
   /** Maps one GPU-instance profile. */
@@ -106,7 +196,7 @@ public final class NvmlInventoryMapper {
             base.jpegEngines(),
             base.ofaEngines());
     return new MigDevice(
-        raw.uuid().trim(),
+        uuid(raw.uuid()),
         parent.uuid().trim(),
         parent.minor(),
         profile.name(),
@@ -148,6 +238,12 @@ public final class NvmlInventoryMapper {
         nvmlName == null ? "" : MIG_NAME_PREFIX.matcher(nvmlName.trim()).replaceFirst("").trim();
     if (name.isEmpty()) {
       throw new IllegalArgumentException("NVML reported a GPU-instance profile without a name");
+    }
+    // Published device names carry the name's ASCII letters and digits; without any there is no
+    // name to publish the profile's devices under.
+    if (name.chars().noneMatch(c -> c < 128 && Character.isLetterOrDigit(c))) {
+      throw new IllegalArgumentException(
+          "NVML reported a GPU-instance profile whose name has no letters or digits: " + name);
     }
     return name;
   }

@@ -86,6 +86,27 @@ class NvmlInventoryMapperTest {
         List.of(mig));
   }
 
+  /** {@code raw} in MIG mode with other profiles and MIG devices. */
+  private static RawGpu withMig(
+      RawGpu raw, List<RawGpuInstanceProfile> profiles, List<RawMigDevice> migDevices) {
+    return new RawGpu(
+        raw.index(),
+        raw.minor(),
+        raw.uuid(),
+        raw.name(),
+        raw.brand(),
+        raw.architecture(),
+        raw.computeCapabilityMajor(),
+        raw.computeCapabilityMinor(),
+        raw.memoryTotalBytes(),
+        raw.busId(),
+        true,
+        1,
+        1,
+        profiles,
+        migDevices);
+  }
+
   @Test
   void mapsGpuIdentityUnitsAndNamesAsPublished() {
     Gpu gpu = NvmlInventoryMapper.toGpu(a100InMigMode());
@@ -149,28 +170,88 @@ class NvmlInventoryMapperTest {
     RawGpu raw = a100InMigMode();
     RawMigDevice stray =
         new RawMigDevice("MIG-stray", 7, 0, 99, new RawPlacement(0, 1), 9728 * MIB);
-    RawGpu broken =
-        new RawGpu(
-            raw.index(),
-            raw.minor(),
-            raw.uuid(),
-            raw.name(),
-            raw.brand(),
-            raw.architecture(),
-            raw.computeCapabilityMajor(),
-            raw.computeCapabilityMinor(),
-            raw.memoryTotalBytes(),
-            raw.busId(),
-            true,
-            1,
-            1,
-            raw.profiles(),
-            List.of(stray));
+    RawGpu broken = withMig(raw, raw.profiles(), List.of(stray));
 
     assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(broken))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("MIG-stray")
         .hasMessageContaining("profile id 99");
+  }
+
+  /**
+   * Found by ResourceSliceMapperFuzzTest: MIG devices NVML reports under one published name (two
+   * GPU instances of a profile at one placement, or one compute instance twice) used to give the
+   * node's pool a device twice, which the API server refuses; now only that GPU is unmappable.
+   */
+  @ParameterizedTest
+  @CsvSource({"5, 0, GPU instances 2 and 5", "2, 0, compute instance 0 of GPU instance 2 twice"})
+  void rejectsMigDevicesThatWouldShareAPublishedName(
+      int gpuInstanceId, int computeInstanceId, String message) {
+    RawGpu raw = a100InMigMode();
+    RawMigDevice twin =
+        new RawMigDevice(
+            "MIG-0a1b2c3d-0000-5000-8000-000000000002",
+            gpuInstanceId,
+            computeInstanceId,
+            9,
+            new RawPlacement(4, 4),
+            40192 * MIB);
+    List<RawMigDevice> devices = new java.util.ArrayList<>(raw.migDevices());
+    devices.add(twin);
+    RawGpu odd = withMig(raw, raw.profiles(), devices);
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 3")
+        .hasMessageContaining(message);
+  }
+
+  /**
+   * Found by ResourceSliceMapperFuzzTest: with dynamic MIG every placement is published as {@code
+   * gpu-<minor>-mig-<profile>-<id>-<start>}, so a profile id listed twice gave the pool one device
+   * twice; now only that GPU is unmappable.
+   */
+  @Test
+  void rejectsAProfileIdListedTwice() {
+    RawGpu raw = a100InMigMode();
+    List<RawGpuInstanceProfile> profiles = new java.util.ArrayList<>(raw.profiles());
+    profiles.add(raw.profiles().getLast());
+    RawGpu odd = withMig(raw, profiles, List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("GPU 3")
+        .hasMessageContaining("twice");
+  }
+
+  /**
+   * A string attribute holds 64 bytes and a cut UUID would name another device, so a UUID NVML
+   * reports longer than that (here 46 characters, 70 bytes) makes only that GPU unmappable.
+   */
+  @Test
+  void rejectsAUuidLongerThanAnAttributeMayBeForThatGpuOnly() {
+    String uuid = "GPU-" + "ü".repeat(24) + "-0000-4000-8000";
+    RawGpu odd =
+        new RawGpu(
+            3,
+            3,
+            uuid,
+            "NVIDIA L4",
+            14,
+            8,
+            8,
+            9,
+            23034 * MIB,
+            "00000000:01:00.0",
+            false,
+            0,
+            0,
+            List.of(),
+            List.of());
+
+    assertThatThrownBy(() -> NvmlInventoryMapper.toGpu(odd))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("more than 64 bytes");
   }
 
   /** Found by ResourceSliceMapperFuzzTest: "0.-1" used to fail the mapping of the whole node. */
@@ -298,5 +379,17 @@ class NvmlInventoryMapperTest {
     assertThatThrownBy(() -> NvmlInventoryMapper.profileName(nvmlName))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("without a name");
+  }
+
+  /**
+   * 'MIG *' was found by ResourceSliceMapperFuzzTest: a name without ASCII letters or digits gives
+   * no device name, which failed the mapping of the whole node; now only that GPU is unmappable.
+   */
+  @ParameterizedTest
+  @CsvSource({"'MIG *'", "'MIG é.'"})
+  void aProfileNameWithoutLettersOrDigitsIsAnError(String nvmlName) {
+    assertThatThrownBy(() -> NvmlInventoryMapper.profileName(nvmlName))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("no letters or digits");
   }
 }

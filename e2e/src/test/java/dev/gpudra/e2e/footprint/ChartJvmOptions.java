@@ -1,0 +1,61 @@
+package dev.gpudra.e2e.footprint;
+
+import dev.gpudra.e2e.chart.ChartManifests;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import io.fabric8.kubernetes.api.model.Container;
+import io.fabric8.kubernetes.api.model.EnvVar;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apps.DaemonSet;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The JVM options the chart gives the kubelet plugin and the controller ({@code JDK_JAVA_OPTIONS}
+ * of their containers, from {@code jvmOptions} in the values), read from what {@code helm template}
+ * renders with the default values, so that a benchmark runs both programs exactly as installed.
+ */
+public record ChartJvmOptions(List<String> plugin, List<String> controller) {
+
+  /** The environment variable through which the chart passes JVM options to {@code java}. */
+  public static final String ENV = "JDK_JAVA_OPTIONS";
+
+  /** Copies. */
+  public ChartJvmOptions {
+    plugin = List.copyOf(plugin);
+    controller = List.copyOf(controller);
+  }
+
+  /** Renders the chart with its default values. */
+  public static ChartJvmOptions render(ControlPlane plane) {
+    List<HasMetadata> objects = ChartManifests.render(plane, "gpudra-system");
+    Container plugin =
+        ChartManifests.ofType(objects, DaemonSet.class)
+            .getFirst()
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .getFirst();
+    Container controller =
+        ChartManifests.ofType(objects, Deployment.class).stream()
+            .filter(d -> d.getMetadata().getName().endsWith("controller"))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("the chart renders no controller"))
+            .getSpec()
+            .getTemplate()
+            .getSpec()
+            .getContainers()
+            .getFirst();
+    return new ChartJvmOptions(options(plugin), options(controller));
+  }
+
+  private static List<String> options(Container container) {
+    return container.getEnv().stream()
+        .filter(e -> ENV.equals(e.getName()))
+        .map(EnvVar::getValue)
+        .findFirst()
+        .map(v -> Arrays.stream(v.strip().split("\\s+")).filter(s -> !s.isEmpty()).toList())
+        .orElse(List.of());
+  }
+}

@@ -1,0 +1,201 @@
+package dev.gpudra.e2e.footprint;
+
+import dev.gpudra.core.device.NodeInventory;
+import dev.gpudra.e2e.chart.ChartDeviceClasses;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import dev.gpudra.e2e.cluster.E2eBinaries;
+import dev.gpudra.e2e.cluster.Namespaces;
+import dev.gpudra.e2e.monitoring.DriverControllerProcess;
+import dev.gpudra.e2e.nodes.MockNodeDiscovery;
+import dev.gpudra.e2e.scale.BareInformersProcess;
+import dev.gpudra.e2e.scale.Convergence;
+import dev.gpudra.e2e.scale.JvmFootprint;
+import dev.gpudra.e2e.scale.ScaleLoader;
+import dev.gpudra.e2e.scale.ScalePlan;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The memory and start-up footprint of both programs, on the real control plane of the e2e tests,
+ * each JVM once with the JVM's defaults ("before") and once with the chart's JVM options ({@link
+ * ChartJvmOptions}, "after"), all in one run:
+ *
+ * <ul>
+ *   <li>the kubelet plugin on a fake 8x A100 node ({@link PluginFootprint}): time from launching
+ *       its JVM to registered with the (emulated) kubelet, resident memory, heap after a full GC
+ *       and CPU time at steady state with slices published and a few claims prepared;
+ *   <li>the driver controller with {@code nodes} nodes of 8 GPUs (the scale benchmark's slices,
+ *       claims and pods, {@link ScalePlan}) next to a baseline of bare fabric8 informers on the
+ *       same objects, each measured once its view has converged (synced).
+ * </ul>
+ *
+ * <p>A harness that prints a table; nothing is asserted. Goals (issue: footprint): plugin resident
+ * memory at most 128 MiB, start to registered at most 2 s, controller resident memory at most 1.1x
+ * the bare informers'. System properties (defaults): {@code gpudra.footprint.nodes} (1000), {@code
+ * .claims} (1000, of the controller's load), {@code .pluginClaims} (4), {@code .steadySeconds}
+ * (10).
+ */
+public final class FootprintBenchmark {
+
+  private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  private FootprintBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    int nodes = Integer.getInteger("gpudra.footprint.nodes", 1000);
+    int claims = Integer.getInteger("gpudra.footprint.claims", 1000);
+    int pluginClaims = Integer.getInteger("gpudra.footprint.pluginClaims", 4);
+    Duration steady = Duration.ofSeconds(Integer.getInteger("gpudra.footprint.steadySeconds", 10));
+    String stamp =
+        LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
+    Path work = ControlPlane.workBase().resolve("footprint-" + stamp);
+    List<String> report = new ArrayList<>();
+    try (ControlPlane plane = ControlPlane.start(E2eBinaries.locate(), work)) {
+      ChartDeviceClasses.apply(plane);
+      ChartJvmOptions chart = ChartJvmOptions.render(plane);
+      report.add(
+          String.format(
+              "gpudra footprint: %s; %d CPUs; Java %s",
+              plane.binaryVersion(),
+              Runtime.getRuntime().availableProcessors(),
+              Runtime.version()));
+      report.add("  before: the JVM's defaults (G1, heap up to 1/4 of RAM, C2)");
+      report.add("  after, plugin:     " + String.join(" ", chart.plugin()));
+      report.add("  after, controller: " + String.join(" ", chart.controller()));
+
+      // A first plugin run loads the harness's own gRPC and client classes, so that neither
+      // measured run pays for them in its time to registered.
+      // On a loaded machine the harness's first gRPC call may miss its deadline while those
+      // classes load; a second warm-up then finds them loaded.
+      try {
+        PluginFootprint.measure(plane, "fp-warmup", chart.plugin(), 1, Duration.ZERO);
+      } catch (RuntimeException e) {
+        System.out.println("[footprint] warm-up failed (" + e.getMessage() + "); once more");
+        PluginFootprint.measure(plane, "fp-warmup-2", chart.plugin(), 1, Duration.ZERO);
+      }
+      JvmFootprint pluginBefore =
+          PluginFootprint.measure(plane, "fp-before", List.of(), pluginClaims, steady);
+      JvmFootprint pluginAfter =
+          PluginFootprint.measure(plane, "fp-after", chart.plugin(), pluginClaims, steady);
+      String pluginLoad = loadAverage();
+
+      NodeInventory h100 = MockNodeDiscovery.discover("h100-8x", work.resolve("mock-nvml"));
+      ScalePlan plan =
+          ScalePlan.of("fp", nodes, ScaleLoader.deviceNames(h100), claims, 5, Math.min(10, claims));
+      try (ScaleLoader loader = new ScaleLoader(plane.client(), plan, h100, 32)) {
+        loader.load();
+      }
+      JvmFootprint bareBefore =
+          BareInformersProcess.measure(
+              plane, List.of(), work.resolve("bare-informers-before.log"), TIMEOUT);
+      JvmFootprint controllerBefore = controller(plane, plan, "fp-controller-before", List.of());
+      JvmFootprint bareAfter =
+          BareInformersProcess.measure(
+              plane, chart.controller(), work.resolve("bare-informers-after.log"), TIMEOUT);
+      JvmFootprint controllerAfter =
+          controller(plane, plan, "fp-controller-after", chart.controller());
+      String controllerLoad = loadAverage();
+
+      report.add("");
+      report.add(
+          String.format(
+              "kubelet plugin, 8x A100 (mock NVML), slices published, %d claims prepared, after %d"
+                  + " s quiet; load average %s",
+              pluginClaims, steady.toSeconds(), pluginLoad));
+      report.add(String.format("%-34s %10s %10s %7s %8s", "", "before", "after", "ratio", "goal"));
+      report.add(
+          row(
+              "start to registered (s)",
+              seconds(pluginBefore.time()),
+              seconds(pluginAfter.time()),
+              "<= 2"));
+      report.add(
+          row(
+              "resident memory (MiB)",
+              mib(pluginBefore.residentBytes()),
+              mib(pluginAfter.residentBytes()),
+              "<= 128"));
+      report.add(
+          row(
+              "heap after full GC (MiB)",
+              mib(pluginBefore.heapBytes()),
+              mib(pluginAfter.heapBytes()),
+              ""));
+      report.add(
+          row("CPU time used (s)", seconds(pluginBefore.cpu()), seconds(pluginAfter.cpu()), ""));
+
+      report.add("");
+      report.add(
+          String.format(
+              "driver controller, %d nodes x %d GPUs, %d claims, %d pods, at convergence;"
+                  + " load average %s",
+              nodes, plan.deviceNames().size(), claims, plan.pods().size(), controllerLoad));
+      report.add(
+          String.format("%-34s %10s %10s %7s %8s", "", "bare inf.", "controller", "ratio", "goal"));
+      controllerRows(report, "before", bareBefore, controllerBefore);
+      controllerRows(report, "after", bareAfter, controllerAfter);
+    }
+    System.out.println();
+    report.forEach(l -> System.out.println("[footprint] " + l));
+    System.exit(0);
+  }
+
+  private static JvmFootprint controller(
+      ControlPlane plane, ScalePlan plan, String leaseNamespace, List<String> jvmOptions) {
+    Namespaces.create(plane.client(), leaseNamespace);
+    long start = System.nanoTime();
+    try (DriverControllerProcess controller =
+        DriverControllerProcess.start(plane, leaseNamespace, jvmOptions, Map.of())) {
+      Duration converged =
+          new Convergence(controller, plan).await(plan.expected(false), start, TIMEOUT);
+      return JvmFootprint.of(controller.pid(), converged);
+    }
+  }
+
+  private static void controllerRows(
+      List<String> report, String label, JvmFootprint bare, JvmFootprint controller) {
+    report.add(
+        row(
+            label + ": synced / converged (s)",
+            seconds(bare.time()),
+            seconds(controller.time()),
+            ""));
+    report.add(
+        row(
+            label + ": resident memory (MiB)",
+            mib(bare.residentBytes()),
+            mib(controller.residentBytes()),
+            "<= 1.1x"));
+    report.add(
+        row(
+            label + ": heap after full GC (MiB)",
+            mib(bare.heapBytes()),
+            mib(controller.heapBytes()),
+            ""));
+  }
+
+  private static String row(String what, double left, double right, String goal) {
+    return String.format("%-34s %10.1f %10.1f %7.2f %8s", what, left, right, right / left, goal);
+  }
+
+  private static String loadAverage() throws IOException {
+    String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
+    return fields[0] + " " + fields[1] + " " + fields[2];
+  }
+
+  private static double seconds(Duration d) {
+    return d.toNanos() / 1e9;
+  }
+
+  private static double mib(long bytes) {
+    return bytes / (1024.0 * 1024.0);
+  }
+}

@@ -1,0 +1,63 @@
+package dev.gpudra.e2e.scale;
+
+import dev.gpudra.e2e.cluster.ComponentProcess;
+import dev.gpudra.e2e.cluster.ControlPlane;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs {@link BareInformers}, the benchmarks' baseline, in a JVM of its own with the given options
+ * against a control plane, and measures it once it has synced.
+ */
+public final class BareInformersProcess {
+
+  private BareInformersProcess() {}
+
+  /**
+   * Starts the baseline with {@code jvmOptions}, waits until it has synced (at most {@code
+   * timeout}), measures it and stops it.
+   *
+   * @param log where its output goes
+   */
+  public static JvmFootprint measure(
+      ControlPlane plane, List<String> jvmOptions, Path log, Duration timeout)
+      throws InterruptedException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(jvmOptions);
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(BareInformers.class.getName());
+    long start = System.nanoTime();
+    try (ComponentProcess process =
+        ComponentProcess.start(
+            "bare-informers", command, log, Map.of("KUBECONFIG", plane.kubeconfig().toString()))) {
+      long deadline = start + timeout.toNanos();
+      while (!synced(log)) {
+        process.requireAlive();
+        if (System.nanoTime() > deadline) {
+          throw new IllegalStateException("bare informers did not sync:\n" + process.tail(40));
+        }
+        Thread.sleep(50);
+      }
+      Duration time = Duration.ofNanos(System.nanoTime() - start);
+      System.out.println("[bench] " + process.tail(1));
+      return JvmFootprint.of(process.pid(), time);
+    }
+  }
+
+  private static boolean synced(Path log) {
+    try {
+      return Files.exists(log)
+          && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(BareInformers.SYNCED));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
