@@ -22,11 +22,13 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * Why a claim is pending, on the real control plane with a fake 8x A100 80GB node and a fake 8x
- * H100 80GB node: the driver controller (its own JVM) names the false selector clause with the
- * value the devices have in its {@code ClaimPending} Event, and {@code gpudra explain -f} (the cli
- * in a child JVM with the cluster's kubeconfig, as a user runs it) says where every example's claim
- * would fit before it is applied, and why the unsatisfiable ones fit nowhere.
+ * Why a claim is pending, on the real control plane with a fake 8x A100 80GB node, a fake 8x H100
+ * 80GB node and a fake 1x A100 80GB node whose plugin publishes fractional GPUs (where the
+ * agents-fractional example's capacity requests fit): the driver controller (its own JVM) names the
+ * false selector clause with the value the devices have in its {@code ClaimPending} Event, and
+ * {@code gpudra explain -f} (the cli in a child JVM with the cluster's kubeconfig, as a user runs
+ * it) says where every example's claim would fit before it is applied, and why the unsatisfiable
+ * ones fit nowhere.
  */
 class ExplainPendingClaimsIT {
 
@@ -44,7 +46,8 @@ class ExplainPendingClaimsIT {
       GpuScenario.withoutNamespace()
           .withDeviceClasses("deviceClasses.gpu.extendedResourceName=nvidia.com/gpu")
           .withNode("gpu-a100-8x", "a100-8x")
-          .withNode("gpu-h100-8x", "h100-8x");
+          .withNode("gpu-h100-8x", "h100-8x")
+          .withNode("gpu-a100-1x-shared", "a100-1x", Map.of("GPUDRA_FRACTIONAL_GPUS", "true"));
 
   private static final JsonMapper JSON = JsonMapper.builder().build();
 
@@ -122,7 +125,7 @@ class ExplainPendingClaimsIT {
     // The text form a user reads says "would fit" and names the node and devices.
     Command text =
         cli("explain", "-f", ExampleManifests.file("one-gpu", "claim-template.yaml").toString());
-    assertThat(text.stdout()).contains("would fit on").containsPattern("gpu-[ah]100-8x");
+    assertThat(text.stdout()).contains("would fit on").containsPattern("gpu-[ah]100-\\S+ gpu-\\d");
   }
 
   /** Every YAML file under {@code examples/} holding a ResourceClaim or ResourceClaimTemplate. */
