@@ -22,9 +22,7 @@ import io.fabric8.kubernetes.api.model.admissionregistration.v1.MutatingWebhook;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReview;
 import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectAccessReviewBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -114,13 +112,7 @@ class RealNodeAwsBatchIT {
             List.of(ExampleManifests.file("aws-batch", "values.yaml").toAbsolutePath()),
             List.of());
     batchRbac.addAll(ExampleManifests.apply(admin, NS, "aws-batch", "rbac.yaml"));
-    batch =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(admin.getConfiguration())
-                    .withImpersonateUsername("aws-batch")
-                    .build())
-            .build();
+    batch = BatchPods.asBatch(admin);
     // Whole GPUs only: the profile has GPUs in MIG mode.
     wholeGpus =
         (int)
@@ -319,7 +311,10 @@ class RealNodeAwsBatchIT {
           GpudraCli.check(plane, TIMEOUT, "explain", "pod", NS + "/" + waiter).stdout();
       System.out.println("[e2e] aws-batch: gpudra explain pod " + NS + "/" + waiter);
       System.out.print(explained);
-      assertThat(explained).contains(BATCH_NODE).contains("allocated to other claims");
+      assertThat(explained)
+          .contains("is bound to node " + BATCH_NODE)
+          .contains("fits on none of 1 nodes")
+          .contains("allocated to other claims");
 
       // The real kubelet has the pod and refuses to start it without its GPUs: it tried to
       // prepare the claim and left the container waiting, never created.
