@@ -6,6 +6,7 @@ import dev.gpudra.core.cel.SelectorEnvironment;
 import dev.gpudra.core.explain.Explanation;
 import dev.gpudra.core.explain.PendingClaimExplainer;
 import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
@@ -75,6 +76,9 @@ final class ExplainCommand implements Callable<Integer> {
       description = "text (default) or json.")
   String output = "text";
 
+  /** The node the pod of {@code explain pod} is bound to; null for claims and files. */
+  private String boundNode;
+
   @Override
   public Integer call() {
     if (!output.equals("text") && !output.equals("json")) {
@@ -102,11 +106,26 @@ final class ExplainCommand implements Callable<Integer> {
         }
       }
       var dra = client.dynamicResourceAllocation().v1();
+      List<Node> nodes = client.nodes().list().getItems();
+      if (boundNode != null) {
+        // A pod bound to a node (pre-bound, or already scheduled) can only use that node: a fit
+        // on another node would be no reason at all.
+        nodes = nodes.stream().filter(n -> boundNode.equals(n.getMetadata().getName())).toList();
+        if (output.equals("text")) {
+          out.println(
+              "pod "
+                  + target.get(1)
+                  + " is bound to node "
+                  + boundNode
+                  + (nodes.isEmpty() ? ", which does not exist" : "")
+                  + "; only that node can serve its claims");
+        }
+      }
       PendingClaimExplainer.Snapshot cluster =
           new PendingClaimExplainer(
                   new SelectorCache(SelectorEnvironment.create(), 256), AllocationBudget.DEFAULT)
               .snapshot(
-                  client.nodes().list().getItems(),
+                  nodes,
                   dra.resourcesSlices().list().getItems(),
                   dra.deviceClasses().list().getItems(),
                   dra.resourceClaims().inAnyNamespace().list().getItems());
@@ -165,14 +184,18 @@ final class ExplainCommand implements Callable<Integer> {
     return List.of(claim);
   }
 
-  /** The pod's claims; a template whose claim is not created yet is explained as the template. */
-  private static List<ResourceClaim> ofPod(
+  /**
+   * The pod's claims; a template whose claim is not created yet is explained as the template. Notes
+   * the node the pod is bound to, if any, in {@link #boundNode}.
+   */
+  private List<ResourceClaim> ofPod(
       KubernetesClient client, String namespace, String name, PrintWriter err) {
     Pod pod = client.pods().inNamespace(namespace).withName(name).get();
     if (pod == null) {
       err.println("gpudra: no Pod " + namespace + "/" + name);
       return null;
     }
+    boundNode = pod.getSpec() == null ? null : pod.getSpec().getNodeName();
     var dra = client.dynamicResourceAllocation().v1();
     List<ResourceClaim> out = new ArrayList<>();
     var status = pod.getStatus();

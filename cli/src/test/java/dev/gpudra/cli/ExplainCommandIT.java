@@ -3,6 +3,7 @@ package dev.gpudra.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.testkit.cluster.ClusterFixtures;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Files;
@@ -78,6 +79,31 @@ class ExplainCommandIT {
         .contains("\"claim\" : \"train\"")
         .contains("\"fits\" : false")
         .contains("\"kind\" : \"POOL\"");
+  }
+
+  @Test
+  void aPodBoundToANodeIsExplainedOnThatNodeOnly() throws Exception {
+    // Two free L4s elsewhere: for a pod created with spec.nodeName they are no answer.
+    ClusterFixtures.l4Slices("gpu-node", 2).forEach(s -> client.resource(s).create());
+    client.resource(ClusterFixtures.node("gpu-node")).create();
+    client
+        .resource(
+            new PodBuilder(ClusterFixtures.podUsing("ml", "aws-batch.job", "train"))
+                .editSpec()
+                .withNodeName("cpu-node")
+                .endSpec()
+                .build())
+        .create();
+
+    CliRunner.Result result = gpudra("explain", "pod", "ml/aws-batch.job");
+
+    assertThat(result.exitCode()).as(result.stderr()).isZero();
+    assertThat(result.stdout().strip().lines())
+        .containsExactly(
+            "pod ml/aws-batch.job is bound to node cpu-node; only that node can serve its claims",
+            "claim ml/train fits on none of 1 nodes:",
+            "  request \"gpu\": no devices are published on cpu-node",
+            "  cpu-node: claim finds no ResourceSlices on the node");
   }
 
   @Test

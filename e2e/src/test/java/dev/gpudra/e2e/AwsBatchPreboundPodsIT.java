@@ -16,9 +16,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.Taint;
 import io.fabric8.kubernetes.api.model.TaintBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
-import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.io.IOException;
 import java.time.Duration;
@@ -63,13 +61,7 @@ class AwsBatchPreboundPodsIT {
         .edit(n -> new NodeBuilder(n).editSpec().withTaints(batchTaints()).endSpec().build());
     scenario.removeAfterAll(NS);
     ExampleManifests.apply(admin, NS, "aws-batch", "rbac.yaml");
-    batch =
-        new KubernetesClientBuilder()
-            .withConfig(
-                new ConfigBuilder(admin.getConfiguration())
-                    .withImpersonateUsername("aws-batch")
-                    .build())
-            .build();
+    batch = BatchPods.asBatch(admin);
     scenario.closeAfterAll(batch);
 
     int port = FreePorts.take(1).getFirst();

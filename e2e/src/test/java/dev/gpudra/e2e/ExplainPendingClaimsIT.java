@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.gpudra.e2e.cluster.Command;
+import dev.gpudra.e2e.cluster.GpudraCli;
 import dev.gpudra.e2e.examples.ExampleManifests;
 import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
@@ -33,7 +34,6 @@ import tools.jackson.databind.json.JsonMapper;
 class ExplainPendingClaimsIT {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(2);
-  private static final String CLI_MAIN = "dev.gpudra.cli.GpudraCli";
 
   /** The clause an H100 80GB fails for "an H100 with at least 80Gi", with its value. */
   private static final String MEMORY_CLAUSE = "memory 81559Mi (79.6Gi) < 80Gi";
@@ -153,17 +153,6 @@ class ExplainPendingClaimsIT {
 
   /** {@code gpudra ARGS} in a child JVM against the cluster, as a user runs it; must exit 0. */
   private static Command cli(String... args) {
-    List<String> command =
-        Stream.concat(
-                Stream.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-cp",
-                    System.getProperty(
-                        "surefire.test.class.path", System.getProperty("java.class.path")),
-                    CLI_MAIN),
-                Stream.of(args))
-            .toList();
-    return Command.check(
-        TIMEOUT, Map.of("KUBECONFIG", scenario.plane().kubeconfig().toString()), command);
+    return GpudraCli.check(scenario.plane(), TIMEOUT, args);
   }
 }

@@ -1,6 +1,8 @@
 package dev.gpudra.controller.prebound;
 
 import dev.gpudra.controller.view.SlimPod;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.PodBuilder;
 import io.fabric8.kubernetes.api.model.resource.v1.AllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaimBuilder;
@@ -14,6 +16,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The pre-bound allocator's writes, each guarded by the resource version the decision was made on,
@@ -34,6 +38,8 @@ import java.util.Optional;
  * allocates; a crash between 2 and 3 only delays the start to the kubelet's resync. Thread-safe.
  */
 public final class AllocationWriter implements ClaimWrites {
+
+  private static final Logger LOG = LoggerFactory.getLogger(AllocationWriter.class);
 
   /** The finalizer kube-scheduler adds before allocating; the controller manager honours it. */
   public static final String FINALIZER = "resource.kubernetes.io/delete-protection";
@@ -135,14 +141,26 @@ public final class AllocationWriter implements ClaimWrites {
     }
   }
 
-  /** Makes the pod's kubelet sync it now; a pod that is gone needs nothing. */
+  /**
+   * Makes the pod's kubelet sync it now; a pod that is gone needs nothing. One PATCH, no read: the
+   * chart grants {@code patch} on pods and not {@code get}. A nudge that fails is only logged: the
+   * kubelet's own resync still starts the pod, up to 90 s later, and the pass goes on.
+   */
   @Override
   public void nudge(SlimPod pod, Instant now) {
+    // With an object at hand fabric8 sends the patch alone; by name it would read the pod first.
+    Pod target =
+        new PodBuilder()
+            .withNewMetadata()
+            .withNamespace(pod.namespace())
+            .withName(pod.name())
+            .endMetadata()
+            .build();
     try {
       client
           .pods()
           .inNamespace(pod.namespace())
-          .withName(pod.name())
+          .resource(target)
           .patch(
               PatchContext.of(PatchType.JSON_MERGE),
               "{\"metadata\":{\"annotations\":{\""
@@ -152,7 +170,12 @@ public final class AllocationWriter implements ClaimWrites {
                   + "\"}}}");
     } catch (KubernetesClientException e) {
       if (e.getCode() != 404) {
-        throw e;
+        LOG.warn(
+            "Could not nudge the kubelet of pre-bound pod {}/{} ({}); it starts the pod at its next"
+                + " resync",
+            pod.namespace(),
+            pod.name(),
+            e.getMessage());
       }
     }
   }

@@ -160,6 +160,9 @@ public final class ControlPlane implements AutoCloseable {
                   "--allow-privileged=true",
                   // Real nodes' hostnames do not resolve; their InternalIP is on this host.
                   "--kubelet-preferred-address-types=InternalIP,Hostname",
+                  // No kube-proxy: a webhook's Service IP leads nowhere, so the API server calls
+                  // the Service's ready endpoint (the pod IP, on a real node's bridge) instead.
+                  "--enable-aggregator-routing=true",
                   "--cert-dir=" + workDir.resolve("apiserver-certs"),
                   "--v=2"),
               logs.resolve("kube-apiserver.log"));

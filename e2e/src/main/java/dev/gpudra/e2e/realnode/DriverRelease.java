@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Our chart installed with the real Helm into the cluster of real nodes, in fake-GPU mode ({@code
@@ -68,6 +69,16 @@ public final class DriverRelease implements AutoCloseable {
 
   /** Like {@link #install(ControlPlane, RealNodes)}, with {@code setValues} added last. */
   public static DriverRelease install(ControlPlane plane, RealNodes nodes, List<String> setValues) {
+    return install(plane, nodes, List.of(), setValues);
+  }
+
+  /**
+   * Like {@link #install(ControlPlane, RealNodes, List)}, with the values files {@code valuesFiles}
+   * (e.g. an example's {@code values.yaml}) after the fake-GPU values; the node paths and {@code
+   * setValues} still win.
+   */
+  public static DriverRelease install(
+      ControlPlane plane, RealNodes nodes, List<Path> valuesFiles, List<String> setValues) {
     Helm helm = new Helm(plane);
     long begin = System.nanoTime();
     List<String> values =
@@ -85,7 +96,10 @@ public final class DriverRelease implements AutoCloseable {
     Command result =
         helm.install(
             NAMESPACE,
-            List.of(helm.chart().resolve("ci/fake-gpu-values.yaml")),
+            Stream.concat(
+                    Stream.of(helm.chart().resolve("ci/fake-gpu-values.yaml")),
+                    valuesFiles.stream())
+                .toList(),
             values.toArray(String[]::new));
     if (result.exitCode() != 0) {
       throw new IllegalStateException(
