@@ -16,6 +16,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +27,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -149,6 +155,11 @@ class MpsIT {
         .contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=30")
         .contains("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + gpu + "=16384M");
 
+    assertThat(metrics())
+        .contains("gpudra_mps_daemon_running{device=\"gpu-4\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-4\"} 1")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-2\"} 0");
+
     assertThat(dra.unprepare(List.of(a)).get(a.uid()).ok()).isTrue();
     assertThat(tools().runningDaemons().get(gpu)).as("server-b still uses it").isEqualTo(daemon);
 
@@ -157,6 +168,7 @@ class MpsIT {
     assertThat(daemon.running()).isFalse();
     assertThat(tools().computeMode(gpu)).isEqualTo("DEFAULT");
     assertThat(gpuDir(gpu)).doesNotExist();
+    assertThat(metrics()).contains("gpudra_mps_daemon_running{device=\"gpu-4\"} 0");
     assertThat(MockTools.log(node.toolStateFile()))
         .containsSubsequence(
             "nvidia-smi -i " + gpu + " -c EXCLUSIVE_PROCESS",
@@ -268,6 +280,13 @@ class MpsIT {
     assertThat(after).doesNotContainKey(gpu3);
     assertThat(tools().computeMode(gpu3)).isEqualTo("DEFAULT");
     assertThat(gpuDir(gpu3)).doesNotExist();
+    assertThat(metrics())
+        .as("the new plugin process counts the daemon it started, not the one it adopted")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-3\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-3\"} 0")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-5\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-5\"} 1")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-7\"} 0");
     // The claims are still prepared as before: repeated prepares answer from the checkpoint.
     assertThat(dra.prepare(List.of(survivor, orphaned)).values()).allMatch(ClaimOutcome::ok);
 
@@ -300,6 +319,27 @@ class MpsIT {
                   .start()
                   .waitFor())
           .isZero();
+    }
+  }
+
+  /** The running plugin's Prometheus metrics, from the port its last start logged. */
+  private String metrics() throws IOException {
+    Matcher port =
+        Pattern.compile("metrics and /healthz on port (\\d+)")
+            .matcher(Files.readString(root.resolve("plugin.log")));
+    String last = null;
+    while (port.find()) {
+      last = port.group(1);
+    }
+    assertThat(last).as("metrics port logged").isNotNull();
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + last + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
     }
   }
 
