@@ -11,6 +11,7 @@ import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
@@ -104,13 +105,23 @@ class MpsIT {
   }
 
   private static PodClaim share(Claims claims, String name, String device, String mem, String pct) {
+    return share(claims, name, device, mem, pct, List.of());
+  }
+
+  private static PodClaim share(
+      Claims claims,
+      String name,
+      String device,
+      String mem,
+      String pct,
+      List<DeviceAllocationConfiguration> configs) {
     DeviceRequestAllocationResult result = Claims.result("gpu", NODE, device, false);
     result.setShareID(UUID.randomUUID().toString());
     Map<String, Quantity> consumed = new LinkedHashMap<>();
     consumed.put("memory", new Quantity(mem));
     consumed.put("cores", new Quantity(pct));
     result.setConsumedCapacity(consumed);
-    return claims.allocated(name, List.of(result), List.of());
+    return claims.allocated(name, List.of(result), configs);
   }
 
   private PodClaim mps(String name, List<String> devices) {
@@ -248,6 +259,43 @@ class MpsIT {
     assertThat(tools().runningDaemons()).doesNotContainKey(uuids.get(7));
     assertThat(dra.unprepare(List.of(sliced, mig, two, onSliced)).values())
         .allMatch(ClaimOutcome::ok);
+  }
+
+  @Test
+  void aShareTakesItsLimitsFromItsCapacityAndRefusesMpsConfigLimitsNamingTheField()
+      throws IOException {
+    String gpu = uuids.get(6);
+    PodClaim limited = withConfig(agents, "limited-share", "gpu-6", MPS_CONFIG);
+    PodClaim plain =
+        withConfig(
+            inference,
+            "plain-mps-share",
+            "gpu-6",
+            "{\"apiVersion\":\"gpu.gpudra.dev/v1\",\"kind\":\"GpuConfig\",\"sharing\":"
+                + "{\"strategy\":\"MPS\"}}");
+
+    Map<String, ClaimOutcome> outcome = dra.prepare(List.of(limited, plain));
+
+    assertThat(outcome.get(limited.uid()).error())
+        .contains(
+            "sharing.mpsConfig.defaultActiveThreadPercentage cannot apply to device gpu-6, which"
+                + " is allocated as a share of its GPU")
+        .contains("capacity.requests memory and cores");
+    assertThat(outcome.get(plain.uid()).error()).isEmpty();
+    assertThat(Files.readString(spec(plain)))
+        .contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10")
+        .contains("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + gpu + "=4096M");
+    assertThat(tools().runningDaemons().get(gpu).defaultActiveThreadPercentage())
+        .as("no claim's config became the shared daemon's default")
+        .isNull();
+    assertThat(dra.unprepare(List.of(limited, plain)).values()).allMatch(ClaimOutcome::ok);
+    assertThat(tools().runningDaemons()).doesNotContainKey(gpu);
+  }
+
+  // A share of 4Gi and 10% of {@code device} whose claim carries GpuConfig {@code config}.
+  private static PodClaim withConfig(Claims claims, String name, String device, String config) {
+    return share(
+        claims, name, device, "4Gi", "10", List.of(Claims.config("FromClaim", List.of(), config)));
   }
 
   @Test
