@@ -55,8 +55,7 @@ public final class RealNode implements AutoCloseable {
 
   /** What the mock driver tools call besides shell builtins. */
   private static final List<String> DRIVER_ROOT_APPLETS =
-      List.of(
-          "cat", "cut", "grep", "mkdir", "mkfifo", "mv", "rm", "rmdir", "sed", "sleep");
+      List.of("cat", "cut", "grep", "mkdir", "mkfifo", "mv", "rm", "rmdir", "sed", "sleep");
 
   private final KubernetesClient client;
   private final NodeBinaries binaries;
