@@ -327,6 +327,11 @@ class DashboardAndAlertsIT {
             valueOf(r, "owner_name", "allocated-pod") > 0
                 && NAMESPACE.equals(labelOf(r, "owner_name", "allocated-pod", "namespace")),
         "the whole GPU of pod allocated-pod, in its own namespace (not the plugin pod's)");
+    awaitPanel(
+        "MPS control daemons",
+        0,
+        r -> samplesWith(r, 0) >= 8 && samplesWith(r, 1) == 0,
+        "no daemon on any of the 8 GPUs of " + GPU_NODE + ": the refused MPS claim started none");
     assertThat(gpuNode.agent().problems())
         .as("only the refused MPS claim fails")
         .allMatch(p -> p.startsWith(NAMESPACE + "/mps-pod: prepare of claim"));

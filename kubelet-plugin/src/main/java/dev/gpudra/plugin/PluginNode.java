@@ -22,6 +22,7 @@ import dev.gpudra.plugin.metrics.MetricsServer;
 import dev.gpudra.plugin.metrics.MicrometerHealthMetrics;
 import dev.gpudra.plugin.metrics.MicrometerPluginMetrics;
 import dev.gpudra.plugin.metrics.MicrometerSharingMetrics;
+import dev.gpudra.plugin.metrics.MpsDaemonMetrics;
 import dev.gpudra.plugin.metrics.PluginMetrics;
 import dev.gpudra.plugin.metrics.SharingMetricsLoop;
 import dev.gpudra.plugin.mig.DynamicMigEffects;
@@ -152,6 +153,16 @@ public final class PluginNode implements AutoCloseable {
       boolean mps = config.sharingStrategies().contains("MPS") || config.fractionalGpus();
       MpsDirectories mpsDirs = new MpsDirectories(config.sockets().pluginDir().resolve("mps"));
       MpsControl mpsControl = new ProcessMpsControl(tools, mpsDirs, Duration.ofSeconds(30));
+      MpsDaemonMetrics.register(
+          registry,
+          inventory.gpus().stream()
+              .collect(
+                  Collectors.toMap(
+                      g -> DeviceNames.gpu(g.minor()),
+                      g -> g.uuid(),
+                      (a, b) -> a,
+                      java.util.TreeMap::new)),
+          mpsControl);
       PreparePlanner planner =
           new PreparePlanner(
               driverName,

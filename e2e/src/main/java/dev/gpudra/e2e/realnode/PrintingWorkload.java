@@ -14,10 +14,10 @@ import java.util.regex.Pattern;
 /**
  * The examples' pods on fake-GPU nodes: each container's image (CUDA, with {@code nvidia-smi},
  * which needs a real GPU) becomes the offline busybox image, and its command prints what the
- * container sees: {@code ls -l} of every {@code /dev/nvidia*} device node and the GPU-related
- * environment, then sleeps (in a Deployment: its pod template's containers). Everything else of the
- * example (claims, templates, requests) is applied as users read it. {@link #devices} parses that
- * output back.
+ * container sees: {@code ls -l} of every {@code /dev/nvidia*} device node, the MPS mounts, and the
+ * GPU-related environment, then sleeps (in a Deployment: its pod template's containers). Everything
+ * else of the example (claims, templates, requests) is applied as users read it. {@link #devices}
+ * parses that output back.
  */
 public final class PrintingWorkload {
 
@@ -27,9 +27,22 @@ public final class PrintingWorkload {
   /** The last line a printing container writes before it sleeps. */
   public static final String END = "--- end";
 
+  /** The line before the MPS mounts a printing container lists. */
+  public static final String MOUNTS = "--- mounts";
+
+  // An MPS client (CUDA_MPS_PIPE_DIRECTORY set) also connects to its daemon through the pipe, as
+  // CUDA would, telling the mock daemon its limits; in the background, so that a daemon that
+  // does not read its pipe never stops the printing.
   private static final String SCRIPT =
-      "ls -l /dev/nvidia* /dev/nvidia-caps/* 2>/dev/null; echo '--- env';"
-          + " env | grep -E '^(NVIDIA|GPUDRA|CUDA)' | sort; echo '"
+      "ls -l /dev/nvidia* /dev/nvidia-caps/* 2>/dev/null; echo '"
+          + MOUNTS
+          + "'; grep -E ' (/tmp/nvidia-mps|/dev/shm) ' /proc/mounts;"
+          + " ls -l /tmp/nvidia-mps 2>/dev/null; echo '--- env';"
+          + " env | grep -E '^(NVIDIA|GPUDRA|CUDA)' | sort;"
+          + " if [ -p \"${CUDA_MPS_PIPE_DIRECTORY:-/none}/control\" ]; then"
+          + " (echo \"gpudra_mock_client 0 ${CUDA_MPS_ACTIVE_THREAD_PERCENTAGE:--}"
+          + " ${CUDA_MPS_PINNED_DEVICE_MEM_LIMIT:--}\" > \"$CUDA_MPS_PIPE_DIRECTORY/control\" &);"
+          + " fi; echo '"
           + END
           + "'; exec sleep 2147483647";
 
@@ -83,6 +96,18 @@ public final class PrintingWorkload {
     List<String> lines = log.lines().map(String::strip).toList();
     int from = lines.indexOf(ENV);
     int to = lines.indexOf(END);
+    return from < 0 || to < from ? List.of() : List.copyOf(lines.subList(from + 1, to));
+  }
+
+  /**
+   * What a printing container lists between {@link #MOUNTS} and its environment: the {@code
+   * /proc/mounts} lines of {@code /tmp/nvidia-mps} and {@code /dev/shm}, then {@code ls -l} of the
+   * MPS pipe directory.
+   */
+  public static List<String> mounts(String log) {
+    List<String> lines = log.lines().map(String::strip).toList();
+    int from = lines.indexOf(MOUNTS);
+    int to = lines.indexOf(ENV);
     return from < 0 || to < from ? List.of() : List.copyOf(lines.subList(from + 1, to));
   }
 

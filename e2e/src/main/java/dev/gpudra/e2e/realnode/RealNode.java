@@ -5,6 +5,7 @@ import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.Poll;
 import dev.gpudra.testkit.node.FakeNode;
+import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.nvml.MockNvml;
 import dev.gpudra.testkit.nvml.MockProfile;
 import io.fabric8.kubernetes.api.model.Node;
@@ -51,6 +52,10 @@ public final class RealNode implements AutoCloseable {
   private static final Duration NODE_READY = Duration.ofMinutes(3);
   private static final Duration CTR = Duration.ofMinutes(2);
   private static final int NVIDIA_MAJOR = 195;
+
+  /** What the mock driver tools call besides shell builtins. */
+  private static final List<String> DRIVER_ROOT_APPLETS =
+      List.of("cat", "cut", "grep", "mkdir", "mkfifo", "mv", "rm", "rmdir", "sed", "sleep");
 
   private final KubernetesClient client;
   private final NodeBinaries binaries;
@@ -189,7 +194,8 @@ public final class RealNode implements AutoCloseable {
    */
   private void fakeGpus(Path varLib) throws IOException {
     Path root = varLib.resolve(FAKE_ROOT.substring("/var/lib/".length()));
-    FakeNode.create(root, name, profile);
+    FakeNode fake = FakeNode.create(root, name, profile);
+    driverUserland(fake.driverRoot());
     Path dev = Files.createDirectories(root.resolve("dev"));
     MockProfile mock = MockNvml.load(profile);
     for (MockProfile.Gpu gpu : mock.gpus()) {
@@ -202,6 +208,19 @@ public final class RealNode implements AutoCloseable {
     Path profileFile = varLib.resolve(MOCK_PROFILE.substring("/var/lib/".length()));
     Files.createDirectories(profileFile.getParent());
     Files.copy(MockNvml.builtInProfile(profile), profileFile);
+  }
+
+  /**
+   * The utilities a host's driver root has beside the driver's binaries ({@code /usr/bin} of the
+   * host), from the static busybox: the mock MPS control program runs them inside the plugin's
+   * container, whose image has nothing but a shell.
+   */
+  private void driverUserland(Path driverRoot) throws IOException {
+    Path bin = Files.createDirectories(driverRoot.resolve(MockTools.BIN_DIR));
+    Files.copy(binaries.busybox(), bin.resolve("busybox"));
+    for (String applet : DRIVER_ROOT_APPLETS) {
+      Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
+    }
   }
 
   private static void mknod(Path path, int major, int minor) {

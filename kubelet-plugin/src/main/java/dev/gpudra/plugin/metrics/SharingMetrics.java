@@ -5,8 +5,8 @@ package dev.gpudra.plugin.metrics;
  * allocated to its shares and its time slice; per workload the GPU memory and compute it holds. An
  * interface so that code under test runs with {@link #NOOP}. Implementations are thread-safe.
  *
- * <p>MPS daemon state per GPU belongs beside these (one more method here) once the plugin runs MPS
- * daemons.
+ * <p>The state of the GPUs' MPS daemons is read from the daemons themselves at each scrape ({@link
+ * MpsDaemonMetrics}), not from the claims.
  */
 public interface SharingMetrics {
 

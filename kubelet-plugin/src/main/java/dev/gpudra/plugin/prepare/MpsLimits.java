@@ -66,6 +66,36 @@ final class MpsLimits {
     return new MpsRecord(gpu.uuid(), percentage, bytes == null ? null : bytes / MIB);
   }
 
+  /**
+   * Refuses {@code config}'s limits on a share of a GPU: a share's limits are its consumed capacity
+   * (what the scheduler counted), and the daemon it shares with other claims cannot take defaults
+   * from one of them. {@code strategy: MPS} without limits is what a share is anyway, and passes.
+   *
+   * @throws PrepareRefusedException naming the first limit set
+   */
+  static void refuseOnShare(ClaimRef ref, String deviceName, SharingConfig.Mps config)
+      throws PrepareRefusedException {
+    String field =
+        config.defaultActiveThreadPercentage() != null
+            ? "defaultActiveThreadPercentage"
+            : config.defaultPinnedDeviceMemoryLimitBytes() != null
+                ? "defaultPinnedDeviceMemoryLimit"
+                : config.perDevicePinnedMemoryLimits().isEmpty()
+                    ? null
+                    : "perDevicePinnedMemoryLimits";
+    if (field != null) {
+      throw refused(
+          ref,
+          "sharing.mpsConfig."
+              + field
+              + " cannot apply to device "
+              + deviceName
+              + ", which is allocated as a share of its GPU: a share's MPS limits are its"
+              + " consumed capacity; ask for them with capacity.requests memory and cores, and"
+              + " leave mpsConfig out");
+    }
+  }
+
   private static PrepareRefusedException refused(ClaimRef ref, String reason) {
     return new PrepareRefusedException("claim " + ref + ": " + reason);
   }

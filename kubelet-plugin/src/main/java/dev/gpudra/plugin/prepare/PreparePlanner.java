@@ -268,6 +268,9 @@ public final class PreparePlanner {
                     + " is allocated as a share, whose limits are enforced through MPS;"
                     + " sharing.strategy TimeSlicing cannot apply to it");
           }
+          if (config.sharing() instanceof SharingConfig.Mps asked) {
+            MpsLimits.refuseOnShare(ref, deviceName, asked);
+          }
           Sharing.Fractional share =
               ShareLimits.of(ref, deviceName, merged.shareId, merged.consumed, whole);
           if (mpsDaemons != null) {

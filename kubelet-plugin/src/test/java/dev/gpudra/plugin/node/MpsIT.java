@@ -11,11 +11,16 @@ import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
 import io.fabric8.kubernetes.api.model.Quantity;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceAllocationConfiguration;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,6 +28,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -98,13 +105,23 @@ class MpsIT {
   }
 
   private static PodClaim share(Claims claims, String name, String device, String mem, String pct) {
+    return share(claims, name, device, mem, pct, List.of());
+  }
+
+  private static PodClaim share(
+      Claims claims,
+      String name,
+      String device,
+      String mem,
+      String pct,
+      List<DeviceAllocationConfiguration> configs) {
     DeviceRequestAllocationResult result = Claims.result("gpu", NODE, device, false);
     result.setShareID(UUID.randomUUID().toString());
     Map<String, Quantity> consumed = new LinkedHashMap<>();
     consumed.put("memory", new Quantity(mem));
     consumed.put("cores", new Quantity(pct));
     result.setConsumedCapacity(consumed);
-    return claims.allocated(name, List.of(result), List.of());
+    return claims.allocated(name, List.of(result), configs);
   }
 
   private PodClaim mps(String name, List<String> devices) {
@@ -149,6 +166,11 @@ class MpsIT {
         .contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=30")
         .contains("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + gpu + "=16384M");
 
+    assertThat(metrics())
+        .contains("gpudra_mps_daemon_running{device=\"gpu-4\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-4\"} 1")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-2\"} 0");
+
     assertThat(dra.unprepare(List.of(a)).get(a.uid()).ok()).isTrue();
     assertThat(tools().runningDaemons().get(gpu)).as("server-b still uses it").isEqualTo(daemon);
 
@@ -157,6 +179,7 @@ class MpsIT {
     assertThat(daemon.running()).isFalse();
     assertThat(tools().computeMode(gpu)).isEqualTo("DEFAULT");
     assertThat(gpuDir(gpu)).doesNotExist();
+    assertThat(metrics()).contains("gpudra_mps_daemon_running{device=\"gpu-4\"} 0");
     assertThat(MockTools.log(node.toolStateFile()))
         .containsSubsequence(
             "nvidia-smi -i " + gpu + " -c EXCLUSIVE_PROCESS",
@@ -239,6 +262,43 @@ class MpsIT {
   }
 
   @Test
+  void aShareTakesItsLimitsFromItsCapacityAndRefusesMpsConfigLimitsNamingTheField()
+      throws IOException {
+    String gpu = uuids.get(6);
+    PodClaim limited = withConfig(agents, "limited-share", "gpu-6", MPS_CONFIG);
+    PodClaim plain =
+        withConfig(
+            inference,
+            "plain-mps-share",
+            "gpu-6",
+            "{\"apiVersion\":\"gpu.gpudra.dev/v1\",\"kind\":\"GpuConfig\",\"sharing\":"
+                + "{\"strategy\":\"MPS\"}}");
+
+    Map<String, ClaimOutcome> outcome = dra.prepare(List.of(limited, plain));
+
+    assertThat(outcome.get(limited.uid()).error())
+        .contains(
+            "sharing.mpsConfig.defaultActiveThreadPercentage cannot apply to device gpu-6, which"
+                + " is allocated as a share of its GPU")
+        .contains("capacity.requests memory and cores");
+    assertThat(outcome.get(plain.uid()).error()).isEmpty();
+    assertThat(Files.readString(spec(plain)))
+        .contains("CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=10")
+        .contains("CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + gpu + "=4096M");
+    assertThat(tools().runningDaemons().get(gpu).defaultActiveThreadPercentage())
+        .as("no claim's config became the shared daemon's default")
+        .isNull();
+    assertThat(dra.unprepare(List.of(limited, plain)).values()).allMatch(ClaimOutcome::ok);
+    assertThat(tools().runningDaemons()).doesNotContainKey(gpu);
+  }
+
+  // A share of 4Gi and 10% of {@code device} whose claim carries GpuConfig {@code config}.
+  private static PodClaim withConfig(Claims claims, String name, String device, String config) {
+    return share(
+        claims, name, device, "4Gi", "10", List.of(Claims.config("FromClaim", List.of(), config)));
+  }
+
+  @Test
   void aRestartAdoptsLiveDaemonsRestartsDeadOnesAndStopsOnesNoClaimHolds() throws Exception {
     String gpu1 = uuids.get(3);
     String gpu2 = uuids.get(5);
@@ -268,6 +328,13 @@ class MpsIT {
     assertThat(after).doesNotContainKey(gpu3);
     assertThat(tools().computeMode(gpu3)).isEqualTo("DEFAULT");
     assertThat(gpuDir(gpu3)).doesNotExist();
+    assertThat(metrics())
+        .as("the new plugin process counts the daemon it started, not the one it adopted")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-3\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-3\"} 0")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-5\"} 1")
+        .contains("gpudra_mps_daemon_starts_total{device=\"gpu-5\"} 1")
+        .contains("gpudra_mps_daemon_running{device=\"gpu-7\"} 0");
     // The claims are still prepared as before: repeated prepares answer from the checkpoint.
     assertThat(dra.prepare(List.of(survivor, orphaned)).values()).allMatch(ClaimOutcome::ok);
 
@@ -300,6 +367,27 @@ class MpsIT {
                   .start()
                   .waitFor())
           .isZero();
+    }
+  }
+
+  /** The running plugin's Prometheus metrics, from the port its last start logged. */
+  private String metrics() throws IOException {
+    Matcher port =
+        Pattern.compile("metrics and /healthz on port (\\d+)")
+            .matcher(Files.readString(root.resolve("plugin.log")));
+    String last = null;
+    while (port.find()) {
+      last = port.group(1);
+    }
+    assertThat(last).as("metrics port logged").isNotNull();
+    try (HttpClient http = HttpClient.newHttpClient()) {
+      return http.send(
+              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + last + "/metrics")).build(),
+              HttpResponse.BodyHandlers.ofString())
+          .body();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException(e);
     }
   }
 

@@ -20,10 +20,11 @@ import java.util.TreeMap;
  *
  * <p>{@code nvidia-smi}: compute mode ({@code -i <uuid> -c <mode>}) and time slice ({@code
  * compute-policy -i <uuid> --set-timeslice <0..3>}). {@code nvidia-cuda-mps-control}: the MPS
- * control daemon ({@code -d}, a waiting process with its pid file in {@code
- * CUDA_MPS_PIPE_DIRECTORY}) and its front-end's commands ({@code quit}, {@code
- * set_default_active_thread_percentage}, {@code set_default_device_pinned_mem_limit}...), keyed by
- * the daemon's {@code CUDA_VISIBLE_DEVICES}.
+ * control daemon ({@code -d}, a process with its pid file in {@code CUDA_MPS_PIPE_DIRECTORY} that
+ * records the clients writing {@code gpudra_mock_client <uid> <thread %> <mem limit>} to its {@code
+ * control} fifo, as a container of the daemon's pipe directory can) and its front-end's commands
+ * ({@code quit}, {@code set_default_active_thread_percentage}, {@code
+ * set_default_device_pinned_mem_limit}...), keyed by the daemon's {@code CUDA_VISIBLE_DEVICES}.
  */
 public final class MockTools {
 
