@@ -52,6 +52,15 @@ final class OwnWrites {
     byUid.put(written.getMetadata().getUid(), new Write(written, pod, null));
   }
 
+  /**
+   * Takes on an allocation an earlier replica wrote and may not have confirmed (it stopped between
+   * its write and its nudge): seen now, so its pod is nudged once it stays clear of clashes for
+   * {@code confirmAfter}, as if this replica had written it. A write already known is kept.
+   */
+  void adopt(ResourceClaim visible, SlimPod pod, Instant now) {
+    byUid.putIfAbsent(visible.getMetadata().getUid(), new Write(visible, pod, now));
+  }
+
   /** Forgets a write that was taken back. */
   void released(ResourceClaim claim) {
     byUid.remove(claim.getMetadata().getUid());

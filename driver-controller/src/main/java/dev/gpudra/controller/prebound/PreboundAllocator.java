@@ -84,6 +84,9 @@ public final class PreboundAllocator {
 
   private final OwnWrites writes;
 
+  /** Whether the first pass took on the allocations earlier replicas left unconfirmed. */
+  private boolean adoptedEarlierWrites;
+
   public PreboundAllocator(
       PreboundView view,
       ClaimWrites writer,
@@ -102,6 +105,10 @@ public final class PreboundAllocator {
   /** One pass over the claims of pre-bound pods. */
   public synchronized Pass runOnce() {
     Instant now = clock.instant();
+    if (!adoptedEarlierWrites) {
+      adoptedEarlierWrites = true;
+      adoptUnstartedAllocations(view.claims(), now);
+    }
     List<ResourceClaim> claims = writes.overlay(view.claims(), now);
     int released = releaseLostRaces(claims);
     List<PreboundClaims.Pending> pending = PreboundClaims.pending(claims, view::pod);
@@ -125,6 +132,30 @@ public final class PreboundAllocator {
         released,
         confirmed.size(),
         writes.nextConfirmation(now));
+  }
+
+  /**
+   * A replica that stops between its status write and its nudge leaves a pod whose kubelet would
+   * only retry at its next resync (60-90 s). The pod's annotations are not in the view, so the
+   * first pass of a replica takes on every allocated pre-bound claim whose pod has not started yet
+   * and nudges it once confirmed; a pod nudged twice only syncs once more.
+   */
+  private void adoptUnstartedAllocations(List<ResourceClaim> claims, Instant now) {
+    for (ResourceClaim claim : claims) {
+      if (!PreboundClaims.isPrebound(claim)
+          || !PreboundClaims.allocated(claim)
+          || claim.getMetadata().getDeletionTimestamp() != null) {
+        continue;
+      }
+      PreboundClaims.controller(claim)
+          .flatMap(
+              owner ->
+                  view.pod(claim.getMetadata().getNamespace(), owner.getName())
+                      .filter(pod -> owner.getUid().equals(pod.uid())))
+          .filter(pod -> pod.nodeName() != null && !pod.nodeName().isEmpty())
+          .filter(pod -> pod.phase() == null || "Pending".equals(pod.phase()))
+          .ifPresent(pod -> writes.adopt(claim, pod, now));
+    }
   }
 
   /** Allocates what fits of {@code pending}, oldest first; notes why the others wait. */

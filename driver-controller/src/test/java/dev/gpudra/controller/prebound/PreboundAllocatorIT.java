@@ -45,6 +45,11 @@ class PreboundAllocatorIT {
   @BeforeEach
   void nodeAWithTwoL4s() {
     ClusterFixtures.on(client).twoL4sOnNodeA();
+    startController();
+  }
+
+  /** A controller replica: its own view of the cluster and no memory of earlier writes. */
+  private void startController() {
     view = new ClusterView(client);
     view.start(Duration.ofSeconds(30));
     allocator =
@@ -208,6 +213,35 @@ class PreboundAllocatorIT {
     assertThat(pass.allocated()).isEqualTo(1);
     assertThat(pass.waiting().get(NS + "/a-too-big-gpu")).contains("needs 3 but only 2 usable");
     assertThat(claim("b-small-gpu").getStatus().getAllocation()).isNotNull();
+  }
+
+  @Test
+  void
+      aControllerRestartedRightAfterItsWriteNeitherAllocatesAgainNorGivesTheGpuAwayAndStillNudges() {
+    preboundPod("before-restart", NODE_A, 1);
+    assertThat(allocator.runOnce().allocated()).isEqualTo(1);
+    List<String> held = devices(claim("before-restart-gpu"));
+
+    // The replica dies after its status write, before it confirmed and nudged; a new one starts.
+    view.close();
+    startController();
+    preboundPod("after-restart", NODE_A, 2);
+
+    PreboundAllocator.Pass pass = passWhenViewShows(1);
+    assertThat(pass.allocated()).as("only one of two GPUs is free for a claim asking two").isZero();
+    assertThat(pass.waiting().get(NS + "/after-restart-gpu")).contains("allocated to other claims");
+    assertThat(devices(claim("before-restart-gpu"))).isEqualTo(held);
+    clock.advance(PreboundAllocator.CONFIRM_AFTER);
+    assertThat(allocator.runOnce().nudged()).as("the new replica nudges the kubelet").isEqualTo(1);
+    assertThat(client.pods().inNamespace(NS).withName("before-restart").get().getMetadata())
+        .satisfies(
+            m -> assertThat(m.getAnnotations()).containsKey(AllocationWriter.ALLOCATED_ANNOTATION));
+  }
+
+  private static List<String> devices(ResourceClaim claim) {
+    return claim.getStatus().getAllocation().getDevices().getResults().stream()
+        .map(DeviceRequestAllocationResult::getDevice)
+        .toList();
   }
 
   @Test
