@@ -8,6 +8,8 @@ import io.grpc.ConnectivityState;
 import io.grpc.Grpc;
 import io.grpc.InsecureChannelCredentials;
 import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -96,6 +98,31 @@ public final class KubeletEmulator implements AutoCloseable {
                       .build());
     } finally {
       channel.shutdownNow();
+    }
+  }
+
+  /**
+   * Registers the plugin behind {@code registrationSocket}, trying again after a {@code GetInfo}
+   * that missed its deadline, as kubelets 1.36+ retry registration with backoff: for scenarios
+   * about something else, where a cold plugin JVM on a loaded machine answering late is noise.
+   *
+   * @param attempts how many times to try, at least 1
+   */
+  public RegisteredPlugin registerRetrying(Path registrationSocket, int attempts) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return register(registrationSocket);
+      } catch (StatusRuntimeException e) {
+        if (e.getStatus().getCode() != Status.Code.DEADLINE_EXCEEDED || attempt >= attempts) {
+          throw e;
+        }
+        try {
+          Thread.sleep(200L * attempt);
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+          throw e;
+        }
+      }
     }
   }
 
