@@ -34,6 +34,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -66,6 +67,23 @@ class ApiServerOutageIT {
 
   private final KubernetesClient client = scenario.client();
   private final FakeGpuNode node = scenario.node(NODE);
+
+  /**
+   * kube-scheduler and kube-controller-manager back off their watches while the API server is away
+   * and may act on stale caches for tens of seconds after it returns (seen: a later scenario's pods
+   * bound to this class's node after it was deleted). Later scenarios of the run share them, so
+   * they start afresh once the outage is over.
+   */
+  @AfterEach
+  void restartSchedulerAndControllerManager() {
+    for (ComponentProcess component : scenario.plane().components()) {
+      if (component.name().equals("kube-scheduler")
+          || component.name().equals("kube-controller-manager")) {
+        component.close();
+        component.startAgain();
+      }
+    }
+  }
 
   @Test
   void aMinuteWithoutTheApiServerIsCaughtUpWithin30sWithoutARestart() throws Exception {
