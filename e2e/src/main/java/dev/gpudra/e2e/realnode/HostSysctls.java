@@ -1,9 +1,11 @@
 package dev.gpudra.e2e.realnode;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -69,13 +71,26 @@ final class HostSysctls {
     Map<String, String> saved = new LinkedHashMap<>();
     for (String key : KEYS) {
       try {
-        saved.put(key, Files.readString(procSys.resolve(key)).strip());
+        saved.put(key, value(procSys.resolve(key)));
       } catch (IOException e) {
         // not on this kernel: nothing a kubelet could change either
       }
     }
     write(record, saved);
     return new HostSysctls(procSys, record, saved, false);
+  }
+
+  /**
+   * The value of one sysctl file, read in a single call from its start: {@code /proc/sys} files
+   * report size 0, so {@link Files#readString} reads one byte first, and a sysctl answers a read at
+   * a later offset with end of file ({@code kernel/panic} 10 read as "1").
+   */
+  static String value(Path file) throws IOException {
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] buffer = new byte[256];
+      int n = in.read(buffer);
+      return n <= 0 ? "" : new String(buffer, 0, n, StandardCharsets.US_ASCII).strip();
+    }
   }
 
   /** Whether the values came from the record of an earlier run that did not restore them. */
@@ -101,7 +116,7 @@ final class HostSysctls {
     for (Map.Entry<String, String> e : saved.entrySet()) {
       Path file = procSys.resolve(e.getKey());
       try {
-        if (!Files.readString(file).strip().equals(e.getValue())) {
+        if (!value(file).equals(e.getValue())) {
           Files.writeString(file, e.getValue());
           restored.put(e.getKey(), e.getValue());
         }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -44,6 +45,19 @@ class HostSysctlsTest {
     procSys = dir.resolve("proc-sys");
     record = dir.resolve("run/host-sysctls.properties");
     write(HOST);
+  }
+
+  @Test
+  void aMultiDigitValueOfTheRealProcSysIsReadWhole() throws Exception {
+    // pid_max has several digits on every kernel; a byte-at-a-time read would give its first.
+    Path pidMax = Path.of("/proc/sys/kernel/pid_max");
+    Process cat = new ProcessBuilder("cat", pidMax.toString()).start();
+    String expected =
+        new String(cat.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).strip();
+    assertThat(cat.waitFor()).isZero();
+    assertThat(expected).hasSizeGreaterThan(1);
+
+    assertThat(HostSysctls.value(pidMax)).isEqualTo(expected);
   }
 
   @Test
