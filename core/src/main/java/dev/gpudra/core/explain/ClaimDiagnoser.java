@@ -33,9 +33,6 @@ final class ClaimDiagnoser {
   /** Nearest-miss groups named per request. */
   private static final int MISSES_NAMED = 3;
 
-  /** Nodes whose shortfall is detailed per request. */
-  private static final int NODES_DETAILED = 2;
-
   private final SelectorCache cache;
   private final ClusterDevices cluster;
   private final Map<String, DeviceClass> classes = new LinkedHashMap<>();
@@ -45,20 +42,6 @@ final class ClaimDiagnoser {
     this.cluster = cluster;
     for (DeviceClass c : deviceClasses) {
       classes.put(c.getMetadata().getName(), c);
-    }
-  }
-
-  /** Per ask: matching and usable devices per node, and the reasons some are unusable. */
-  record AskTally(
-      DeviceAsk ask,
-      Map<String, List<Candidate>> matching,
-      Map<String, List<Candidate>> usable,
-      Map<String, Map<Unusable, Set<String>>> unusable,
-      Map<String, Map<Unusable, Set<String>>> holders) {
-
-    boolean fitsOn(String node) {
-      long m = matching.getOrDefault(node, List.of()).size();
-      return m > 0 && usable.getOrDefault(node, List.of()).size() >= ask.needed(m);
     }
   }
 
@@ -93,7 +76,7 @@ final class ClaimDiagnoser {
           }
         }
         if (!fitsSomewhere) {
-          requestCauses.addAll(shortfall(tally.get()));
+          requestCauses.addAll(tally.get().shortfall());
         }
       }
       if (fitsOn.isEmpty()) {
@@ -271,76 +254,6 @@ final class ClaimDiagnoser {
   /** The devices diagnosis sees. */
   ClusterDevices cluster() {
     return cluster;
-  }
-
-  /** Counts and holds for an ask that has matching devices but fits on no node. */
-  private static List<Cause> shortfall(AskTally tally) {
-    List<Cause> out = new ArrayList<>();
-    DeviceAsk ask = tally.ask();
-    String most = null;
-    int mostMatching = 0;
-    for (var e : tally.matching().entrySet()) {
-      if (e.getValue().size() > mostMatching) {
-        most = e.getKey();
-        mostMatching = e.getValue().size();
-      }
-    }
-    if (!ask.all() && mostMatching < ask.count()) {
-      out.add(
-          new Cause(
-              ask.name(),
-              Cause.Kind.COUNT,
-              "request \""
-                  + ask.name()
-                  + "\" asks "
-                  + ask.count()
-                  + "; no node has more than "
-                  + mostMatching
-                  + " matching devices ("
-                  + most
-                  + " has "
-                  + mostMatching
-                  + ")"));
-    }
-    List<String> detailed =
-        tally.matching().entrySet().stream()
-            .filter(e -> tally.unusable().containsKey(e.getKey()))
-            .sorted((a, b) -> Integer.compare(b.getValue().size(), a.getValue().size()))
-            .limit(NODES_DETAILED)
-            .map(Map.Entry::getKey)
-            .toList();
-    for (String node : detailed) {
-      int matching = tally.matching().get(node).size();
-      int free = tally.usable().getOrDefault(node, List.of()).size();
-      Map<Unusable, Set<String>> why = tally.unusable().get(node);
-      StringBuilder text =
-          new StringBuilder("request \"")
-              .append(ask.name())
-              .append("\" asks ")
-              .append(ask.all() ? "all" : String.valueOf(ask.count()))
-              .append("; ")
-              .append(node)
-              .append(" has ")
-              .append(free)
-              .append(" free of ")
-              .append(matching)
-              .append(" matching:");
-      String sep = " ";
-      int shown = 0;
-      for (var e : why.entrySet()) {
-        if (shown++ == 3) {
-          text.append("; ...");
-          break;
-        }
-        text.append(sep)
-            .append(
-                e.getKey()
-                    .describe(e.getValue().size(), tally.holders().get(node).get(e.getKey())));
-        sep = "; ";
-      }
-      out.add(new Cause(ask.name(), why.keySet().iterator().next().kind(), text.toString()));
-    }
-    return out;
   }
 
   private boolean add(

@@ -1,6 +1,5 @@
 package dev.gpudra.core.explain;
 
-import dev.gpudra.core.explain.ClaimDiagnoser.AskTally;
 import dev.gpudra.core.explain.ClusterDevices.Candidate;
 import dev.gpudra.core.explain.ClusterDevices.CounterKey;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceCounterConsumption;
