@@ -1,5 +1,9 @@
 package dev.gpudra.e2e;
 
+import static dev.gpudra.e2e.monitoring.InstantResults.labelOf;
+import static dev.gpudra.e2e.monitoring.InstantResults.sampleValue;
+import static dev.gpudra.e2e.monitoring.InstantResults.samples;
+import static dev.gpudra.e2e.monitoring.InstantResults.samplesWith;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -11,6 +15,7 @@ import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DashboardQueries;
 import dev.gpudra.e2e.monitoring.DashboardQueries.Query;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
+import dev.gpudra.e2e.monitoring.InstantResults;
 import dev.gpudra.e2e.monitoring.PodMonitorScrape;
 import dev.gpudra.e2e.monitoring.PrometheusServer;
 import dev.gpudra.e2e.monitoring.PrometheusServer.ScrapeTarget;
@@ -29,7 +34,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -273,8 +277,7 @@ class DashboardAndAlertsIT {
     runAndDeleteAShortLivedPod();
 
     for (Query query : DashboardQueries.of(DASHBOARD)) {
-      JsonNode result =
-          awaitResult(query.toString(), query.expr(), DashboardAndAlertsIT::hasANumber);
+      JsonNode result = awaitResult(query.toString(), query.expr(), InstantResults::hasANumber);
       System.out.printf("[e2e] %s -> %d samples %s%n", query, result.size(), samples(result));
     }
 
@@ -283,37 +286,39 @@ class DashboardAndAlertsIT {
     awaitPanel(
         "Pending claims by namespace",
         0,
-        r -> valueOf(r, "namespace", NAMESPACE) >= 1,
+        r -> sampleValue(r, "namespace", NAMESPACE) >= 1,
         "the pending claim counted in its own namespace, not the controller's");
     awaitPanel(
         "Prepare and unprepare errors",
         0,
-        r -> valueOf(r, "instance", gpuPlugin) > 0,
+        r -> sampleValue(r, "instance", gpuPlugin) > 0,
         "failed prepares of claim mps on " + GPU_NODE);
     awaitPanel(
         "Prepared claims per plugin",
         0,
-        r -> valueOf(r, "instance", gpuPlugin) >= 1,
+        r -> sampleValue(r, "instance", gpuPlugin) >= 1,
         "claim allocated prepared on " + GPU_NODE);
     awaitPanel(
         "Plugins up",
         0,
-        r -> valueOf(r, "instance", gpuPlugin) == 1 && valueOf(r, "instance", downPlugin) == 0,
+        r ->
+            sampleValue(r, "instance", gpuPlugin) == 1
+                && sampleValue(r, "instance", downPlugin) == 0,
         "the plugin of " + GPU_NODE + " up, that of " + DOWN_NODE + " down");
     awaitPanel(
         "Unhealthy GPUs",
         0,
-        r -> r.size() == 1 && valueOf(r, "device", FAILING_DEVICE) == 1,
+        r -> r.size() == 1 && sampleValue(r, "device", FAILING_DEVICE) == 1,
         FAILING_DEVICE + " of " + GPU_NODE + " and no other device unhealthy");
     awaitPanel(
         "XID errors",
         0,
-        r -> valueOf(r, "xid", Integer.toString(FATAL_XID)) > 0,
+        r -> sampleValue(r, "xid", Integer.toString(FATAL_XID)) > 0,
         "XID " + FATAL_XID + " on " + FAILING_DEVICE);
     awaitPanel(
         "Claims per GPU",
         0,
-        r -> r.size() >= 2 && valueOf(r, "instance", gpuPlugin) == 1,
+        r -> r.size() >= 2 && sampleValue(r, "instance", gpuPlugin) == 1,
         "claims allocated and sliced, each on a GPU of its own");
     awaitPanel(
         "GPU time slice",
@@ -324,7 +329,7 @@ class DashboardAndAlertsIT {
         "GPU memory held per workload",
         0,
         r ->
-            valueOf(r, "owner_name", "allocated-pod") > 0
+            sampleValue(r, "owner_name", "allocated-pod") > 0
                 && NAMESPACE.equals(labelOf(r, "owner_name", "allocated-pod", "namespace")),
         "the whole GPU of pod allocated-pod, in its own namespace (not the plugin pod's)");
     awaitPanel(
@@ -352,7 +357,7 @@ class DashboardAndAlertsIT {
       assertThat(threshold.matches()).as("%s compares with a threshold: %s", alert, expr).isTrue();
       String series = threshold.group(1);
 
-      JsonNode watched = awaitResult(alert + " series", series, DashboardAndAlertsIT::hasANumber);
+      JsonNode watched = awaitResult(alert + " series", series, InstantResults::hasANumber);
       System.out.printf(
           "[e2e] alert %s series: %s -> %d samples %s%n",
           alert, series, watched.size(), samples(watched));
@@ -433,63 +438,6 @@ class DashboardAndAlertsIT {
 
   private JsonNode results(String promql) {
     return prometheus.query(promql).path("data").path("result");
-  }
-
-  /**
-   * Whether an instant-query result holds a sample that is a number: a quantile of a histogram that
-   * saw no observation is NaN, a sample but no data.
-   */
-  private static boolean hasANumber(JsonNode result) {
-    for (JsonNode sample : result) {
-      if (!"NaN".equals(sample.path("value").path(1).asString())) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /** Label {@code wanted} of the sample whose {@code label} is {@code value}; null when none. */
-  private static String labelOf(JsonNode result, String label, String value, String wanted) {
-    for (JsonNode sample : result) {
-      if (value.equals(sample.path("metric").path(label).asString())) {
-        return sample.path("metric").path(wanted).asString();
-      }
-    }
-    return null;
-  }
-
-  /** How many samples have {@code value}. */
-  private static int samplesWith(JsonNode result, double value) {
-    int count = 0;
-    for (JsonNode sample : result) {
-      if (Double.parseDouble(sample.path("value").path(1).asString()) == value) {
-        count++;
-      }
-    }
-    return count;
-  }
-
-  /** The value of the sample whose {@code label} is {@code value}; NaN when there is none. */
-  private static double valueOf(JsonNode result, String label, String value) {
-    for (JsonNode sample : result) {
-      if (value.equals(sample.path("metric").path(label).asString())) {
-        return Double.parseDouble(sample.path("value").path(1).asString());
-      }
-    }
-    return Double.NaN;
-  }
-
-  /** Up to four samples as {@code {labels}=value}, for the log. */
-  private static List<String> samples(JsonNode result) {
-    List<String> values = new ArrayList<>();
-    for (JsonNode sample : result) {
-      if (values.size() == 4) {
-        values.add("...");
-        break;
-      }
-      values.add(sample.path("metric") + "=" + sample.path("value").path(1).asString());
-    }
-    return values;
   }
 
   private Map<String, String> alertHealth() {
