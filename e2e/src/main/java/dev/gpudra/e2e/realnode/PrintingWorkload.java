@@ -116,13 +116,17 @@ public final class PrintingWorkload {
     if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
       return false;
     }
-    String log =
-        client
-            .pods()
-            .inNamespace(pod.getMetadata().getNamespace())
-            .withName(pod.getMetadata().getName())
-            .getLog();
+    String log = log(client, pod);
     return log != null && log.contains(END);
+  }
+
+  /** What {@code pod}'s container has printed so far; null when it has no log yet. */
+  public static String log(KubernetesClient client, Pod pod) {
+    return client
+        .pods()
+        .inNamespace(pod.getMetadata().getNamespace())
+        .withName(pod.getMetadata().getName())
+        .getLog();
   }
 
   /** The device nodes in a printing container's log. */

@@ -405,12 +405,7 @@ class RealNodeAwsBatchIT {
   }
 
   private List<DeviceNode> devices(Pod pod) {
-    return PrintingWorkload.devices(
-        admin
-            .pods()
-            .inNamespace(pod.getMetadata().getNamespace())
-            .withName(pod.getMetadata().getName())
-            .getLog());
+    return PrintingWorkload.devices(PrintingWorkload.log(admin, pod));
   }
 
   /** The minors of the GPUs the pod's claims were allocated (ours only). */

@@ -244,7 +244,9 @@ class RealNodeLifecycleIT {
             TIMEOUT,
             Duration.ofSeconds(1),
             () -> client.pods().inNamespace(ns).list().getItems(),
-            pods -> pods.size() == 2 && pods.stream().allMatch(p -> printed(client, p)));
+            pods ->
+                pods.size() == 2
+                    && pods.stream().allMatch(p -> PrintingWorkload.printed(client, p)));
     List<ContainerStatus> before = running.stream().map(RealNodeLifecycleIT::status).toList();
     String uid = PodClaims.of(client, running.get(0)).get(0).getMetadata().getUid();
     Path spec = node.cdiDir().resolve("k8s.gpu.gpudra.dev-claim_" + uid + ".json");
@@ -296,7 +298,7 @@ class RealNodeLifecycleIT {
             TIMEOUT,
             Duration.ofSeconds(1),
             () -> client.pods().inNamespace(ns).withName("shared-gpu-again").get(),
-            p -> p != null && printed(client, p));
+            p -> p != null && PrintingWorkload.printed(client, p));
     assertThat(gpusSeen(client, started))
         .isEqualTo(gpusAllocated(client, started))
         .isEqualTo(gpusSeen(client, running.get(0)))
@@ -334,7 +336,7 @@ class RealNodeLifecycleIT {
         TIMEOUT,
         Duration.ofSeconds(1),
         () -> client.pods().inNamespace(ns).withName("one-gpu").get(),
-        p -> p != null && printed(client, p));
+        p -> p != null && PrintingWorkload.printed(client, p));
   }
 
   /** A new pod named {@code name} with the spec of {@code pod}, not yet scheduled. */
@@ -407,26 +409,11 @@ class RealNodeLifecycleIT {
     return log.lines().filter(l -> prepared.matcher(l).matches()).toList();
   }
 
-  private static boolean printed(KubernetesClient client, Pod pod) {
-    if (pod.getStatus() == null || !"Running".equals(pod.getStatus().getPhase())) {
-      return false;
-    }
-    String log = log(client, pod);
-    return log != null && log.contains(PrintingWorkload.END);
-  }
-
-  private static String log(KubernetesClient client, Pod pod) {
-    return client
-        .pods()
-        .inNamespace(pod.getMetadata().getNamespace())
-        .withName(pod.getMetadata().getName())
-        .getLog();
-  }
-
   /** Minors of the GPU device nodes the pod's container listed. */
   private static Set<Integer> gpusSeen(KubernetesClient client, Pod pod) {
     Set<Integer> minors = new TreeSet<>();
-    for (PrintingWorkload.DeviceNode device : PrintingWorkload.devices(log(client, pod))) {
+    for (PrintingWorkload.DeviceNode device :
+        PrintingWorkload.devices(PrintingWorkload.log(client, pod))) {
       Matcher m = GPU_NODE.matcher(device.path());
       if (m.matches() && device.minor() == Integer.parseInt(m.group(1))) {
         minors.add(device.minor());
