@@ -5,7 +5,6 @@ import dev.gpudra.cdi.MigMinors;
 import dev.gpudra.cdi.PreparedDevice;
 import dev.gpudra.cdi.Sharing;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
-import dev.gpudra.core.checkpoint.DynamicMig;
 import dev.gpudra.core.checkpoint.MpsRecord;
 import dev.gpudra.core.checkpoint.TimeSlice;
 import dev.gpudra.core.config.AllocatedConfig;
@@ -17,9 +16,6 @@ import dev.gpudra.core.config.InvalidConfigException;
 import dev.gpudra.core.config.NodeSharingPolicy;
 import dev.gpudra.core.config.SharingConfig;
 import dev.gpudra.core.device.Gpu;
-import dev.gpudra.core.device.MigDevice;
-import dev.gpudra.core.device.MigPlacement;
-import dev.gpudra.core.device.MigProfile;
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.core.slice.DeviceNames;
@@ -58,7 +54,7 @@ public final class PreparePlanner {
   private final String driverName;
   private final String nodeName;
   private final NodeInventory inventory;
-  private final MigMinors migMinors;
+  private final MigPlanner migs;
   private final NodeSharingPolicy policy;
   private final MigManagement migManagement;
   private final Function<String, Sharing.Mps> mpsDaemons;
@@ -101,7 +97,7 @@ public final class PreparePlanner {
     this.driverName = Objects.requireNonNull(driverName, "driverName");
     this.nodeName = Objects.requireNonNull(nodeName, "nodeName");
     this.inventory = Objects.requireNonNull(inventory, "inventory");
-    this.migMinors = Objects.requireNonNull(migMinors, "migMinors");
+    this.migs = new MigPlanner(Objects.requireNonNull(migMinors, "migMinors"));
     this.policy = Objects.requireNonNull(policy, "policy");
     this.migManagement = new MigManagement(dynamicMig);
   }
@@ -302,95 +298,12 @@ public final class PreparePlanner {
         // A managed GPU with MIG off publishes no placements, but an allocation made before MIG
         // was turned off still names one: newMig refuses it saying so.
         if (migManagement.managesMig(parent)) {
-          yield newMig(ref, record, parent, mig, sharing);
+          yield migs.toCreate(ref, record, parent, mig, sharing);
         }
-        yield new PlannedDevice.Existing(record, migDevice(ref, deviceName, parent, mig, sharing));
+        yield new PlannedDevice.Existing(
+            record, migs.existing(ref, deviceName, parent, mig, sharing));
       }
     };
-  }
-
-  /**
-   * A placement of a GPU whose MIG devices the plugin creates: the name must be one the slices
-   * publish (a whole GPU instance at one of its profile's placements) on a GPU in MIG mode.
-   */
-  private PlannedDevice newMig(
-      ClaimRef ref,
-      CheckpointedDevice record,
-      Gpu gpu,
-      DeviceNames.Parsed.Mig parsed,
-      Sharing sharing)
-      throws PrepareRefusedException {
-    String deviceName = record.deviceName();
-    if (parsed.computeInstanceId().isPresent()) {
-      throw refused(
-          ref,
-          "device "
-              + deviceName
-              + " names one compute instance; with dynamic MIG the plugin publishes and creates"
-              + " whole GPU instances only");
-    }
-    if (record.adminAccess()) {
-      throw refused(
-          ref,
-          "admin access to MIG device "
-              + deviceName
-              + " is not supported with dynamic MIG: the device exists only while the claim that"
-              + " created it holds it");
-    }
-    MigProfile profile =
-        gpu.migProfiles().stream()
-            .filter(
-                p ->
-                    p.id() == parsed.profileId()
-                        && DeviceNames.profileLabel(p.name()).equals(parsed.profileLabel()))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    refused(
-                        ref,
-                        "GPU "
-                            + gpu.minor()
-                            + " has no MIG profile "
-                            + parsed.profileLabel()
-                            + " with id "
-                            + parsed.profileId()
-                            + " (device "
-                            + deviceName
-                            + ")"));
-    MigPlacement placement =
-        profile.placements().stream()
-            .filter(p -> p.start() == parsed.placementStart())
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    refused(
-                        ref,
-                        "MIG profile "
-                            + profile.name()
-                            + " has no placement starting at memory slice "
-                            + parsed.placementStart()
-                            + " on GPU "
-                            + gpu.minor()
-                            + " (device "
-                            + deviceName
-                            + ")"));
-    if (!gpu.migMode().current()) {
-      throw refused(
-          ref,
-          "MIG mode is disabled on GPU "
-              + gpu.minor()
-              + ", so MIG device "
-              + deviceName
-              + " cannot be created; this plugin does not switch MIG mode on (an administrator"
-              + " can: nvidia-smi -i "
-              + gpu.uuid()
-              + " -mig 1)");
-    }
-    return new PlannedDevice.NewMig(
-        record.withDynamicMig(
-            DynamicMig.planned(gpu.uuid(), profile.id(), placement.start(), placement.size())),
-        gpu.minor(),
-        sharing);
   }
 
   private PreparedDevice.FullGpu fullGpu(
@@ -401,47 +314,6 @@ public final class PreparePlanner {
       throw refused(ref, "device " + deviceName + " is in MIG mode and cannot be used whole");
     }
     return new PreparedDevice.FullGpu(deviceName, gpu.minor(), gpu.uuid(), sharing);
-  }
-
-  private PreparedDevice migDevice(
-      ClaimRef ref, String deviceName, Gpu gpu, DeviceNames.Parsed.Mig parsed, Sharing sharing)
-      throws PrepareRefusedException {
-    MigDevice mig =
-        gpu.migDevices().stream()
-            .filter(
-                m ->
-                    m.profileId() == parsed.profileId()
-                        && m.placement().start() == parsed.placementStart()
-                        && DeviceNames.profileLabel(m.profileName()).equals(parsed.profileLabel())
-                        && (parsed.computeInstanceId().isEmpty()
-                            || parsed.computeInstanceId().getAsInt() == m.computeInstanceId()))
-            .findFirst()
-            .orElseThrow(
-                () ->
-                    refused(
-                        ref,
-                        "MIG device "
-                            + deviceName
-                            + " does not exist on this node (creating MIG devices on demand is"
-                            + " not enabled for its GPU)"));
-    int giCap =
-        migMinors
-            .gpuInstance(gpu.minor(), mig.gpuInstanceId())
-            .orElseThrow(() -> refused(ref, "no nvidia-caps minor for " + deviceName + " GI"));
-    int ciCap =
-        migMinors
-            .computeInstance(gpu.minor(), mig.gpuInstanceId(), mig.computeInstanceId())
-            .orElseThrow(() -> refused(ref, "no nvidia-caps minor for " + deviceName + " CI"));
-    return new PreparedDevice.MigDevice(
-        deviceName,
-        gpu.minor(),
-        gpu.uuid(),
-        mig.uuid(),
-        mig.gpuInstanceId(),
-        mig.computeInstanceId(),
-        giCap,
-        ciCap,
-        sharing);
   }
 
   private Gpu gpu(ClaimRef ref, String deviceName, int minor) throws PrepareRefusedException {
@@ -478,7 +350,7 @@ public final class PreparePlanner {
     return out;
   }
 
-  private static PrepareRefusedException refused(ClaimRef ref, String reason) {
+  static PrepareRefusedException refused(ClaimRef ref, String reason) {
     return new PrepareRefusedException("claim " + ref + ": " + reason);
   }
 
