@@ -26,7 +26,7 @@ import java.util.zip.CRC32C;
  * with the same checkpoint and CDI directories: the new one recovers while the old one still serves
  * the kubelet, and the old one finishes its calls in flight after the new one took over.
  *
- * <p>Two kinds of lock, both exclusive byte-range locks ({@code fcntl}) on the file {@value
+ * <p>Three kinds of lock, all exclusive byte-range locks ({@code fcntl}) on the file {@value
  * #FILE_NAME} in the checkpoint directory. The kernel releases them when a process dies, so a crash
  * never leaves a lock behind and no start-up has to break one:
  *
@@ -36,11 +36,14 @@ import java.util.zip.CRC32C;
  *   <li>a claim lock (one byte per slot, the slot a hash of the claim UID), held for a prepare or
  *       unprepare of that claim, so that two instances never work on one claim at once, and held by
  *       recovery while it changes a claim's files, which it leaves alone while another instance
- *       holds the lock. Two UIDs that share a slot merely wait for each other.
+ *       holds the lock. Two UIDs that share a slot merely wait for each other;
+ *   <li>the effects lock (the byte after the slots), held while a claim's node changes beyond files
+ *       (MIG devices, time slices, MPS daemons) are made or undone, which the instances decide from
+ *       the records of both.
  * </ul>
  *
- * Order: a claim lock before the store lock, never the other way round, except with {@link
- * #tryClaim}, which does not wait.
+ * Order: a claim lock, then the effects lock, then the store lock, never the other way round,
+ * except with {@link #tryClaim}, which does not wait.
  *
  * <p>File locks belong to the whole JVM, and closing any channel of the file drops all the
  * process's locks on it (POSIX): each lock file therefore has one channel per JVM, opened once and
@@ -60,6 +63,7 @@ public final class CheckpointLock {
   private static final org.slf4j.Logger LOG =
       org.slf4j.LoggerFactory.getLogger(CheckpointLock.class);
   private static final long STORE_BYTE = 0;
+  private static final long EFFECTS_BYTE = 1 + CLAIM_SLOTS;
   private static final long MAX_PAUSE_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
   // Per lock file (by real path): the one channel this JVM has on it, and its regions.
   private static final ConcurrentMap<Path, LockFile> FILES = new ConcurrentHashMap<>();
@@ -94,6 +98,11 @@ public final class CheckpointLock {
   /** Waits for claim {@code uid}'s lock. */
   public Held claim(String uid) {
     return acquire(slot(uid), true).orElseThrow();
+  }
+
+  /** Waits for the effects lock. */
+  public Held effects() {
+    return acquire(EFFECTS_BYTE, true).orElseThrow();
   }
 
   /** Claim {@code uid}'s lock if nobody else (another thread or process) holds it now. */

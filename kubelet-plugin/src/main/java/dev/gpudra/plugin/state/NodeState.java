@@ -230,10 +230,18 @@ public final class NodeState {
     }
   }
 
-  /** Runs {@code work}, a change to the node beyond files, as the only one in flight. */
+  /**
+   * Runs {@code work}, a change to the node beyond files, as the only one in flight, also across
+   * instances on this node; {@link #snapshot()} then includes the other instance's durable records
+   * (an effect such as an MPS daemon may serve claims of both).
+   */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T effects(Supplier<T> work) {
     effects.lock();
-    try {
+    try (CheckpointLock.Held acrossInstances = store.lock().effects()) {
+      if (!lock.isHeldByCurrentThread()) {
+        refresh();
+      }
       return work.get();
     } finally {
       effects.unlock();

@@ -34,6 +34,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,20 +108,31 @@ class TwoInstancesOneCheckpointIT {
     b.forEach(c -> expected.add(c.uid()));
     both.forEach(c -> expected.add(c.uid()));
 
-    assertThat(failures).as("calls the kubelet saw fail").isEmpty();
-    assertThat(node.twice).as("claims whose effects were applied twice at once").isEmpty();
     CheckpointStore.Loaded loaded =
         new CheckpointStore(root.resolve("checkpoint"), Clock.systemUTC()).load();
     assertThat(loaded).isInstanceOf(CheckpointStore.Loaded.Valid.class);
     Checkpoint onDisk = ((CheckpointStore.Loaded.Valid) loaded).checkpoint();
-    assertThat(onDisk.claims().keySet()).as("claims on record").isEqualTo(expected);
-    assertThat(onDisk.entries())
-        .extracting(PreparedClaim::state)
-        .containsOnly(ClaimState.PREPARE_COMPLETED);
-    assertThat(new TreeSet<>(new CdiSpecWriter(root.resolve("cdi")).listClaimUids()))
-        .as("CDI specs")
-        .isEqualTo(expected);
-    assertThat(node.live()).as("claims whose effects are in place").isEqualTo(expected);
+    SoftAssertions.assertSoftly(
+        softly -> {
+          softly.assertThat(failures).as("calls the kubelet saw fail").isEmpty();
+          softly.assertThat(onDisk.claims().keySet()).as("claims on record").isEqualTo(expected);
+          softly
+              .assertThat(onDisk.entries())
+              .extracting(PreparedClaim::state)
+              .containsOnly(ClaimState.PREPARE_COMPLETED);
+          softly
+              .assertThat(new TreeSet<>(new CdiSpecWriter(root.resolve("cdi")).listClaimUids()))
+              .as("CDI specs")
+              .isEqualTo(expected);
+          softly
+              .assertThat(node.twice)
+              .as("claims whose effects were applied twice at once")
+              .isEmpty();
+          softly
+              .assertThat(node.live())
+              .as("claims whose effects are in place")
+              .isEqualTo(expected);
+        });
 
     // The next start finds the node as the two left it.
     LocalPrepareRig.recovering(root, NODE, apiClaims, node);
