@@ -6,6 +6,7 @@ import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.core.mig.MigManagement;
 import dev.gpudra.plugin.mig.MigControl;
 import dev.gpudra.plugin.mig.MigRecovery;
+import dev.gpudra.plugin.state.CheckpointLock;
 import dev.gpudra.plugin.state.CheckpointRecovery;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.ClaimRebuilder;
@@ -66,7 +67,15 @@ public record StartupRecovery(
    * @return the checkpoint the plugin starts with, already saved, with no spec left for a claim
    *     whose MIG devices are gone
    */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public Checkpoint recover(NodeInventory inventory) {
+    // Another instance on the node commits only once the whole of recovery is on disk.
+    try (CheckpointLock.Held held = store.lock().store()) {
+      return recoverLocked(inventory);
+    }
+  }
+
+  private Checkpoint recoverLocked(NodeInventory inventory) {
     Checkpoint recovered =
         CheckpointRecovery.recover(store, specs, bootId, rebuilder, specSource, steps);
     if (mig.isEmpty()) {

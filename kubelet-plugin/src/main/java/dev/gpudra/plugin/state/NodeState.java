@@ -28,8 +28,15 @@ import java.util.function.Supplier;
  * next commit rewrites the whole checkpoint from memory.
  *
  * <p>Per claim, {@link #forClaim} serialises the calls for one UID (a repeated prepare waits for
- * the one in flight), and {@link #effects} serialises node changes across claims, as their
+ * the one in flight), also with another plugin instance on this node (the claim's {@link
+ * CheckpointLock}), and {@link #effects} serialises node changes across claims, as their
  * implementations expect; neither is held by the state lock's owner.
+ *
+ * <p>Another instance on the node (a rolling update's overlap) may change the checkpoint file:
+ * before answering from memory ({@link #durableSnapshot}) or deciding ({@link #locked}) this state
+ * checks with one stat whether the file was replaced, and if so takes in what is on disk with its
+ * own changes not yet written applied on top; a commit that finds the file changed does the same
+ * ({@link CheckpointStore#commit}).
  */
 public final class NodeState {
 
@@ -83,6 +90,7 @@ public final class NodeState {
 
   /** The current checkpoint once every change in it is durable: safe to answer the kubelet from. */
   public Checkpoint durableSnapshot() {
+    refresh();
     Checkpoint now;
     long seq;
     lock.lock();
@@ -98,6 +106,7 @@ public final class NodeState {
 
   /** Runs {@code work} holding the state lock: a read-decide-change sequence with no I/O. */
   public <T> T locked(Supplier<T> work) {
+    refresh();
     lock.lock();
     try {
       return work.get();
@@ -158,15 +167,50 @@ public final class NodeState {
       } finally {
         lock.unlock();
       }
-      // After a failure the store saves upTo whole, so the lost batch needs no retry.
-      store.commit(upTo, batch, () -> steps.accept("checkpoint:appended"));
+      // After a failure the store keeps the batch for its next save, so it needs no retry.
+      Checkpoint onDisk = store.commit(upTo, batch, () -> steps.accept("checkpoint:appended"));
+      if (!onDisk.equals(upTo)) {
+        rebase(onDisk);
+      }
       durableSeq = last;
     } finally {
       io.unlock();
     }
   }
 
+  // Takes in another instance's changes when the file was replaced since this state's last write.
+  // Under io, so that no batch is between memory and disk meanwhile.
+  private void refresh() {
+    if (!store.replacedByAnother()) {
+      return;
+    }
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("refresh under the state lock");
+    }
+    io.lock();
+    try {
+      store.reloadIfChanged().ifPresent(this::rebase);
+    } finally {
+      io.unlock();
+    }
+  }
+
+  // Memory becomes what is on disk with the changes not yet taken by a commit applied on top.
+  private void rebase(Checkpoint onDisk) {
+    lock.lock();
+    try {
+      Checkpoint rebased = onDisk;
+      for (CheckpointChange change : pending) {
+        rebased = change.applyTo(rebased);
+      }
+      current = rebased;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Runs {@code work} as the only call for claim {@code uid} in flight. */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T forClaim(String uid, Supplier<T> work) {
     ClaimLock claimLock;
     synchronized (claimLocks) {
@@ -174,7 +218,7 @@ public final class NodeState {
       claimLock.users++;
     }
     claimLock.lock.lock();
-    try {
+    try (CheckpointLock.Held acrossInstances = store.lock().claim(uid)) {
       return work.get();
     } finally {
       claimLock.lock.unlock();
@@ -186,10 +230,18 @@ public final class NodeState {
     }
   }
 
-  /** Runs {@code work}, a change to the node beyond files, as the only one in flight. */
+  /**
+   * Runs {@code work}, a change to the node beyond files, as the only one in flight, also across
+   * instances on this node; {@link #snapshot()} then includes the other instance's durable records
+   * (an effect such as an MPS daemon may serve claims of both).
+   */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T effects(Supplier<T> work) {
     effects.lock();
-    try {
+    try (CheckpointLock.Held acrossInstances = store.lock().effects()) {
+      if (!lock.isHeldByCurrentThread()) {
+        refresh();
+      }
       return work.get();
     } finally {
       effects.unlock();
