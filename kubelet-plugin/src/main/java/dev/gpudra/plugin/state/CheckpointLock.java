@@ -42,8 +42,23 @@ import java.util.zip.CRC32C;
  *       the records of both.
  * </ul>
  *
- * Order: a claim lock, then the effects lock, then the store lock, never the other way round,
- * except with {@link #tryClaim}, which does not wait.
+ * <p>The one order of every lock the plugin takes, these and those of {@link NodeState} in the
+ * process; a thread may skip any of them but never takes one while holding a later one:
+ *
+ * <ol>
+ *   <li>a claim lock ({@link NodeState#forClaim}: the instance's lock for the UID, then this file's
+ *       byte);
+ *   <li>the effects lock ({@link NodeState#effects}: the instance's lock, then this file's byte);
+ *   <li>the instance's I/O lock (its group commit and its reloads of another instance's file);
+ *   <li>the store lock (this file's byte 0: {@link CheckpointStore}'s load, save, commit, reload);
+ *   <li>the instance's state lock ({@link NodeState#locked}), a leaf: held only to read and change
+ *       memory, never while waiting for anything else.
+ * </ol>
+ *
+ * Start-up recovery takes the effects lock, then the store lock, and holds both to the end. {@link
+ * #tryClaim} and {@link #idle} never wait, so they may be taken under any lock; they are how
+ * recovery leaves alone the claims another instance is working on. {@link NodeState} enforces the
+ * leaf: waiting for I/O, a reload or the effects lock under the state lock throws.
  *
  * <p>File locks belong to the whole JVM, and closing any channel of the file drops all the
  * process's locks on it (POSIX): each lock file therefore has one channel per JVM, opened once and
@@ -108,6 +123,18 @@ public final class CheckpointLock {
   /** Claim {@code uid}'s lock if nobody else (another thread or process) holds it now. */
   public Optional<Held> tryClaim(String uid) {
     return acquire(slot(uid), false);
+  }
+
+  /**
+   * Whether nobody (another thread or process) works on claim {@code uid} at this moment: its lock
+   * is taken and dropped at once, without waiting. Whoever decides from the answer must hold a lock
+   * that the claim's next step needs (the store or the effects lock), so that it stays true for the
+   * decision.
+   */
+  public boolean idle(String uid) {
+    Optional<Held> held = tryClaim(uid);
+    held.ifPresent(Held::close);
+    return held.isPresent();
   }
 
   static long slot(String uid) {

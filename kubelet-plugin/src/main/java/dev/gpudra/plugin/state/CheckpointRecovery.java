@@ -105,7 +105,9 @@ public final class CheckpointRecovery {
       ClaimSpecSource specSource,
       Consumer<String> steps) {
     CheckpointLock locks = store.lock();
-    int temporaries = specs.removeLeftoverTemporaryFiles(uid -> idle(locks, uid));
+    // A claim nobody works on now has only a crash's leftovers; one that starts after this check
+    // writes a temporary file of a new name, which recovery does not touch.
+    int temporaries = specs.removeLeftoverTemporaryFiles(locks::idle);
     if (temporaries > 0) {
       LOG.info("removed {} temporary CDI files left by a crash", temporaries);
     }
@@ -209,13 +211,5 @@ public final class CheckpointRecovery {
         restored,
         bootId);
     return checkpoint;
-  }
-
-  // Nobody works on the claim now: its temporary files are a crash's leftovers. One that starts
-  // after this check writes a temporary file of a new name, which recovery does not touch.
-  private static boolean idle(CheckpointLock locks, String uid) {
-    Optional<CheckpointLock.Held> held = locks.tryClaim(uid);
-    held.ifPresent(CheckpointLock.Held::close);
-    return held.isPresent();
   }
 }

@@ -59,7 +59,7 @@ import org.slf4j.LoggerFactory;
  * store checks that the file is still the one it last read or wrote (same inode and size). When
  * another instance replaced it, the store reads it again, applies its own changes on top and saves
  * the result whole: no record of either instance is lost, and the other instance notices the new
- * file in turn. {@link #replacedByAnother()} is the cheap check for readers ({@link NodeState}).
+ * file in turn. {@link #replacedSince} is the cheap check for readers ({@link NodeState}).
  *
  * <p>Not thread-safe: {@link NodeState} serialises all saves and appends.
  */
@@ -90,14 +90,11 @@ public final class CheckpointStore {
   private final CheckpointLock lock;
   private volatile boolean dirPrivate;
   // Open on the file this store last read or wrote, so that its inode number cannot be reused
-  // while seenKey names it; null before the first load or save.
+  // while the view names it; null before the first load or save.
   private FileChannel seen;
-  // Whether seen may be appended to: this store wrote it and no append failed since. Another
-  // instance never appends to a file this store wrote; it replaces it.
-  private volatile boolean appendable;
-  // The inode of seen and the size this store last knew it to have.
-  private volatile Object seenKey;
-  private volatile long seenSize;
+  // What seen is, published whole so that a reader without the lock never sees half of a change;
+  // null while no file is seen.
+  private volatile View view;
   private long snapshotBytes;
   private long appendedBytes;
   // Changes of failed appends, not yet on disk: part of the next save.
@@ -119,6 +116,25 @@ public final class CheckpointStore {
   /** The locks this store shares with other instances on its directory. */
   public CheckpointLock lock() {
     return lock;
+  }
+
+  /**
+   * The file this store last read or wrote, as one value: a reader compares the view it acted on
+   * with the current one ({@link #view()}) to learn whether the store has moved on since.
+   *
+   * @param fileKey the file's inode
+   * @param size the size this store last knew it to have
+   * @param own whether this store wrote it and may append to it (no append failed since); another
+   *     instance never appends to a file this store wrote, it replaces it
+   */
+  public record View(Object fileKey, long size, boolean own) {}
+
+  /**
+   * The file this store reads and writes now; null while it has none (before the first load or
+   * save, during one, or after a failed one). A new value after every load, save and append.
+   */
+  public View view() {
+    return view;
   }
 
   /** What {@link #load()} found. */
@@ -267,7 +283,10 @@ public final class CheckpointStore {
     } catch (RuntimeException e) {
       // Not on disk, or not known to be: the next save must hold these changes, whatever another
       // instance writes meanwhile.
-      appendable = false;
+      View failed = view;
+      if (failed != null) {
+        view = new View(failed.fileKey(), failed.size(), false);
+      }
       unsynced.addAll(changes);
       throw e;
     }
@@ -283,7 +302,7 @@ public final class CheckpointStore {
       save(merged);
       return merged;
     }
-    if (!appendable || appendedBytes > Math.max(COMPACT_BELOW, snapshotBytes)) {
+    if (!view.own() || appendedBytes > Math.max(COMPACT_BELOW, snapshotBytes)) {
       save(result);
       return result;
     }
@@ -302,9 +321,8 @@ public final class CheckpointStore {
       // fdatasync: the appended bytes and the new size; no other metadata is needed to read them.
       seen.force(false);
       appendedBytes += bytes.length;
-      // Written only under the store lock; read without it by replacedByAnother.
-      long grown = seenSize + bytes.length;
-      seenSize = grown;
+      View before = view;
+      view = new View(before.fileKey(), before.size() + bytes.length, true);
     } catch (IOException e) {
       // The file may end in part of this append: only a full save may follow.
       throw new UncheckedIOException("appending to checkpoint " + file + " failed", e);
@@ -312,23 +330,21 @@ public final class CheckpointStore {
   }
 
   /**
-   * Whether another instance changed the checkpoint since this store last read or wrote it: one
-   * stat, no lock. A file this store wrote is changed by another instance only by replacing it (a
-   * new inode); one it read from another instance also by that instance's appends (a new size). A
-   * reader that gets true calls {@link #reloadIfChanged()} before deciding anything from its copy.
-   * False when this store has read or written nothing yet.
+   * Whether another instance changed the checkpoint since this store had the view {@code seenThen}
+   * ({@link #view()}): one stat, no lock. A file this store wrote is changed by another instance
+   * only by replacing it (a new inode); one it read from another instance also by that instance's
+   * appends (a new size). A reader that gets true calls {@link #reloadIfChanged()} before deciding
+   * anything from its copy. False for null (nothing read or written yet).
    */
-  public boolean replacedByAnother() {
-    Object key = seenKey;
-    if (key == null) {
+  public boolean replacedSince(View seenThen) {
+    if (seenThen == null) {
       return false;
     }
-    boolean own = appendable;
-    long size = seenSize;
     try {
       BasicFileAttributes now =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return !key.equals(now.fileKey()) || (!own && now.size() != size);
+      return !seenThen.fileKey().equals(now.fileKey())
+          || (!seenThen.own() && now.size() != seenThen.size());
     } catch (IOException e) {
       // Missing or unreadable: nothing to reload; the next commit finds out under the lock.
       return false;
@@ -357,13 +373,14 @@ public final class CheckpointStore {
 
   // Under the store lock: the file differs from what this store last read or wrote.
   private boolean changedOnDisk() {
-    if (seenKey == null) {
+    View seenNow = view;
+    if (seenNow == null) {
       return true;
     }
     try {
       BasicFileAttributes now =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
-      return !seenKey.equals(now.fileKey()) || now.size() != seenSize;
+      return !seenNow.fileKey().equals(now.fileKey()) || now.size() != seenNow.size();
     } catch (NoSuchFileException e) {
       return true;
     } catch (IOException e) {
@@ -391,9 +408,7 @@ public final class CheckpointStore {
 
   private void seen(FileChannel channel, Object key, long size, boolean own) {
     seen = channel;
-    seenKey = key;
-    seenSize = size;
-    appendable = own;
+    view = new View(key, size, own);
   }
 
   private Object fileKey() throws IOException {
@@ -409,8 +424,7 @@ public final class CheckpointStore {
   private void closeSeen() {
     close(seen);
     seen = null;
-    seenKey = null;
-    appendable = false;
+    view = null;
   }
 
   private void close(FileChannel channel) {

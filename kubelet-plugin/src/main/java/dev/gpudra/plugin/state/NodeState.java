@@ -52,6 +52,10 @@ public final class NodeState {
   private long lastSeq;
   // Written under io, read without.
   private volatile long durableSeq;
+  // The store's view that current reflects (current = that file's content + pending). Written
+  // under io after current is rebased; while it differs from store.view(), a commit or reload is
+  // between the store and memory, and readers wait for it (io) before trusting current.
+  private volatile CheckpointStore.View applied;
 
   private static final class ClaimLock {
     final ReentrantLock lock = new ReentrantLock();
@@ -76,6 +80,7 @@ public final class NodeState {
     this.store = Objects.requireNonNull(store, "store");
     this.current = Objects.requireNonNull(initial, "initial");
     this.steps = Objects.requireNonNull(steps, "steps");
+    this.applied = store.view();
   }
 
   /** The current checkpoint, including changes not yet durable; later changes do not affect it. */
@@ -172,6 +177,7 @@ public final class NodeState {
       if (!onDisk.equals(upTo)) {
         rebase(onDisk);
       }
+      applied = store.view();
       durableSeq = last;
     } finally {
       io.unlock();
@@ -179,9 +185,14 @@ public final class NodeState {
   }
 
   // Takes in another instance's changes when the file was replaced since this state's last write.
-  // Under io, so that no batch is between memory and disk meanwhile.
+  // Under io, so that no batch is between memory and disk meanwhile. The store's view is read once,
+  // before the stat: when it is the view memory reflects, memory holds what that file held, and the
+  // stat says whether the disk still holds that file; when it is not, another thread of this state
+  // is between the store and memory (a commit that took in another instance's records and has not
+  // rebased yet), and this one waits for it rather than decide from memory that lacks them.
   private void refresh() {
-    if (!store.replacedByAnother()) {
+    CheckpointStore.View seen = store.view();
+    if (Objects.equals(seen, applied) && !store.replacedSince(seen)) {
       return;
     }
     if (lock.isHeldByCurrentThread()) {
@@ -190,6 +201,7 @@ public final class NodeState {
     io.lock();
     try {
       store.reloadIfChanged().ifPresent(this::rebase);
+      applied = store.view();
     } finally {
       io.unlock();
     }
@@ -237,11 +249,14 @@ public final class NodeState {
    */
   @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T effects(Supplier<T> work) {
+    // The effects read the state (snapshot) while they run: waiting for them under the state lock
+    // would deadlock (see CheckpointLock for the one order of all locks).
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("effects under the state lock");
+    }
     effects.lock();
     try (CheckpointLock.Held acrossInstances = store.lock().effects()) {
-      if (!lock.isHeldByCurrentThread()) {
-        refresh();
-      }
+      refresh();
       return work.get();
     } finally {
       effects.unlock();

@@ -45,6 +45,7 @@ public final class LocalPrepareRig {
   private static final String BOOT_ID = "bench-boot";
 
   private final Map<String, ResourceClaim> claims;
+  private final NodeState state;
   private final DraService dra;
 
   LocalPrepareRig(Path dir, String nodeName) {
@@ -80,7 +81,7 @@ public final class LocalPrepareRig {
       initial = Checkpoint.empty(BOOT_ID);
       store.save(initial);
     }
-    NodeState state = new NodeState(store, initial);
+    state = new NodeState(store, initial);
     PreparePlanner planner =
         new PreparePlanner(
             DriverNames.DRIVER,
@@ -130,6 +131,11 @@ public final class LocalPrepareRig {
   /** The instance's DRA service: prepare and unprepare as the kubelet calls them. */
   public DraService dra() {
     return dra;
+  }
+
+  /** The instance's prepared claims, as its effects read them. */
+  public NodeState state() {
+    return state;
   }
 
   private static NodeInventory inventory() {
