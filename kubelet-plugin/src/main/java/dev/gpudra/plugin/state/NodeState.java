@@ -36,7 +36,10 @@ import java.util.function.Supplier;
  * before answering from memory ({@link #durableSnapshot}) or deciding ({@link #locked}) this state
  * checks with one stat whether the file was replaced, and if so takes in what is on disk with its
  * own changes not yet written applied on top; a commit that finds the file changed does the same
- * ({@link CheckpointStore#commit}).
+ * ({@link CheckpointStore#commit}). Invariant: memory is the content of the store's view it records
+ * ({@code applied}) plus the pending changes; a reader that finds the store's view ahead of it
+ * waits (I/O lock) for the commit that is applying it, so no decision is made from memory that
+ * lacks records the store has already taken in.
  */
 public final class NodeState {
 
