@@ -12,8 +12,6 @@ import dev.gpudra.plugin.prepare.ClaimRef;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.PrepareResult;
 import dev.gpudra.testkit.kubelet.PodClaim;
-import dev.gpudra.testkit.node.Claims;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Files;
@@ -49,21 +47,19 @@ class LeftoverUndoLockOrderIT {
 
   @TempDir Path root;
 
-  private final Map<String, ResourceClaim> apiClaims = new ConcurrentHashMap<>();
-
   @Test
   void undoingALeftoverWhileAnotherClaimsEffectsReadTheStateFinishesBoth() throws Exception {
-    Claims claims = new Claims(client, "leftover");
-    PodClaim leftover = create(claims, "leftover", "gpu-0");
-    PodClaim other = create(claims, "other", "gpu-1");
+    ApiClaims claims = new ApiClaims(client, "leftover");
+    PodClaim leftover = claims.allocated("leftover", NODE, "gpu-0");
+    PodClaim other = claims.allocated("other", NODE, "gpu-1");
     ReadingEffects effects = new ReadingEffects(other.uid());
 
     // Prepared, then its spec lost: the next start keeps it as PREPARE_STARTED, effects in place.
-    LocalPrepareRig first = LocalPrepareRig.recovering(root, NODE, apiClaims, effects);
+    LocalPrepareRig first = LocalPrepareRig.recovering(root, NODE, claims.byKey, effects);
     effects.state = first.state()::snapshot;
     assertThat(prepare(first, leftover)).isInstanceOf(PrepareResult.Prepared.class);
     Files.delete(new CdiSpecWriter(root.resolve("cdi")).specPath(leftover.uid()));
-    LocalPrepareRig restarted = LocalPrepareRig.recovering(root, NODE, apiClaims, effects);
+    LocalPrepareRig restarted = LocalPrepareRig.recovering(root, NODE, claims.byKey, effects);
     effects.state = restarted.state()::snapshot;
     assertThat(restarted.state().snapshot().claim(leftover.uid()))
         .map(PreparedClaim::state)
@@ -97,19 +93,6 @@ class LeftoverUndoLockOrderIT {
         .as("the leftover's effects, undone and made")
         .isOne();
     assertThat(effects.inPlace(other.uid())).isOne();
-  }
-
-  private PodClaim create(Claims claims, String name, String gpu) {
-    PodClaim claim =
-        claims.allocated(name, List.of(Claims.result("gpu", NODE, gpu, true)), List.of());
-    ResourceClaim read =
-        client
-            .resources(ResourceClaim.class)
-            .inNamespace(claim.namespace())
-            .withName(claim.name())
-            .get();
-    apiClaims.put(LocalPrepareRig.key(read), read);
-    return claim;
   }
 
   private static PrepareResult prepare(LocalPrepareRig instance, PodClaim claim) {

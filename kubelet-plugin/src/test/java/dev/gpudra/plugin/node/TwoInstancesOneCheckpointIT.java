@@ -13,8 +13,6 @@ import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.PrepareResult;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.testkit.kubelet.PodClaim;
-import dev.gpudra.testkit.node.Claims;
-import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.nio.file.Path;
@@ -59,18 +57,17 @@ class TwoInstancesOneCheckpointIT {
 
   @TempDir Path root;
 
-  private final Map<String, ResourceClaim> apiClaims = new ConcurrentHashMap<>();
   private final NodeEffects node = new NodeEffects();
   private final List<String> failures = new CopyOnWriteArrayList<>();
 
   @Test
   void overlappingInstancesLoseNoRecordAndPrepareNoClaimTwice() throws Exception {
-    Claims claims = new Claims(client, "surge");
+    ApiClaims claims = new ApiClaims(client, "surge");
     List<PodClaim> a = create(claims, "a", 50);
     List<PodClaim> b = create(claims, "b", 20);
     List<PodClaim> both = create(claims, "d", 10);
 
-    LocalPrepareRig old = LocalPrepareRig.recovering(root, NODE, apiClaims, node);
+    LocalPrepareRig old = LocalPrepareRig.recovering(root, NODE, claims.byKey, node);
     try (ExecutorService kubelet = Executors.newFixedThreadPool(8)) {
       // The old instance serves alone.
       await(submitAll(kubelet, a.subList(0, 20), c -> prepare(old, c)));
@@ -88,7 +85,7 @@ class TwoInstancesOneCheckpointIT {
               }));
       overlap.addAll(submitAll(kubelet, a.subList(0, 10), c -> unprepare(old, c)));
       underWay.await();
-      LocalPrepareRig surged = LocalPrepareRig.recovering(root, NODE, apiClaims, node);
+      LocalPrepareRig surged = LocalPrepareRig.recovering(root, NODE, claims.byKey, node);
       await(overlap);
 
       // Both serve: the old one finishes its calls, the new one takes new ones, and some claims
@@ -135,29 +132,14 @@ class TwoInstancesOneCheckpointIT {
         });
 
     // The next start finds the node as the two left it.
-    LocalPrepareRig.recovering(root, NODE, apiClaims, node);
+    LocalPrepareRig.recovering(root, NODE, claims.byKey, node);
     assertThat(new TreeSet<>(new CdiSpecWriter(root.resolve("cdi")).listClaimUids()))
         .isEqualTo(expected);
   }
 
-  private List<PodClaim> create(Claims claims, String prefix, int count) {
+  private static List<PodClaim> create(ApiClaims claims, String prefix, int count) {
     return IntStream.range(0, count)
-        .mapToObj(
-            i -> {
-              PodClaim claim =
-                  claims.allocated(
-                      prefix + "-" + i,
-                      List.of(Claims.result("gpu", NODE, GPUS[i % GPUS.length], true)),
-                      List.of());
-              ResourceClaim read =
-                  client
-                      .resources(ResourceClaim.class)
-                      .inNamespace(claim.namespace())
-                      .withName(claim.name())
-                      .get();
-              apiClaims.put(LocalPrepareRig.key(read), read);
-              return claim;
-            })
+        .mapToObj(i -> claims.allocated(prefix + "-" + i, NODE, GPUS[i % GPUS.length]))
         .toList();
   }
 
