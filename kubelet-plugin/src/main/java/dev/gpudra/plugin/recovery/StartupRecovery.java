@@ -16,6 +16,7 @@ import dev.gpudra.plugin.state.CheckpointRecovery;
 import dev.gpudra.plugin.state.CheckpointStore;
 import dev.gpudra.plugin.state.ClaimRebuilder;
 import dev.gpudra.plugin.state.ClaimSpecSource;
+import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -99,24 +100,31 @@ public record StartupRecovery(
         CheckpointRecovery.recover(store, specs, bootId, rebuilder, specSource, steps);
     // Under both locks: a claim idle now stays so for every decision below (its next step needs
     // one of them), and a busy one's entry is as it was read.
-    Checkpoint idle = recovered;
+    Set<String> busy = new HashSet<>();
     Set<String> handsOff = new HashSet<>();
     for (PreparedClaim claim : recovered.entries()) {
       if (!store.lock().idle(claim.uid())) {
-        idle = idle.without(claim.uid());
+        busy.add(claim.uid());
         handsOff.addAll(gpusOf(claim));
       }
     }
     Checkpoint result = recovered;
     if (mig.isPresent()) {
+      // Claims on a GPU left alone keep their entries as they are, with their instances.
+      Checkpoint reconcilable = recovered;
+      for (PreparedClaim claim : recovered.entries()) {
+        if (busy.contains(claim.uid()) || !Collections.disjoint(gpusOf(claim), handsOff)) {
+          reconcilable = reconcilable.without(claim.uid());
+        }
+      }
       List<Gpu> owned =
           new MigManagement(true)
               .ownedGpus(inventory).stream().filter(g -> !handsOff.contains(g.uuid())).toList();
-      MigRecovery.Recovered reconciled = MigRecovery.recover(idle, mig.get(), owned);
+      MigRecovery.Recovered reconciled = MigRecovery.recover(reconcilable, mig.get(), owned);
       Checkpoint merged = reconciled.checkpoint();
-      for (PreparedClaim busy : recovered.entries()) {
-        if (idle.claim(busy.uid()).isEmpty()) {
-          merged = merged.with(busy);
+      for (PreparedClaim aside : recovered.entries()) {
+        if (reconcilable.claim(aside.uid()).isEmpty()) {
+          merged = merged.with(aside);
         }
       }
       if (!merged.equals(recovered)) {
@@ -127,10 +135,13 @@ public record StartupRecovery(
       }
       reconciled.lostSpecs().forEach(specs::delete);
       result = merged;
-      idle = reconciled.checkpoint();
     }
     // Daemons follow the recovered checkpoint; with MPS off, leftovers of an earlier configuration
     // are stopped all the same (no entry records them then).
+    Checkpoint idle = result;
+    for (String uid : busy) {
+      idle = idle.without(uid);
+    }
     Checkpoint daemonsFor = idle;
     mps.ifPresent(control -> MpsRecovery.recover(daemonsFor, handsOff, control, steps));
     return result;
