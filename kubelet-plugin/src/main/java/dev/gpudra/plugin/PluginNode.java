@@ -45,7 +45,6 @@ import dev.gpudra.plugin.sharing.DriverTools;
 import dev.gpudra.plugin.sharing.MpsControl;
 import dev.gpudra.plugin.sharing.MpsDirectories;
 import dev.gpudra.plugin.sharing.MpsEffects;
-import dev.gpudra.plugin.sharing.MpsRecovery;
 import dev.gpudra.plugin.sharing.NvidiaSmiTimeSlices;
 import dev.gpudra.plugin.sharing.ProcessMpsControl;
 import dev.gpudra.plugin.sharing.TimeSliceEffects;
@@ -201,11 +200,9 @@ public final class PluginNode implements AutoCloseable {
                     return spec;
                   },
                   control,
+                  Optional.of(mpsControl),
                   steps::reached)
               .recover(inventory);
-      // Daemons follow the recovered checkpoint; with MPS off, leftovers of an earlier
-      // configuration are stopped all the same (no entry records them then).
-      MpsRecovery.recover(recovered, mpsControl, steps::reached);
       NodeState state = new NodeState(store, recovered, steps::reached);
       store
           .movedAside()

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * The one class that writes, deletes and lists our CDI spec files.
@@ -142,8 +143,22 @@ public final class CdiSpecWriter {
    * @return how many were removed
    */
   public int removeLeftoverTemporaryFiles() {
+    return removeLeftoverTemporaryFiles(uid -> true);
+  }
+
+  /**
+   * Deletes the temporary files a crash may have left between writing and renaming, of the claims
+   * {@code mayRemove} accepts (by UID): the others' may belong to a write in flight in another
+   * process sharing the directory.
+   *
+   * @return how many were removed
+   */
+  public int removeLeftoverTemporaryFiles(Predicate<String> mayRemove) {
     int removed = 0;
     for (String name : scan(true)) {
+      if (!mayRemove.test(CdiNames.claimUidOfSpecFile(tempTarget(name)).orElseThrow())) {
+        continue;
+      }
       try {
         if (Files.deleteIfExists(cdiRoot.resolve(name))) {
           removed++;

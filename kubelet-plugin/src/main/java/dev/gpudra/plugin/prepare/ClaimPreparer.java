@@ -176,35 +176,58 @@ public final class ClaimPreparer {
       return specExists(ref.uid()) ? done.get() : rewriteSpec(plan, done.get());
     }
     boolean changesNode = effects.changesNode(plan);
+    // An earlier attempt that failed and could not roll back left what it made on record. Undone
+    // before the state lock is taken, never under it: effects read the state while they run. This
+    // call holds the claim's lock, so the leftover stays what it is until the reservation below
+    // replaces it.
+    state
+        .snapshot()
+        .claim(ref.uid())
+        .filter(c -> c.state() == ClaimState.PREPARE_STARTED)
+        .ifPresent(leftover -> state.effects(() -> undo(leftover)));
     Reservation started =
         state.locked(
             () -> {
               Checkpoint before = state.snapshot();
+              // Decided with the reservation, from the same state: a completed record is never
+              // replaced by a new start, whichever instance completed it.
+              if (before
+                  .claim(ref.uid())
+                  .filter(c -> c.state() == ClaimState.PREPARE_COMPLETED)
+                  .isPresent()) {
+                return new Reservation(0, Optional.empty(), true);
+              }
               List<String> conflicts = before.conflicts(ref.uid(), plan.records());
               if (!conflicts.isEmpty()) {
                 return new Reservation(
                     0,
                     Optional.of(
                         "device already prepared for another claim: "
-                            + String.join("; ", conflicts)));
+                            + String.join("; ", conflicts)),
+                    false);
               }
               List<String> settings = GpuSettingConflicts.of(before, ref.uid(), plan.records());
               if (!settings.isEmpty()) {
-                return new Reservation(0, Optional.of(String.join("; ", settings)));
+                return new Reservation(0, Optional.of(String.join("; ", settings)), false);
               }
-              // An earlier attempt that failed and could not roll back left what it made on record.
-              before
-                  .claim(ref.uid())
-                  .filter(c -> c.state() == ClaimState.PREPARE_STARTED)
-                  .ifPresent(leftover -> state.effects(() -> undo(leftover)));
               // Reserves the devices in memory at once; on disk only when effects follow, so that
               // a crash leaves a record of what they may have made (the plan's records say what
               // will be created, a MIG placement, before anything is).
               return new Reservation(
-                  state.put(plan.entry(ClaimState.PREPARE_STARTED)), Optional.empty());
+                  state.put(plan.entry(ClaimState.PREPARE_STARTED)), Optional.empty(), false);
             });
     if (started.refusal().isPresent()) {
       return new PrepareResult.Failed("claim " + ref + ": " + started.refusal().get());
+    }
+    if (started.completed()) {
+      // Completed by the other instance on this node (its record is on disk) or by an earlier
+      // holder of this claim's lock, which made it durable before letting go.
+      Optional<PrepareResult> recorded = completed(state.durableSnapshot(), ref.uid());
+      if (recorded.isPresent()) {
+        return specExists(ref.uid()) ? recorded.get() : rewriteSpec(plan, recorded.get());
+      }
+      return new PrepareResult.Failed(
+          "claim " + ref + ": its completed record went away while it was being prepared");
     }
     PreparePlan applied = plan;
     try {
@@ -230,8 +253,11 @@ public final class ClaimPreparer {
     return new PrepareResult.Prepared(applied.records());
   }
 
-  /** The devices reserved as change {@code seq}, or why they were refused. */
-  private record Reservation(long seq, Optional<String> refusal) {}
+  /**
+   * The devices reserved as change {@code seq}, or why they were refused, or that the claim was
+   * found completed and nothing was reserved.
+   */
+  private record Reservation(long seq, Optional<String> refusal, boolean completed) {}
 
   private Void undo(PreparedClaim claim) {
     effects.undo(claim);

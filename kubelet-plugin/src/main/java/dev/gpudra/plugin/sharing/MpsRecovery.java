@@ -6,6 +6,7 @@ import dev.gpudra.core.checkpoint.MpsRecord;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,11 @@ import org.slf4j.LoggerFactory;
  *
  * A daemon that cannot be started or stopped is logged and left: the next prepare or unprepare of a
  * claim on that GPU tries again. Never throws for what it finds.
+ *
+ * <p>Another plugin instance may serve the node meanwhile (a rolling update's overlap): the caller
+ * holds the effects lock, passes only the claims nobody works on, and names the GPUs of the claims
+ * the other instance is preparing or unpreparing, whose daemons this recovery never stops (their
+ * prepare may have just started one, their unprepare stops it itself).
  */
 public final class MpsRecovery {
 
@@ -38,9 +44,12 @@ public final class MpsRecovery {
   /**
    * Reconciles the daemons of {@code control} with {@code checkpoint}.
    *
+   * @param handsOff GPUs whose daemons are not stopped even when no claim of {@code checkpoint}
+   *     wants one
    * @param steps told after each daemon started or stopped (a crash test's kill points)
    */
-  public static void recover(Checkpoint checkpoint, MpsControl control, Consumer<String> steps) {
+  public static void recover(
+      Checkpoint checkpoint, Set<String> handsOff, MpsControl control, Consumer<String> steps) {
     Map<String, MpsRecord> wanted = new LinkedHashMap<>();
     for (PreparedClaim claim : checkpoint.entries()) {
       for (CheckpointedDevice device : claim.devices()) {
@@ -72,7 +81,7 @@ public final class MpsRecovery {
       }
     }
     for (String gpu : control.present()) {
-      if (wanted.containsKey(gpu)) {
+      if (wanted.containsKey(gpu) || handsOff.contains(gpu)) {
         continue;
       }
       try {

@@ -31,6 +31,13 @@ import org.slf4j.LoggerFactory;
  *       PREPARE_STARTED}, so that a repeated prepare writes the spec.
  * </ol>
  *
+ * <p>Another plugin instance may serve the kubelet meanwhile (a rolling update's overlap, sharing
+ * the directories): recovery holds the store lock ({@link CheckpointLock}) from reading the
+ * checkpoint to saving it, so that instance's commits wait and none is lost, and it leaves alone
+ * the files of every claim that instance is preparing or unpreparing at that moment (whose claim
+ * lock it holds): its temporary files, its fresh spec without a durable entry yet, its removed spec
+ * whose entry goes next. That instance notices the saved checkpoint at its next step.
+ *
  * <p>Every step is idempotent, so a crash anywhere in recovery is recovered by the next start: a
  * spec written again is a complete file or none (atomic write; a leftover temporary file is removed
  * first), and a restored spec found at the next start is simply kept.
@@ -76,6 +83,7 @@ public final class CheckpointRecovery {
    *
    * @return the checkpoint the plugin starts with, already on disk
    */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public static Checkpoint recover(
       CheckpointStore store,
       CdiSpecWriter specs,
@@ -83,7 +91,23 @@ public final class CheckpointRecovery {
       ClaimRebuilder rebuilder,
       ClaimSpecSource specSource,
       Consumer<String> steps) {
-    int temporaries = specs.removeLeftoverTemporaryFiles();
+    try (CheckpointLock.Held held = store.lock().store()) {
+      return recoverLocked(store, specs, bootId, rebuilder, specSource, steps);
+    }
+  }
+
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
+  private static Checkpoint recoverLocked(
+      CheckpointStore store,
+      CdiSpecWriter specs,
+      String bootId,
+      ClaimRebuilder rebuilder,
+      ClaimSpecSource specSource,
+      Consumer<String> steps) {
+    CheckpointLock locks = store.lock();
+    // A claim nobody works on now has only a crash's leftovers; one that starts after this check
+    // writes a temporary file of a new name, which recovery does not touch.
+    int temporaries = specs.removeLeftoverTemporaryFiles(locks::idle);
     if (temporaries > 0) {
       LOG.info("removed {} temporary CDI files left by a crash", temporaries);
     }
@@ -129,7 +153,15 @@ public final class CheckpointRecovery {
         };
 
     for (String uid : specUids) {
-      if (checkpoint.claim(uid).isEmpty()) {
+      if (checkpoint.claim(uid).isPresent()) {
+        continue;
+      }
+      Optional<CheckpointLock.Held> claimLock = locks.tryClaim(uid);
+      if (claimLock.isEmpty()) {
+        LOG.info("kept the CDI spec of claim {}: another instance is preparing it", uid);
+        continue;
+      }
+      try (CheckpointLock.Held held = claimLock.get()) {
         specs.delete(uid);
         LOG.info("removed CDI spec of claim {}, which the checkpoint does not hold", uid);
       }
@@ -140,22 +172,30 @@ public final class CheckpointRecovery {
       if (claim.state() != ClaimState.PREPARE_COMPLETED || specUids.contains(claim.uid())) {
         continue;
       }
-      Optional<ClaimSpec> spec = specSource.specOf(claim);
-      if (spec.isPresent()) {
-        specs.write(spec.get());
-        restored++;
-        LOG.warn(
-            "claim {}/{} ({}) was completed but its CDI spec was missing; wrote it again",
-            claim.namespace(),
-            claim.name(),
-            claim.uid());
-      } else {
-        LOG.warn(
-            "claim {}/{} ({}) was completed but its CDI spec is missing; it will be prepared again",
-            claim.namespace(),
-            claim.name(),
-            claim.uid());
-        checkpoint = checkpoint.with(claim.withState(ClaimState.PREPARE_STARTED));
+      Optional<CheckpointLock.Held> claimLock = locks.tryClaim(claim.uid());
+      if (claimLock.isEmpty()) {
+        // Its spec went with an unprepare in flight, whose entry goes next.
+        LOG.info("left claim {} alone: another instance is unpreparing it", claim.uid());
+        continue;
+      }
+      try (CheckpointLock.Held held = claimLock.get()) {
+        Optional<ClaimSpec> spec = specSource.specOf(claim);
+        if (spec.isPresent()) {
+          specs.write(spec.get());
+          restored++;
+          LOG.warn(
+              "claim {}/{} ({}) was completed but its CDI spec was missing; wrote it again",
+              claim.namespace(),
+              claim.name(),
+              claim.uid());
+        } else {
+          LOG.warn(
+              "claim {}/{} ({}) was completed but its CDI spec is missing; it will be prepared again",
+              claim.namespace(),
+              claim.name(),
+              claim.uid());
+          checkpoint = checkpoint.with(claim.withState(ClaimState.PREPARE_STARTED));
+        }
       }
     }
     steps.accept("recovery:specs-restored");

@@ -9,9 +9,9 @@ import dev.gpudra.core.checkpoint.UnsupportedCheckpointVersionException;
 import dev.gpudra.runtime.AtomicFileWriter;
 import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -53,6 +53,14 @@ import org.slf4j.LoggerFactory;
  * is followed by a full save, so nothing is ever appended after such a prefix. Once the appended
  * part outgrows the snapshot, the next commit is a full save instead (compaction).
  *
+ * <p>Shared with other instances: during a rolling update two plugin pods on one node use the same
+ * checkpoint. Every read-modify-write of the file runs under the store lock ({@link
+ * CheckpointLock}), and each instance appends only to a file it wrote itself; before writing, the
+ * store checks that the file is still the one it last read or wrote (same inode and size). When
+ * another instance replaced it, the store reads it again, applies its own changes on top and saves
+ * the result whole: no record of either instance is lost, and the other instance notices the new
+ * file in turn. {@link #replacedSince} is the cheap check for readers ({@link NodeState}).
+ *
  * <p>Not thread-safe: {@link NodeState} serialises all saves and appends.
  */
 public final class CheckpointStore {
@@ -79,12 +87,18 @@ public final class CheckpointStore {
   private final Path dir;
   private final Path file;
   private final Clock clock;
-  private boolean dirPrivate;
-  // Open for appending to the file the last save wrote; null before the first save and after a
-  // failure, which makes the next commit a full save.
-  private FileChannel appender;
+  private final CheckpointLock lock;
+  private volatile boolean dirPrivate;
+  // Open on the file this store last read or wrote, so that its inode number cannot be reused
+  // while the view names it; null before the first load or save.
+  private FileChannel seen;
+  // What seen is, published whole so that a reader without the lock never sees half of a change;
+  // null while no file is seen.
+  private volatile View view;
   private long snapshotBytes;
   private long appendedBytes;
+  // Changes of failed appends, not yet on disk: part of the next save.
+  private final List<CheckpointChange> unsynced = new java.util.ArrayList<>();
   private Loaded.MovedAside movedAside;
 
   /**
@@ -96,6 +110,31 @@ public final class CheckpointStore {
     this.dir = dir.toAbsolutePath().normalize();
     this.file = this.dir.resolve(FILE_NAME);
     this.clock = clock;
+    this.lock = new CheckpointLock(this.dir, this::ensureDir);
+  }
+
+  /** The locks this store shares with other instances on its directory. */
+  public CheckpointLock lock() {
+    return lock;
+  }
+
+  /**
+   * The file this store last read or wrote, as one value: a reader compares the view it acted on
+   * with the current one ({@link #view()}) to learn whether the store has moved on since.
+   *
+   * @param fileKey the file's inode
+   * @param size the size this store last knew it to have
+   * @param own whether this store wrote it and may append to it (no append failed since); another
+   *     instance never appends to a file this store wrote, it replaces it
+   */
+  public record View(Object fileKey, long size, boolean own) {}
+
+  /**
+   * The file this store reads and writes now; null while it has none (before the first load or
+   * save, during one, or after a failed one). A new value after every load, save and append.
+   */
+  public View view() {
+    return view;
   }
 
   /** What {@link #load()} found. */
@@ -146,8 +185,19 @@ public final class CheckpointStore {
    *
    * @throws UncheckedIOException when the file exists but cannot be read or moved
    */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public Loaded load() {
+    try (CheckpointLock.Held held = lock.store()) {
+      closeSeen();
+      return loadLocked();
+    }
+  }
+
+  // Reads the file through a channel kept as seen when it is valid.
+  private Loaded loadLocked() {
     byte[] bytes;
+    Object key;
+    FileChannel channel = null;
     try {
       BasicFileAttributes attributes =
           Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
@@ -156,13 +206,15 @@ public final class CheckpointStore {
         // block on, something outside the directory.
         return new Loaded.MovedAside("not a regular file", moveAside(), Loaded.Problem.NOT_A_FILE);
       }
-      try (InputStream in =
-          Files.newInputStream(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS)) {
-        bytes = in.readAllBytes();
-      }
+      channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
+      // Under the store lock nobody replaces the file: the name still leads to the channel's inode.
+      key = fileKey();
+      bytes = Channels.newInputStream(channel).readAllBytes();
     } catch (NoSuchFileException e) {
+      close(channel);
       return new Loaded.Missing();
     } catch (IOException e) {
+      close(channel);
       throw new UncheckedIOException("reading checkpoint " + file + " failed", e);
     }
     try {
@@ -174,11 +226,15 @@ public final class CheckpointStore {
             file,
             decoded.droppedTailBytes());
       }
+      seen(channel, key, bytes.length, false);
+      channel = null;
       return new Loaded.Valid(decoded.checkpoint());
     } catch (UnsupportedCheckpointVersionException e) {
       return new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.UNSUPPORTED_VERSION);
     } catch (CorruptCheckpointException e) {
       return remember(new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.DAMAGED));
+    } finally {
+      close(channel);
     }
   }
 
@@ -186,20 +242,23 @@ public final class CheckpointStore {
    * Replaces the checkpoint with {@code checkpoint}, atomically and durably, and opens it for
    * {@link #commit}.
    */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public void save(Checkpoint checkpoint) {
-    closeAppender();
     byte[] bytes = CheckpointCodec.encode(checkpoint);
-    try {
+    try (CheckpointLock.Held held = lock.store()) {
+      closeSeen();
       ensureDir();
       AtomicFileWriter.write(file, bytes, FILE_PERMISSIONS);
       // The file just renamed into place; a link planted since is not opened.
-      appender =
+      FileChannel appender =
           FileChannel.open(
               file, StandardOpenOption.WRITE, StandardOpenOption.APPEND, LinkOption.NOFOLLOW_LINKS);
+      seen(appender, fileKey(), bytes.length, true);
+      unsynced.clear();
       snapshotBytes = bytes.length;
       appendedBytes = 0;
     } catch (IOException e) {
-      closeAppender();
+      closeSeen();
       throw new UncheckedIOException("saving checkpoint " + file + " failed", e);
     }
   }
@@ -209,29 +268,152 @@ public final class CheckpointStore {
    * full save of {@code result}, which must be the last saved checkpoint with {@code changes}
    * applied.
    *
+   * <p>When another instance changed the file since this store last read or wrote it, the file is
+   * read again and saved whole with {@code changes} (and those of earlier failed commits) applied.
+   *
    * @param beforeSync told between the write and the fdatasync of an append (a crash test's kill
    *     point); not called for a full save
+   * @return the checkpoint now on disk: {@code result} itself, unless another instance's changes
+   *     were merged in
    */
-  public void commit(Checkpoint result, List<CheckpointChange> changes, Runnable beforeSync) {
-    if (appender == null || appendedBytes > Math.max(COMPACT_BELOW, snapshotBytes)) {
-      save(result);
-      return;
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
+  public Checkpoint commit(Checkpoint result, List<CheckpointChange> changes, Runnable beforeSync) {
+    try (CheckpointLock.Held held = lock.store()) {
+      return commitLocked(result, changes, beforeSync);
+    } catch (RuntimeException e) {
+      // Not on disk, or not known to be: the next save must hold these changes, whatever another
+      // instance writes meanwhile.
+      View failed = view;
+      if (failed != null) {
+        view = new View(failed.fileKey(), failed.size(), false);
+      }
+      unsynced.addAll(changes);
+      throw e;
     }
+  }
+
+  private Checkpoint commitLocked(
+      Checkpoint result, List<CheckpointChange> changes, Runnable beforeSync) {
+    if (changedOnDisk()) {
+      // Another instance wrote (or an append of ours failed part-way): the file as it is, then
+      // this store's changes not on disk, in order. Missing or damaged: this store's view.
+      Checkpoint merged =
+          onDisk().map(disk -> apply(apply(disk, unsynced), changes)).orElse(result);
+      save(merged);
+      return merged;
+    }
+    if (!view.own() || appendedBytes > Math.max(COMPACT_BELOW, snapshotBytes)) {
+      save(result);
+      return result;
+    }
+    append(changes, beforeSync);
+    return result;
+  }
+
+  private void append(List<CheckpointChange> changes, Runnable beforeSync) {
     byte[] bytes = CheckpointCodec.encodeChanges(changes);
     try {
       ByteBuffer buffer = ByteBuffer.wrap(bytes);
       while (buffer.hasRemaining()) {
-        appender.write(buffer);
+        seen.write(buffer);
       }
       beforeSync.run();
       // fdatasync: the appended bytes and the new size; no other metadata is needed to read them.
-      appender.force(false);
+      seen.force(false);
       appendedBytes += bytes.length;
+      View before = view;
+      view = new View(before.fileKey(), before.size() + bytes.length, true);
     } catch (IOException e) {
       // The file may end in part of this append: only a full save may follow.
-      closeAppender();
       throw new UncheckedIOException("appending to checkpoint " + file + " failed", e);
     }
+  }
+
+  /**
+   * Whether another instance changed the checkpoint since this store had the view {@code seenThen}
+   * ({@link #view()}): one stat, no lock. A file this store wrote is changed by another instance
+   * only by replacing it (a new inode); one it read from another instance also by that instance's
+   * appends (a new size). A reader that gets true calls {@link #reloadIfChanged()} before deciding
+   * anything from its copy. False for null (nothing read or written yet).
+   */
+  public boolean replacedSince(View seenThen) {
+    if (seenThen == null) {
+      return false;
+    }
+    try {
+      BasicFileAttributes now =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return !seenThen.fileKey().equals(now.fileKey())
+          || (!seenThen.own() && now.size() != seenThen.size());
+    } catch (IOException e) {
+      // Missing or unreadable: nothing to reload; the next commit finds out under the lock.
+      return false;
+    }
+  }
+
+  /**
+   * Under the store lock, reads the checkpoint again when it is not what this store last read or
+   * wrote.
+   *
+   * @return what is on disk with this store's changes not yet on disk applied, when another
+   *     instance changed it; empty when nothing changed (or the file is gone or damaged: the next
+   *     commit saves this store's view)
+   */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
+  public java.util.Optional<Checkpoint> reloadIfChanged() {
+    try (CheckpointLock.Held held = lock.store()) {
+      if (!changedOnDisk()) {
+        return java.util.Optional.empty();
+      }
+      // Missing or damaged: nothing to take in; seen is unknown now, so the next commit saves
+      // whole.
+      return onDisk().map(d -> apply(d, unsynced));
+    }
+  }
+
+  // Under the store lock: the file differs from what this store last read or wrote.
+  private boolean changedOnDisk() {
+    View seenNow = view;
+    if (seenNow == null) {
+      return true;
+    }
+    try {
+      BasicFileAttributes now =
+          Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+      return !seenNow.fileKey().equals(now.fileKey()) || now.size() != seenNow.size();
+    } catch (NoSuchFileException e) {
+      return true;
+    } catch (IOException e) {
+      throw new UncheckedIOException("reading attributes of checkpoint " + file + " failed", e);
+    }
+  }
+
+  // Under the store lock: the valid checkpoint on disk, now seen; empty when missing or damaged.
+  private java.util.Optional<Checkpoint> onDisk() {
+    closeSeen();
+    if (loadLocked() instanceof Loaded.Valid valid) {
+      LOG.info("checkpoint {} was changed by another instance on this node; read it again", file);
+      return java.util.Optional.of(valid.checkpoint());
+    }
+    return java.util.Optional.empty();
+  }
+
+  private static Checkpoint apply(Checkpoint checkpoint, List<CheckpointChange> changes) {
+    Checkpoint result = checkpoint;
+    for (CheckpointChange change : changes) {
+      result = change.applyTo(result);
+    }
+    return result;
+  }
+
+  private void seen(FileChannel channel, Object key, long size, boolean own) {
+    seen = channel;
+    view = new View(key, size, own);
+  }
+
+  private Object fileKey() throws IOException {
+    return Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+        .fileKey();
   }
 
   private Loaded remember(Loaded.MovedAside aside) {
@@ -239,16 +421,21 @@ public final class CheckpointStore {
     return aside;
   }
 
-  private void closeAppender() {
-    if (appender == null) {
+  private void closeSeen() {
+    close(seen);
+    seen = null;
+    view = null;
+  }
+
+  private void close(FileChannel channel) {
+    if (channel == null) {
       return;
     }
     try {
-      appender.close();
+      channel.close();
     } catch (IOException e) {
       LOG.debug("closing checkpoint {} failed", file, e);
     }
-    appender = null;
   }
 
   /**

@@ -28,8 +28,18 @@ import java.util.function.Supplier;
  * next commit rewrites the whole checkpoint from memory.
  *
  * <p>Per claim, {@link #forClaim} serialises the calls for one UID (a repeated prepare waits for
- * the one in flight), and {@link #effects} serialises node changes across claims, as their
+ * the one in flight), also with another plugin instance on this node (the claim's {@link
+ * CheckpointLock}), and {@link #effects} serialises node changes across claims, as their
  * implementations expect; neither is held by the state lock's owner.
+ *
+ * <p>Another instance on the node (a rolling update's overlap) may change the checkpoint file:
+ * before answering from memory ({@link #durableSnapshot}) or deciding ({@link #locked}) this state
+ * checks with one stat whether the file was replaced, and if so takes in what is on disk with its
+ * own changes not yet written applied on top; a commit that finds the file changed does the same
+ * ({@link CheckpointStore#commit}). Invariant: memory is the content of the store's view it records
+ * ({@code applied}) plus the pending changes; a reader that finds the store's view ahead of it
+ * waits (I/O lock) for the commit that is applying it, so no decision is made from memory that
+ * lacks records the store has already taken in.
  */
 public final class NodeState {
 
@@ -45,6 +55,10 @@ public final class NodeState {
   private long lastSeq;
   // Written under io, read without.
   private volatile long durableSeq;
+  // The store's view that current reflects (current = that file's content + pending). Written
+  // under io after current is rebased; while it differs from store.view(), a commit or reload is
+  // between the store and memory, and readers wait for it (io) before trusting current.
+  private volatile CheckpointStore.View applied;
 
   private static final class ClaimLock {
     final ReentrantLock lock = new ReentrantLock();
@@ -69,6 +83,7 @@ public final class NodeState {
     this.store = Objects.requireNonNull(store, "store");
     this.current = Objects.requireNonNull(initial, "initial");
     this.steps = Objects.requireNonNull(steps, "steps");
+    this.applied = store.view();
   }
 
   /** The current checkpoint, including changes not yet durable; later changes do not affect it. */
@@ -83,6 +98,7 @@ public final class NodeState {
 
   /** The current checkpoint once every change in it is durable: safe to answer the kubelet from. */
   public Checkpoint durableSnapshot() {
+    refresh();
     Checkpoint now;
     long seq;
     lock.lock();
@@ -98,6 +114,7 @@ public final class NodeState {
 
   /** Runs {@code work} holding the state lock: a read-decide-change sequence with no I/O. */
   public <T> T locked(Supplier<T> work) {
+    refresh();
     lock.lock();
     try {
       return work.get();
@@ -158,15 +175,57 @@ public final class NodeState {
       } finally {
         lock.unlock();
       }
-      // After a failure the store saves upTo whole, so the lost batch needs no retry.
-      store.commit(upTo, batch, () -> steps.accept("checkpoint:appended"));
+      // After a failure the store keeps the batch for its next save, so it needs no retry.
+      Checkpoint onDisk = store.commit(upTo, batch, () -> steps.accept("checkpoint:appended"));
+      if (!onDisk.equals(upTo)) {
+        rebase(onDisk);
+      }
+      applied = store.view();
       durableSeq = last;
     } finally {
       io.unlock();
     }
   }
 
+  // Takes in another instance's changes when the file was replaced since this state's last write.
+  // Under io, so that no batch is between memory and disk meanwhile. The store's view is read once,
+  // before the stat: when it is the view memory reflects, memory holds what that file held, and the
+  // stat says whether the disk still holds that file; when it is not, another thread of this state
+  // is between the store and memory (a commit that took in another instance's records and has not
+  // rebased yet), and this one waits for it rather than decide from memory that lacks them.
+  private void refresh() {
+    CheckpointStore.View seen = store.view();
+    if (Objects.equals(seen, applied) && !store.replacedSince(seen)) {
+      return;
+    }
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("refresh under the state lock");
+    }
+    io.lock();
+    try {
+      store.reloadIfChanged().ifPresent(this::rebase);
+      applied = store.view();
+    } finally {
+      io.unlock();
+    }
+  }
+
+  // Memory becomes what is on disk with the changes not yet taken by a commit applied on top.
+  private void rebase(Checkpoint onDisk) {
+    lock.lock();
+    try {
+      Checkpoint rebased = onDisk;
+      for (CheckpointChange change : pending) {
+        rebased = change.applyTo(rebased);
+      }
+      current = rebased;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Runs {@code work} as the only call for claim {@code uid} in flight. */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T forClaim(String uid, Supplier<T> work) {
     ClaimLock claimLock;
     synchronized (claimLocks) {
@@ -174,7 +233,7 @@ public final class NodeState {
       claimLock.users++;
     }
     claimLock.lock.lock();
-    try {
+    try (CheckpointLock.Held acrossInstances = store.lock().claim(uid)) {
       return work.get();
     } finally {
       claimLock.lock.unlock();
@@ -186,10 +245,21 @@ public final class NodeState {
     }
   }
 
-  /** Runs {@code work}, a change to the node beyond files, as the only one in flight. */
+  /**
+   * Runs {@code work}, a change to the node beyond files, as the only one in flight, also across
+   * instances on this node; {@link #snapshot()} then includes the other instance's durable records
+   * (an effect such as an MPS daemon may serve claims of both).
+   */
+  @SuppressWarnings("try") // the lock is held for the block; its handle is not used
   public <T> T effects(Supplier<T> work) {
+    // The effects read the state (snapshot) while they run: waiting for them under the state lock
+    // would deadlock (see CheckpointLock for the one order of all locks).
+    if (lock.isHeldByCurrentThread()) {
+      throw new IllegalStateException("effects under the state lock");
+    }
     effects.lock();
-    try {
+    try (CheckpointLock.Held acrossInstances = store.lock().effects()) {
+      refresh();
       return work.get();
     } finally {
       effects.unlock();

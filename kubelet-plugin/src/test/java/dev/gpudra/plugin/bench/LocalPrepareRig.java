@@ -20,7 +20,9 @@ import dev.gpudra.plugin.prepare.ClaimPreparer;
 import dev.gpudra.plugin.prepare.ClaimUnpreparer;
 import dev.gpudra.plugin.prepare.PreparePlanner;
 import dev.gpudra.plugin.prepare.StepListener;
+import dev.gpudra.plugin.state.CheckpointRecovery;
 import dev.gpudra.plugin.state.CheckpointStore;
+import dev.gpudra.plugin.state.ClaimRebuilder;
 import dev.gpudra.plugin.state.NodeState;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import java.nio.file.Path;
@@ -35,19 +37,51 @@ import java.util.stream.IntStream;
  * The plugin's prepare path in this JVM, as {@code PluginNode} assembles it (the real checkpoint
  * store, node state, CDI spec writer and planner on files in one directory), with the claims read
  * from memory instead of the API server: what remains is the plugin's own work and its disk writes.
- * The node has eight A100s, {@code gpu-0} to {@code gpu-7}, and no effects beyond specs.
+ * The node has eight A100s, {@code gpu-0} to {@code gpu-7}; the benchmark's rig has no effects
+ * beyond specs.
  */
-final class LocalPrepareRig {
+public final class LocalPrepareRig {
 
-  private final Map<String, ResourceClaim> claims = new ConcurrentHashMap<>();
+  private static final String BOOT_ID = "bench-boot";
+
+  private final Map<String, ResourceClaim> claims;
+  private final NodeState state;
   private final DraService dra;
 
   LocalPrepareRig(Path dir, String nodeName) {
+    this(dir, nodeName, new ConcurrentHashMap<>(), ClaimEffects.NONE, false);
+  }
+
+  /**
+   * A plugin instance starting on {@code dir}'s checkpoint and CDI directories as the plugin does,
+   * with start-up recovery first: another instance may be serving on the same directories (a
+   * rolling update's overlap).
+   *
+   * @param claims the claims prepare reads, by {@code namespace/name}; shared by instances
+   * @param effects the node changes of a prepared claim; shared by instances, like the node
+   */
+  public static LocalPrepareRig recovering(
+      Path dir, String nodeName, Map<String, ResourceClaim> claims, ClaimEffects effects) {
+    return new LocalPrepareRig(dir, nodeName, claims, effects, true);
+  }
+
+  private LocalPrepareRig(
+      Path dir,
+      String nodeName,
+      Map<String, ResourceClaim> claims,
+      ClaimEffects effects,
+      boolean recover) {
+    this.claims = claims;
     CdiSpecWriter writer = new CdiSpecWriter(dir.resolve("cdi"));
     CheckpointStore store = new CheckpointStore(dir.resolve("checkpoint"), Clock.systemUTC());
-    Checkpoint empty = Checkpoint.empty("bench-boot");
-    store.save(empty);
-    NodeState state = new NodeState(store, empty);
+    Checkpoint initial;
+    if (recover) {
+      initial = CheckpointRecovery.recover(store, writer, BOOT_ID, ClaimRebuilder.NONE);
+    } else {
+      initial = Checkpoint.empty(BOOT_ID);
+      store.save(initial);
+    }
+    state = new NodeState(store, initial);
     PreparePlanner planner =
         new PreparePlanner(
             DriverNames.DRIVER,
@@ -76,22 +110,32 @@ final class LocalPrepareRig {
                 memory,
                 planner,
                 state,
-                ClaimEffects.NONE,
+                effects,
                 specs,
                 writer,
                 StepListener.NONE,
                 PluginMetrics.NOOP),
-            new ClaimUnpreparer(
-                state, ClaimEffects.NONE, writer, StepListener.NONE, PluginMetrics.NOOP));
+            new ClaimUnpreparer(state, effects, writer, StepListener.NONE, PluginMetrics.NOOP));
   }
 
   /** Makes {@code claim} readable by prepare. */
-  void add(ResourceClaim claim) {
-    claims.put(claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName(), claim);
+  public void add(ResourceClaim claim) {
+    claims.put(key(claim), claim);
   }
 
-  DraService dra() {
+  /** The key of {@code claim} in the claims prepare reads. */
+  public static String key(ResourceClaim claim) {
+    return claim.getMetadata().getNamespace() + "/" + claim.getMetadata().getName();
+  }
+
+  /** The instance's DRA service: prepare and unprepare as the kubelet calls them. */
+  public DraService dra() {
     return dra;
+  }
+
+  /** The instance's prepared claims, as its effects read them. */
+  public NodeState state() {
+    return state;
   }
 
   private static NodeInventory inventory() {

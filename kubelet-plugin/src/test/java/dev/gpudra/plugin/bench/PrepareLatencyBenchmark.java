@@ -52,7 +52,9 @@ import java.util.concurrent.Future;
  * claim's p99 within 3x the floor, 32 concurrent pods' p99 within 10x.
  *
  * <p>Run: {@code ./mvnw -B verify -pl kubelet-plugin -am -Pbench -DskipTests -DskipITs}; {@code
- * -Dgpudra.bench.dir=<dir>} puts the files on another disk.
+ * -Dgpudra.bench.dir=<dir>} puts the files on another disk, and {@code
+ * -Dgpudra.bench.localOnly=true} stops after the table without the API read (both are properties of
+ * the benchmark's JVM: run it with {@code java} and the test classpath to set them).
  */
 public final class PrepareLatencyBenchmark {
 
@@ -124,6 +126,10 @@ public final class PrepareLatencyBenchmark {
       row("floor: 1 fsync'ed replace", floor, floor);
       row("1 claim at a time", localSingle, floor);
       row(CONCURRENT + " pods concurrently", localConcurrent, floor);
+      if (Boolean.getBoolean("gpudra.bench.localOnly")) {
+        printLoad();
+        return;
+      }
 
       FakeNode node = FakeNode.create(root, NODE, "a100-8x");
       Map<String, String> env = new HashMap<>(node.env(client.getMasterUrl().toString()));
@@ -179,14 +185,18 @@ public final class PrepareLatencyBenchmark {
               + CONCURRENT
               + " pods p99 <= 10x.");
       sharing.print();
-      System.out.printf(
-          Locale.ROOT,
-          "cpus %d, load average %s%n",
-          Runtime.getRuntime().availableProcessors(),
-          Files.readString(Path.of("/proc/loadavg")).trim());
+      printLoad();
     } finally {
       server.destroy();
     }
+  }
+
+  private static void printLoad() throws java.io.IOException {
+    System.out.printf(
+        Locale.ROOT,
+        "cpus %d, load average %s%n",
+        Runtime.getRuntime().availableProcessors(),
+        Files.readString(Path.of("/proc/loadavg")).trim());
   }
 
   private static ClaimRef ref(PodClaim claim) {

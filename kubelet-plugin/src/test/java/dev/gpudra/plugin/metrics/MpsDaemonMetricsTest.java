@@ -3,15 +3,10 @@ package dev.gpudra.plugin.metrics;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.core.checkpoint.MpsRecord;
-import dev.gpudra.plugin.sharing.MpsControl;
+import dev.gpudra.plugin.sharing.InMemoryMpsDaemons;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
@@ -23,7 +18,7 @@ class MpsDaemonMetricsTest {
   @Test
   void eachGpuShowsWhetherItsDaemonRunsAndHowOftenThePluginStartedIt() {
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Daemons daemons = new Daemons();
+    InMemoryMpsDaemons daemons = new InMemoryMpsDaemons();
     Map<String, String> gpus = new TreeMap<>(Map.of("gpu-0", GPU0, "gpu-1", GPU1));
     MpsDaemonMetrics.register(registry, gpus, daemons);
 
@@ -53,40 +48,5 @@ class MpsDaemonMetricsTest {
         .contains("gpudra_mps_daemon_running{device=\"gpu-1\"} 0")
         .as("a counter never goes down")
         .contains("gpudra_mps_daemon_starts_total{device=\"gpu-1\"} 2");
-  }
-
-  /** Daemons that exist only as the answers of {@link MpsControl}. */
-  private static final class Daemons implements MpsControl {
-    final Set<String> running = new LinkedHashSet<>();
-    final Map<String, Integer> starts = new HashMap<>();
-
-    @Override
-    public boolean ensure(MpsRecord daemon) {
-      if (!running.add(daemon.gpuUuid())) {
-        return false;
-      }
-      starts.merge(daemon.gpuUuid(), 1, Integer::sum);
-      return true;
-    }
-
-    @Override
-    public void stop(String gpuUuid) {
-      running.remove(gpuUuid);
-    }
-
-    @Override
-    public boolean running(String gpuUuid) {
-      return running.contains(gpuUuid);
-    }
-
-    @Override
-    public List<String> present() {
-      return new ArrayList<>(running);
-    }
-
-    @Override
-    public int starts(String gpuUuid) {
-      return starts.getOrDefault(gpuUuid, 0);
-    }
   }
 }

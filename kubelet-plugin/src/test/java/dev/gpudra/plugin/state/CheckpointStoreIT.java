@@ -36,7 +36,7 @@ class CheckpointStoreIT {
 
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-2")));
-    assertThat(listing()).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(listing()).containsExactly(CheckpointStore.FILE_NAME, CheckpointLock.FILE_NAME);
   }
 
   @Test
@@ -50,7 +50,7 @@ class CheckpointStoreIT {
         .isInstanceOf(UncheckedIOException.class)
         .hasMessageContaining("saving checkpoint");
 
-    assertThat(listing()).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(listing()).containsExactly(CheckpointStore.FILE_NAME, CheckpointLock.FILE_NAME);
     assertThat(store.file()).isDirectory();
   }
 
@@ -88,7 +88,10 @@ class CheckpointStoreIT {
     assertThat(store.removeLeftoverTemporaryFiles()).isEqualTo(2);
 
     assertThat(listing())
-        .containsExactly(CheckpointStore.FILE_NAME, "checkpoint.damaged-20260101T000000.000Z");
+        .containsExactly(
+            CheckpointStore.FILE_NAME,
+            "checkpoint.damaged-20260101T000000.000Z",
+            CheckpointLock.FILE_NAME);
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-1")));
   }
@@ -98,6 +101,7 @@ class CheckpointStoreIT {
     CheckpointStore store = new CheckpointStore(dir(), clock);
     store.save(Checkpoint.empty("boot-1"));
     Files.delete(store.file());
+    Files.delete(dir().resolve(CheckpointLock.FILE_NAME));
     Files.delete(dir());
 
     store.save(Checkpoint.empty("boot-2"));

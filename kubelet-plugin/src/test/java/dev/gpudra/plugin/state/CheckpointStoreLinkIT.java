@@ -75,7 +75,8 @@ class CheckpointStoreLinkIT {
     assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
     assertThat(store.removeLeftoverTemporaryFiles()).isEqualTo(1);
     assertThat(outside.file()).hasContent(OUTSIDE_CONTENT);
-    assertThat(OutsideTargets.names(dir())).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(OutsideTargets.names(dir()))
+        .containsExactlyInAnyOrder(CheckpointStore.FILE_NAME, CheckpointLock.FILE_NAME);
   }
 
   @Test
@@ -124,7 +125,8 @@ class CheckpointStoreLinkIT {
 
     store.save(Checkpoint.empty("boot-1"));
 
-    assertThat(OutsideTargets.names(real)).containsExactly(CheckpointStore.FILE_NAME);
+    assertThat(OutsideTargets.names(real))
+        .containsExactlyInAnyOrder(CheckpointStore.FILE_NAME, CheckpointLock.FILE_NAME);
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-1")));
   }
