@@ -104,10 +104,17 @@ public record MpsDaemonPods(
   /**
    * GPU {@code gpu}'s daemon pod, running {@code control} (the driver root's control program, as
    * the plugin sees it) with {@code daemonEnv} and {@code libraryPath} as its {@code
-   * LD_LIBRARY_PATH}, its MPS directory {@code gpuDir} mounted at the same path.
+   * LD_LIBRARY_PATH}, its MPS directory {@code gpuDir} mounted at the same path and the shared
+   * memory of its clients, {@code shmDir}, at {@code /dev/shm}: an MPS server and its clients meet
+   * in the same shared memory.
    */
   public Pod pod(
-      String gpu, Path control, Map<String, String> daemonEnv, String libraryPath, Path gpuDir) {
+      String gpu,
+      Path control,
+      Map<String, String> daemonEnv,
+      String libraryPath,
+      Path gpuDir,
+      Path shmDir) {
     Map<String, String> labels = new TreeMap<>(nodeSelector());
     labels.put(GPU_LABEL, labelValue(gpu));
     labels.put("app.kubernetes.io/managed-by", "gpudra-kubelet-plugin");
@@ -120,6 +127,7 @@ public record MpsDaemonPods(
     List<VolumeMount> mounts = new ArrayList<>();
     mount(volumes, mounts, "driver-root", hostDriverRoot, driverRoot.toString(), true);
     mount(volumes, mounts, "mps", gpuDir.toString(), gpuDir.toString(), false);
+    mount(volumes, mounts, "shm", shmDir.toString(), "/dev/shm", false);
     for (int i = 0; i < extraHostPaths.size(); i++) {
       String path = extraHostPaths.get(i);
       mount(volumes, mounts, "extra-" + i, path, path, false);

@@ -87,7 +87,8 @@ public final class PodMpsControl implements MpsControl {
               control,
               setup.daemonEnv(gpu),
               setup.tools().libraryPath(),
-              setup.dirs().gpu(gpu));
+              setup.dirs().gpu(gpu),
+              setup.dirs().shm(gpu));
       Pod created = client.pods().inNamespace(pods.namespace()).resource(pod).create();
       starts.merge(gpu, 1, Integer::sum);
       awaitAnswer(gpu);
