@@ -123,6 +123,24 @@ public final class MpsGpuSetup {
         "CUDA_VISIBLE_DEVICES", gpu);
   }
 
+  /**
+   * What a failed {@link MpsControl#ensure} throws, after {@code control} stopped what it started
+   * on GPU {@code gpu}: {@code cause} itself when the driver refused, else a {@link
+   * DriverToolException} saying {@code what} failed; a failure of the stop is added as suppressed.
+   */
+  static DriverToolException undone(MpsControl control, String gpu, String what, Exception cause) {
+    DriverToolException failure =
+        cause instanceof DriverToolException tool
+            ? tool
+            : new DriverToolException(what + " failed: " + cause.getMessage(), cause);
+    try {
+      control.stop(gpu);
+    } catch (DriverToolException | RuntimeException again) {
+      failure.addSuppressed(again);
+    }
+    return failure;
+  }
+
   /** The front-end commands setting {@code daemon}'s defaults, one a line; empty without any. */
   static String defaults(MpsRecord daemon) {
     StringBuilder commands = new StringBuilder();

@@ -71,17 +71,7 @@ public final class ProcessMpsControl implements MpsControl {
           dirs.pipe(gpu));
       return true;
     } catch (DriverToolException | RuntimeException e) {
-      DriverToolException failure =
-          e instanceof DriverToolException tool
-              ? tool
-              : new DriverToolException(
-                  "starting the MPS daemon of GPU " + gpu + " failed: " + e.getMessage(), e);
-      try {
-        stop(gpu);
-      } catch (DriverToolException | RuntimeException again) {
-        failure.addSuppressed(again);
-      }
-      throw failure;
+      throw MpsGpuSetup.undone(this, gpu, "starting the MPS daemon of GPU " + gpu, e);
     }
   }
 
