@@ -158,8 +158,13 @@ public final class PodMpsControl implements MpsControl {
         }
       }
     } catch (KubernetesClientException e) {
-      // With MPS off the chart grants no access to pods; only the directories can tell then.
-      LOG.warn("cannot list the MPS daemon pods of this node: {}", e.getMessage());
+      // With MPS off the chart grants no access to pods (403): only the directories can tell then,
+      // and there is nothing to warn about.
+      if (e.getCode() == 403) {
+        LOG.debug("not allowed to list the MPS daemon pods of this node: {}", e.getMessage());
+      } else {
+        LOG.warn("cannot list the MPS daemon pods of this node: {}", e.getMessage());
+      }
     }
     return List.copyOf(gpus);
   }

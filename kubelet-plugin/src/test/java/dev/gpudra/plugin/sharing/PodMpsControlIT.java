@@ -3,7 +3,11 @@ package dev.gpudra.plugin.sharing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.gpudra.cdi.io.DriverRootDiscovery;
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.MpsRecord;
+import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockTools;
 import io.fabric8.kubernetes.api.model.Container;
@@ -27,7 +31,8 @@ import org.junit.jupiter.api.io.TempDir;
  * stand-in kubelet ({@link DaemonPodRunner}) that runs each daemon pod's container, the mock {@code
  * nvidia-cuda-mps-control -f}, as a host process: the daemon is reached through its pipe directory
  * alone, a second control (a restarted plugin) adopts the running pod untouched, a pod whose daemon
- * died is replaced, and stop quits the daemon, deletes the pod and restores the GPU.
+ * died is replaced, stop quits the daemon, deletes the pod and restores the GPU, and start-up
+ * recovery adopts the pods that recorded claims need and deletes the others.
  */
 @EnableKubernetesMockClient(crud = true, https = false)
 class PodMpsControlIT {
@@ -206,5 +211,50 @@ class PodMpsControlIT {
     assertThat(starts(gpu)).isEqualTo(2);
     assertThat(control.running(gpu)).isTrue();
     assertThat(Files.exists(node.pluginDir().resolve("mps").resolve(gpu))).isTrue();
+  }
+
+  @Test
+  void startUpRecoveryAdoptsThePodsClaimsNeedAndDeletesTheOthers() throws Exception {
+    PodMpsControl before = control();
+    before.ensure(new MpsRecord(gpu, 40, null));
+    before.ensure(new MpsRecord(otherGpu, null, null));
+    String kept =
+        daemonPods().stream()
+            .filter(
+                p -> gpu.equals(p.getMetadata().getAnnotations().get(MpsDaemonPods.GPU_ANNOTATION)))
+            .findFirst()
+            .orElseThrow()
+            .getMetadata()
+            .getUid();
+    CheckpointedDevice device =
+        new CheckpointedDevice(
+            List.of("gpu"),
+            "node",
+            "gpu-0",
+            List.of("k8s.gpu.gpudra.dev/claim=c-gpu-0"),
+            false,
+            "MPS",
+            null,
+            null,
+            null,
+            new MpsRecord(gpu, 40, null));
+    Checkpoint checkpoint =
+        Checkpoint.empty("boot")
+            .with(new PreparedClaim("c", "ns", "c", ClaimState.PREPARE_COMPLETED, List.of(device)));
+    List<String> steps = new java.util.ArrayList<>();
+
+    // A restarted plugin: the claim on gpu is recorded, none on otherGpu.
+    MpsRecovery.recover(checkpoint, control(), steps::add);
+
+    assertThat(daemonPods())
+        .extracting(p -> p.getMetadata().getUid())
+        .as("the recorded GPU's pod, untouched")
+        .containsExactly(kept);
+    assertThat(steps).containsExactly("recovery:mps-daemon-stopped");
+    MockTools.State state = MockTools.read(node.toolStateFile());
+    assertThat(state.runningDaemons()).containsOnlyKeys(gpu);
+    assertThat(state.computeMode(otherGpu)).isEqualTo("DEFAULT");
+    assertThat(state.computeMode(gpu)).isEqualTo("EXCLUSIVE_PROCESS");
+    assertThat(starts(gpu)).isEqualTo(1);
   }
 }
