@@ -151,6 +151,9 @@ class ChartManifestsIT {
             "GPUDRA_HEALTH_IGNORED_XIDS",
             "GPUDRA_HEALTH_CHECK_INTERVAL_SECONDS",
             "GPUDRA_HEALTH_RECOVERY_QUIET_PERIOD_SECONDS",
+            "GPUDRA_MPS_DAEMON",
+            "GPUDRA_IMAGE",
+            "POD_NAMESPACE",
             "JDK_JAVA_OPTIONS")
         .containsEntry(
             "JDK_JAVA_OPTIONS",
@@ -168,7 +171,8 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_CDI_HOOK_PATH", "/usr/bin/nvidia-cdi-hook")
         .containsEntry("GPUDRA_FRACTIONAL_GPUS", "false")
         .containsEntry("GPUDRA_HEALTH_ENABLED", "true")
-        .containsEntry("GPUDRA_HEALTH_TAINT_EFFECT", "NoSchedule");
+        .containsEntry("GPUDRA_HEALTH_TAINT_EFFECT", "NoSchedule")
+        .containsEntry("GPUDRA_MPS_DAEMON", "pod");
     assertThat(
             plugin.getEnv().stream()
                 .filter(e -> e.getValueFrom() != null)
@@ -176,7 +180,13 @@ class ChartManifestsIT {
                     Collectors.toMap(
                         EnvVar::getName, e -> e.getValueFrom().getFieldRef().getFieldPath())))
         .containsExactlyInAnyOrderEntriesOf(
-            Map.of("NODE_NAME", "spec.nodeName", "POD_UID", "metadata.uid"));
+            Map.of(
+                "NODE_NAME",
+                "spec.nodeName",
+                "POD_UID",
+                "metadata.uid",
+                "POD_NAMESPACE",
+                "metadata.namespace"));
   }
 
   @Test

@@ -5,6 +5,7 @@ import dev.gpudra.core.config.EnvReader;
 import dev.gpudra.core.config.NodeSharingPolicy;
 import dev.gpudra.plugin.health.HealthConfig;
 import dev.gpudra.plugin.server.PluginSockets;
+import dev.gpudra.plugin.sharing.MpsDaemonConfig;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +42,8 @@ import java.util.Set;
  * @param fractionalGpus {@value #FRACTIONAL_GPUS}: publish whole GPUs as shareable devices with
  *     consumable {@code memory} and {@code cores}
  * @param health the {@code GPUDRA_HEALTH_*} keys: GPU health monitoring ({@link HealthConfig})
+ * @param mpsDaemons {@code GPUDRA_MPS_DAEMON} and its companions: how MPS daemons run ({@link
+ *     MpsDaemonConfig})
  */
 public record PluginConfig(
     String nodeName,
@@ -59,7 +62,8 @@ public record PluginConfig(
     Set<String> sharingStrategies,
     Optional<String> cdiHookPath,
     boolean fractionalGpus,
-    HealthConfig health) {
+    HealthConfig health,
+    MpsDaemonConfig mpsDaemons) {
 
   /** Key of {@link #nodeName()}; required (downward API {@code spec.nodeName}). */
   public static final String NODE_NAME = "NODE_NAME";
@@ -120,6 +124,7 @@ public record PluginConfig(
   public PluginConfig {
     Objects.requireNonNull(sockets, "sockets");
     Objects.requireNonNull(health, "health");
+    Objects.requireNonNull(mpsDaemons, "mpsDaemons");
     if (nodeName == null || !NODE.matcher(nodeName).matches()) {
       throw new IllegalArgumentException(
           NODE_NAME + " must be a node name (DNS subdomain), got: " + nodeName);
@@ -171,7 +176,8 @@ public record PluginConfig(
         reader.list(SHARING_STRATEGIES, Set.of("Exclusive")),
         cdiHookPath(env),
         reader.bool(FRACTIONAL_GPUS, false),
-        HealthConfig.fromEnv(env));
+        HealthConfig.fromEnv(env),
+        MpsDaemonConfig.fromEnv(env));
   }
 
   // EnvReader treats an empty value as unset; here empty has a meaning of its own (no hooks).
@@ -221,6 +227,7 @@ public record PluginConfig(
     m.put(CDI_HOOK_PATH, cdiHookPath.orElse("(none: CDI specs carry no hooks)"));
     m.put(FRACTIONAL_GPUS, Boolean.toString(fractionalGpus));
     m.putAll(health.effective());
+    m.putAll(mpsDaemons.effective());
     return m;
   }
 }

@@ -43,9 +43,13 @@ import dev.gpudra.plugin.server.SocketLivenessCheck;
 import dev.gpudra.plugin.server.UnixSocketServerFactory;
 import dev.gpudra.plugin.sharing.DriverTools;
 import dev.gpudra.plugin.sharing.MpsControl;
+import dev.gpudra.plugin.sharing.MpsDaemonConfig;
+import dev.gpudra.plugin.sharing.MpsDaemonPods;
 import dev.gpudra.plugin.sharing.MpsDirectories;
 import dev.gpudra.plugin.sharing.MpsEffects;
+import dev.gpudra.plugin.sharing.MpsGpuSetup;
 import dev.gpudra.plugin.sharing.NvidiaSmiTimeSlices;
+import dev.gpudra.plugin.sharing.PodMpsControl;
 import dev.gpudra.plugin.sharing.ProcessMpsControl;
 import dev.gpudra.plugin.sharing.TimeSliceEffects;
 import dev.gpudra.plugin.slices.Backoff;
@@ -151,7 +155,7 @@ public final class PluginNode implements AutoCloseable {
       // MPS daemons serve claims asking for MPS and fractional shares (whose limits MPS enforces).
       boolean mps = config.sharingStrategies().contains("MPS") || config.fractionalGpus();
       MpsDirectories mpsDirs = new MpsDirectories(config.sockets().pluginDir().resolve("mps"));
-      MpsControl mpsControl = new ProcessMpsControl(tools, mpsDirs, Duration.ofSeconds(30));
+      MpsControl mpsControl = mpsControl(config, client, tools, mpsDirs);
       MpsDaemonMetrics.register(
           registry,
           inventory.gpus().stream()
@@ -345,5 +349,28 @@ public final class PluginNode implements AutoCloseable {
         LOG.warn("closing {} failed", resources.get(i).getClass().getSimpleName(), e);
       }
     }
+  }
+
+  /**
+   * The node's MPS daemons in the configured form: pods that outlive the plugin, or the plugin's
+   * own child processes.
+   */
+  private static MpsControl mpsControl(
+      PluginConfig config, KubernetesClient client, DriverTools tools, MpsDirectories dirs) {
+    MpsDaemonConfig daemons = config.mpsDaemons();
+    if (!daemons.pods()) {
+      return new ProcessMpsControl(tools, dirs, Duration.ofSeconds(30));
+    }
+    MpsDaemonPods pods =
+        new MpsDaemonPods(
+            daemons.namespace().orElseThrow(),
+            config.nodeName(),
+            daemons.image().orElseThrow(),
+            config.driverRoot(),
+            config.hostDriverRoot(),
+            daemons.passedEnv(),
+            daemons.hostPaths());
+    return new PodMpsControl(
+        client, pods, new MpsGpuSetup(tools, dirs), Duration.ofMinutes(2), Duration.ofMinutes(1));
   }
 }

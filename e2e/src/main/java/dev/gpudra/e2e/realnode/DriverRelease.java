@@ -238,6 +238,14 @@ public final class DriverRelease implements AutoCloseable {
     if (result.exitCode() != 0) {
       ControlPlane.log("helm uninstall failed: " + result.stdout() + result.stderr());
     }
+    // MPS daemon pods are the plugin's, not the release's: they outlive an uninstall on purpose
+    // (their clients keep running); a scenario that leaves one behind has them removed here.
+    plane
+        .client()
+        .pods()
+        .inNamespace(NAMESPACE)
+        .withLabel("app.kubernetes.io/component", "mps-control-daemon")
+        .delete();
     Poll.until(
         "pods of " + NAMESPACE + " gone",
         READY,

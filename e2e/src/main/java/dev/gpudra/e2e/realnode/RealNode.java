@@ -4,10 +4,6 @@ import dev.gpudra.e2e.cluster.Command;
 import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.Poll;
-import dev.gpudra.testkit.node.FakeNode;
-import dev.gpudra.testkit.node.MockTools;
-import dev.gpudra.testkit.nvml.MockNvml;
-import dev.gpudra.testkit.nvml.MockProfile;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeCondition;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -51,11 +47,6 @@ public final class RealNode implements AutoCloseable {
   private static final Duration CONTAINERD_READY = Duration.ofMinutes(1);
   private static final Duration NODE_READY = Duration.ofMinutes(3);
   private static final Duration CTR = Duration.ofMinutes(2);
-  private static final int NVIDIA_MAJOR = 195;
-
-  /** What the mock driver tools call besides shell builtins. */
-  private static final List<String> DRIVER_ROOT_APPLETS =
-      List.of("cat", "cut", "grep", "mkdir", "mkfifo", "mv", "rm", "rmdir", "sed", "sleep");
 
   private final KubernetesClient client;
   private final NodeBinaries binaries;
@@ -128,7 +119,7 @@ public final class RealNode implements AutoCloseable {
     Path run = Files.createDirectories(state.resolve("ns/run"));
     Path varLib = Files.createDirectories(state.resolve("ns/var-lib"));
     Path varLog = Files.createDirectories(state.resolve("ns/var-log"));
-    fakeGpus(varLib);
+    FakeDriverRoot.create(varLib, name, profile, binaries.busybox());
     Files.createDirectories(state.resolve("cni/net.d"));
     Files.writeString(state.resolve("containerd.toml"), NodeConfigs.containerd(state, binaries));
     Files.writeString(
@@ -185,54 +176,6 @@ public final class RealNode implements AutoCloseable {
         ComponentProcess.start(name + "-" + what, full, logs.resolve(name + "-" + what + ".log"));
     commands.put(process, full);
     return process;
-  }
-
-  /**
-   * The fake GPU files inside the node: the test kit's driver root, {@code /proc} and {@code /sys}
-   * at {@link #FAKE_ROOT}, character devices for every GPU of the profile, and the profile itself
-   * where the chart's mock NVML settings point.
-   */
-  private void fakeGpus(Path varLib) throws IOException {
-    Path root = varLib.resolve(FAKE_ROOT.substring("/var/lib/".length()));
-    FakeNode fake = FakeNode.create(root, name, profile);
-    driverUserland(fake.driverRoot());
-    Path dev = Files.createDirectories(root.resolve("dev"));
-    MockProfile mock = MockNvml.load(profile);
-    for (MockProfile.Gpu gpu : mock.gpus()) {
-      mknod(dev.resolve("nvidia" + gpu.minor()), NVIDIA_MAJOR, gpu.minor());
-    }
-    mknod(dev.resolve("nvidiactl"), NVIDIA_MAJOR, 255);
-    // Majors of the test kit's /proc/devices (nvidia-uvm 508).
-    mknod(dev.resolve("nvidia-uvm"), 508, 0);
-    mknod(dev.resolve("nvidia-uvm-tools"), 508, 1);
-    Path profileFile = varLib.resolve(MOCK_PROFILE.substring("/var/lib/".length()));
-    Files.createDirectories(profileFile.getParent());
-    Files.copy(MockNvml.builtInProfile(profile), profileFile);
-  }
-
-  /**
-   * The utilities a host's driver root has beside the driver's binaries ({@code /usr/bin} of the
-   * host), from the static busybox: the mock MPS control program runs them inside the plugin's
-   * container, whose image has nothing but a shell.
-   */
-  private void driverUserland(Path driverRoot) throws IOException {
-    Path bin = Files.createDirectories(driverRoot.resolve(MockTools.BIN_DIR));
-    Files.copy(binaries.busybox(), bin.resolve("busybox"));
-    for (String applet : DRIVER_ROOT_APPLETS) {
-      Files.createSymbolicLink(bin.resolve(applet), Path.of("busybox"));
-    }
-  }
-
-  private static void mknod(Path path, int major, int minor) {
-    Command.check(
-        Duration.ofSeconds(10),
-        "mknod",
-        "-m",
-        "666",
-        path.toString(),
-        "c",
-        Integer.toString(major),
-        Integer.toString(minor));
   }
 
   /** Imports an OCI image tar into the node's containerd, where the kubelet's pods find it. */

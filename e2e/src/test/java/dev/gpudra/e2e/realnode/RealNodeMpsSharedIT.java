@@ -44,6 +44,8 @@ class RealNodeMpsSharedIT {
   private static final Duration TIMEOUT = Duration.ofMinutes(4);
   private static final Pattern GPU_NODE = Pattern.compile("/dev/nvidia\\d+");
   private static final String PIPE = "/tmp/nvidia-mps";
+  // The chart runs daemons as pods: the control program in the foreground.
+  private static final String START = "nvidia-cuda-mps-control -f ";
 
   @RegisterExtension
   static final RealNodeScenario scenario =
@@ -127,7 +129,7 @@ class RealNodeMpsSharedIT {
       assertThat(shared.mps()).as("MPS daemons on " + NODE).containsOnlyKeys(uuid);
       assertThat(shared.mps().get(uuid).clients()).isEqualTo(2);
       assertThat(shared.computeMode(uuid)).isEqualTo("EXCLUSIVE_PROCESS");
-      assertThat(log.stream().filter(l -> l.equals("nvidia-cuda-mps-control -d " + uuid)))
+      assertThat(log.stream().filter(l -> l.equals(START + uuid)))
           .as("one daemon started for both claims")
           .hasSize(1);
       assertThat(log)
@@ -143,6 +145,83 @@ class RealNodeMpsSharedIT {
                   + uuid
                   + "=24576M");
 
+      Pod daemonPod = daemonPod(client);
+      System.out.printf(
+          "[e2e] MPS daemon of %s runs in pod %s/%s (uid %s) on %s%n",
+          uuid,
+          daemonPod.getMetadata().getNamespace(),
+          daemonPod.getMetadata().getName(),
+          daemonPod.getMetadata().getUid(),
+          daemonPod.getSpec().getNodeName());
+      assertThat(daemonPod.getSpec().getNodeName()).isEqualTo(NODE);
+
+      restartPlugin(client, scenario.release(), nodes.node(NODE));
+      Pod adopted = daemonPod(client);
+      List<String> afterRestart = MockTools.log(tools);
+      System.out.printf(
+          "[e2e] after the plugin's restart: daemon pod uid %s; the tools recorded %s%n",
+          adopted.getMetadata().getUid(), afterRestart);
+      assertThat(adopted.getMetadata().getUid())
+          .as("the daemon's pod survives the plugin's restart")
+          .isEqualTo(daemonPod.getMetadata().getUid());
+      assertThat(afterRestart.stream().filter(l -> l.equals(START + uuid)))
+          .as("no second daemon start after the plugin's restart")
+          .hasSize(1);
+      assertThat(afterRestart)
+          .as("no quit after the plugin's restart")
+          .doesNotContain("nvidia-cuda-mps-control quit " + uuid);
+      assertThat(MockTools.read(tools).mps().get(uuid).running()).isTrue();
+
+      // A claim prepared by the new plugin joins the adopted daemon.
+      client.apps().deployments().inNamespace(AGENTS).withName("agents").scale(2);
+      Pod third =
+          Poll.until(
+                  "a second agent running and printed",
+                  TIMEOUT,
+                  Duration.ofSeconds(1),
+                  () ->
+                      client
+                          .pods()
+                          .inNamespace(AGENTS)
+                          .withLabel("app", "mps-agent")
+                          .list()
+                          .getItems()
+                          .stream()
+                          .filter(
+                              p -> !p.getMetadata().getUid().equals(agent.getMetadata().getUid()))
+                          .toList(),
+                  list -> list.size() == 1 && PrintingWorkload.printed(client, list.getFirst()))
+              .getFirst();
+      String thirdLog =
+          client.pods().inNamespace(AGENTS).withName(third.getMetadata().getName()).getLog();
+      List<String> thirdMps =
+          PrintingWorkload.environment(thirdLog).stream()
+              .filter(line -> line.startsWith("CUDA_MPS_"))
+              .toList();
+      List<String> thirdMounts = PrintingWorkload.mounts(thirdLog);
+      System.out.printf(
+          "[e2e] %s/%s (prepared by the new plugin)%n[e2e]   env %s%n[e2e]   mounts %s%n",
+          AGENTS, third.getMetadata().getName(), thirdMps, thirdMounts);
+      assertThat(thirdMps)
+          .contains(
+              "CUDA_MPS_PIPE_DIRECTORY=" + PIPE,
+              "CUDA_MPS_ACTIVE_THREAD_PERCENTAGE=20",
+              "CUDA_MPS_PINNED_DEVICE_MEM_LIMIT=" + uuid + "=8192M");
+      assertThat(thirdMounts)
+          .anyMatch(line -> line.contains(" " + PIPE + " "))
+          .anyMatch(line -> line.startsWith("p") && line.endsWith(" control"));
+      MockTools.State three =
+          Poll.until(
+              "the third container recorded as a client of the same daemon",
+              TIMEOUT,
+              Duration.ofMillis(500),
+              () -> MockTools.read(tools),
+              st -> st.mps().containsKey(uuid) && st.mps().get(uuid).clients() >= 3);
+      assertThat(three.mps().get(uuid).clients()).isEqualTo(3);
+      assertThat(MockTools.log(tools).stream().filter(l -> l.equals(START + uuid))).hasSize(1);
+      assertThat(daemonPod(client).getMetadata().getUid())
+          .isEqualTo(daemonPod.getMetadata().getUid());
+
       client.apps().deployments().inNamespace(AGENTS).withName("agents").delete();
       client.apps().deployments().inNamespace(INFERENCE).withName("server").delete();
       MockTools.State after =
@@ -156,10 +235,18 @@ class RealNodeMpsSharedIT {
           "[e2e] after both Deployments are gone the tools on %s recorded: %s%n",
           NODE, MockTools.log(tools));
       assertThat(after.mps()).isEmpty();
+      Poll.until(
+          "the daemon's pod gone",
+          TIMEOUT,
+          Duration.ofMillis(500),
+          () -> daemonPods(client),
+          List::isEmpty);
+      System.out.printf(
+          "[e2e] the daemon's pod is gone; compute mode %s%n", after.computeMode(uuid));
       assertThat(MockTools.log(tools))
           .containsSubsequence(
               "nvidia-smi -i " + uuid + " -c EXCLUSIVE_PROCESS",
-              "nvidia-cuda-mps-control -d " + uuid,
+              START + uuid,
               "nvidia-cuda-mps-control quit " + uuid,
               "nvidia-smi -i " + uuid + " -c DEFAULT");
     } finally {
@@ -180,6 +267,62 @@ class RealNodeMpsSharedIT {
             () -> client.pods().inNamespace(namespace).withLabel("app", app).list().getItems(),
             list -> list.size() == 1 && PrintingWorkload.printed(client, list.getFirst()))
         .getFirst();
+  }
+
+  private static List<Pod> daemonPods(KubernetesClient client) {
+    return client
+        .pods()
+        .inNamespace(DriverRelease.NAMESPACE)
+        .withLabel("app.kubernetes.io/component", "mps-control-daemon")
+        .list()
+        .getItems();
+  }
+
+  private static Pod daemonPod(KubernetesClient client) {
+    List<Pod> pods = daemonPods(client);
+    assertThat(pods).as("MPS daemon pods").hasSize(1);
+    assertThat(pods.getFirst().getStatus().getPhase()).isEqualTo("Running");
+    return pods.getFirst();
+  }
+
+  /**
+   * Deletes the plugin's pod on {@code node} and waits until the DaemonSet's new pod is ready and
+   * registered again with the node's kubelet.
+   */
+  private static void restartPlugin(KubernetesClient client, DriverRelease release, RealNode node) {
+    Pod old =
+        release.pods("kubelet-plugin").stream()
+            .filter(p -> node.name().equals(p.getSpec().getNodeName()))
+            .findFirst()
+            .orElseThrow();
+    int registrations = DriverRelease.registrationLines(node.kubeletLog()).size();
+    client.pods().inNamespace(DriverRelease.NAMESPACE).resource(old).delete();
+    Poll.until(
+        "a new plugin pod ready on " + node.name(),
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () ->
+            release.pods("kubelet-plugin").stream()
+                .filter(p -> node.name().equals(p.getSpec().getNodeName()))
+                .filter(p -> !p.getMetadata().getUid().equals(old.getMetadata().getUid()))
+                .filter(
+                    p ->
+                        p.getStatus() != null
+                            && p.getStatus().getContainerStatuses() != null
+                            && !p.getStatus().getContainerStatuses().isEmpty()
+                            && p.getStatus().getContainerStatuses().stream()
+                                .allMatch(c -> Boolean.TRUE.equals(c.getReady())))
+                .toList(),
+        pods -> !pods.isEmpty());
+    Poll.until(
+        "kubelet of " + node.name() + " registered the new plugin",
+        TIMEOUT,
+        Duration.ofMillis(500),
+        () -> DriverRelease.registrationLines(node.kubeletLog()).size(),
+        n -> n > registrations);
+    System.out.printf(
+        "[e2e] plugin pod %s deleted; the DaemonSet's new pod is ready and registered%n",
+        old.getMetadata().getName());
   }
 
   /** The mock driver tools' state on the node: beside the plugin's mock NVML state. */

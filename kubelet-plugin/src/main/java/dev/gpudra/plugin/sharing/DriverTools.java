@@ -50,6 +50,18 @@ public final class DriverTools {
   }
 
   /**
+   * The {@code LD_LIBRARY_PATH} under which the driver's binaries find the driver's libraries: the
+   * library directories present under the driver root, joined by colons; empty without any.
+   */
+  public String libraryPath() {
+    return libraryDirs.stream()
+        .map(dir -> driverRoot.resolve(dir.replaceFirst("^/+", "")))
+        .filter(Files::isDirectory)
+        .map(Path::toString)
+        .collect(Collectors.joining(":"));
+  }
+
+  /**
    * Runs {@code name} with {@code args} and returns what it printed.
    *
    * @throws DriverToolException when the tool is absent, does not finish in time or exits non-zero
@@ -84,12 +96,7 @@ public final class DriverTools {
     command.addAll(args);
     String line = name + " " + String.join(" ", args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    String libs =
-        libraryDirs.stream()
-            .map(dir -> driverRoot.resolve(dir.replaceFirst("^/+", "")))
-            .filter(Files::isDirectory)
-            .map(Path::toString)
-            .collect(Collectors.joining(":"));
+    String libs = libraryPath();
     if (!libs.isEmpty()) {
       builder.environment().put("LD_LIBRARY_PATH", libs);
     }

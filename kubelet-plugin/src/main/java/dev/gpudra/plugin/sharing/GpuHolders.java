@@ -36,8 +36,17 @@ record GpuHolders(Function<CheckpointedDevice, String> gpuOf) {
 
   /** Whether a claim other than {@code uid} in {@code checkpoint} holds GPU {@code gpu}. */
   boolean heldByOthers(Checkpoint checkpoint, String uid, String gpu) {
+    return heldByOthers(checkpoint, uid, gpu, Set.of());
+  }
+
+  /**
+   * Whether a claim other than {@code uid}, and not one of {@code released}, holds GPU {@code gpu}
+   * in {@code checkpoint}.
+   */
+  boolean heldByOthers(Checkpoint checkpoint, String uid, String gpu, Set<String> released) {
     return checkpoint.entries().stream()
         .filter(c -> !c.uid().equals(uid))
+        .filter(c -> !released.contains(c.uid()))
         .flatMap(c -> c.devices().stream())
         .anyMatch(d -> gpu.equals(gpuOf.apply(d)));
   }

@@ -26,7 +26,8 @@ import org.slf4j.LoggerFactory;
  * daemon defaults) never get here: {@code GpuSettingConflicts} refuses the second. Calls run one at
  * a time ({@code NodeState.effects}), and {@link #undo} reads the node's checkpoint in memory,
  * which already holds every claim a concurrent prepare reserved, so a daemon another claim is about
- * to use is never stopped under it.
+ * to use is never stopped under it; claims whose undo already ran count no more ({@link
+ * ReleasedClaims}), so the last claims of a GPU unprepared at once stop its daemon.
  */
 public final class MpsEffects implements ClaimEffects {
 
@@ -37,6 +38,7 @@ public final class MpsEffects implements ClaimEffects {
   private final MpsControl control;
   private final Supplier<Checkpoint> checkpoint;
   private final StepListener steps;
+  private final ReleasedClaims released = new ReleasedClaims();
 
   /**
    * @param control runs the daemons
@@ -51,6 +53,7 @@ public final class MpsEffects implements ClaimEffects {
 
   @Override
   public PreparePlan apply(PreparePlan plan) {
+    released.reclaim(plan.claim().uid());
     for (PlannedDevice device : plan.devices()) {
       MpsRecord mps = device.record().mps();
       if (mps == null) {
@@ -98,7 +101,7 @@ public final class MpsEffects implements ClaimEffects {
     }
     Checkpoint now = checkpoint.get();
     for (String gpu : gpus) {
-      if (HOLDERS.heldByOthers(now, claim.uid(), gpu)) {
+      if (released.heldByOthers(HOLDERS, now, claim.uid(), gpu)) {
         LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu);
         continue;
       }
@@ -111,5 +114,6 @@ public final class MpsEffects implements ClaimEffects {
       }
       steps.reached("unprepare:mps-daemon-stopped");
     }
+    released.release(claim.uid());
   }
 }

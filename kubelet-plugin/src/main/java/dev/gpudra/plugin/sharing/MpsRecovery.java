@@ -17,14 +17,15 @@ import org.slf4j.LoggerFactory;
  * an MPS GPU has a running daemon, and no other GPU has one or any of its leftovers:
  *
  * <ul>
- *   <li>a daemon whose pid file names a live process and whose pipe exists is adopted as it is (its
- *       clients keep running: a plugin restart on a host whose daemon survived is invisible to
- *       them);
+ *   <li>a running daemon is adopted as it is, untouched (its clients keep running: a plugin restart
+ *       on a node whose daemon survived, as a daemon pod always does, is invisible to them; a
+ *       daemon pod keeps its uid);
  *   <li>a recorded GPU whose daemon is gone (a reboot; the plugin's container restarted, taking its
- *       child with it) gets a new daemon with the recorded defaults, so the claims' containers that
- *       start or restart from now on find one;
- *   <li>a GPU with a daemon or leftovers that no entry records (a crash between stopping the daemon
- *       and forgetting the claim) is stopped and cleaned, its compute mode restored.
+ *       child with it in the process form) gets a new daemon with the recorded defaults, so the
+ *       claims' containers that start or restart from now on find one;
+ *   <li>a GPU with a daemon, a daemon pod or leftovers that no entry records (a crash between
+ *       stopping the daemon and forgetting the claim) is stopped and cleaned, its pod deleted and
+ *       its compute mode restored.
  * </ul>
  *
  * A daemon that cannot be started or stopped is logged and left: the next prepare or unprepare of a

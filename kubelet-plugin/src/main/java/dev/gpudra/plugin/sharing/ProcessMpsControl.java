@@ -2,50 +2,41 @@ package dev.gpudra.plugin.sharing;
 
 import dev.gpudra.core.checkpoint.MpsRecord;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * MPS control daemons as background processes the plugin starts with the driver's {@code
  * nvidia-cuda-mps-control -d}, one per GPU ({@code CUDA_VISIBLE_DEVICES} = the GPU's UUID), its
- * pipe and log directories from {@link MpsDirectories}, and its commands sent through the same
- * program's front-end ({@code echo <command> | nvidia-cuda-mps-control}). The compute mode goes
- * through the driver's {@code nvidia-smi}.
- *
- * <p>Invariant, kept across a crash at any point: while a GPU's compute mode may be {@code
- * EXCLUSIVE_PROCESS} because of this class, the GPU's directory exists. {@link #ensure} makes the
- * directory before it sets the mode; {@link #stop} restores the mode before it removes the
- * directory. So the directory is the record of what to undo, and a GPU without one needs nothing.
+ * pipe and log directories from {@link MpsDirectories}; the compute mode, directories and front-end
+ * commands are {@link MpsGpuSetup}'s (whose invariant this keeps).
  *
  * <p>The daemon is a child of whatever runs the plugin: in a container it lives and dies with the
- * plugin's container (see the plugin's README for what that means for running clients). Calls for
+ * plugin's container, so this form serves the emulated nodes of the tests and plugins run outside a
+ * container; in a cluster, {@link PodMpsControl} runs daemons that outlive the plugin. Calls for
  * one GPU must not overlap (the plugin's effects run one at a time); the start counters are
  * thread-safe.
  */
 public final class ProcessMpsControl implements MpsControl {
 
   /** The driver's MPS control program. */
-  public static final String CONTROL = "nvidia-cuda-mps-control";
+  public static final String CONTROL = MpsGpuSetup.CONTROL;
 
   private static final Logger LOG = LoggerFactory.getLogger(ProcessMpsControl.class);
   // How long after its start a daemon may take to write its pid file.
   private static final Duration PID_FILE_SLACK = Duration.ofSeconds(10);
 
-  private final DriverTools tools;
+  private final MpsGpuSetup setup;
   private final MpsDirectories dirs;
   private final Duration quitWait;
   private final Map<String, Integer> starts = new ConcurrentHashMap<>();
@@ -56,8 +47,8 @@ public final class ProcessMpsControl implements MpsControl {
    * @param quitWait how long a daemon may take to exit after {@code quit} before it is killed
    */
   public ProcessMpsControl(DriverTools tools, MpsDirectories dirs, Duration quitWait) {
-    this.tools = Objects.requireNonNull(tools, "tools");
-    this.dirs = Objects.requireNonNull(dirs, "dirs");
+    this.setup = new MpsGpuSetup(tools, dirs);
+    this.dirs = dirs;
     this.quitWait = Objects.requireNonNull(quitWait, "quitWait");
   }
 
@@ -68,52 +59,31 @@ public final class ProcessMpsControl implements MpsControl {
       return false;
     }
     try {
-      // The directory first: it records that the mode below may need restoring.
-      Files.createDirectories(dirs.gpu(gpu));
-      tools.run("nvidia-smi", List.of("-i", gpu, "-c", "EXCLUSIVE_PROCESS"));
-      // A daemon that died leaves its pid file and pipes; a new one starts clean.
-      deleteTree(dirs.pipe(gpu));
-      Files.createDirectories(dirs.pipe(gpu));
-      Files.createDirectories(dirs.log(gpu));
-      Files.createDirectories(dirs.shm(gpu));
-      tools.run(CONTROL, List.of("-d"), daemonEnv(gpu), "");
+      setup.prepare(gpu);
+      setup.tools().run(CONTROL, List.of("-d"), setup.daemonEnv(gpu), "");
       starts.merge(gpu, 1, Integer::sum);
       // Defaults apply to the next server the daemon starts, which is at its first client: now.
-      String commands = defaults(daemon);
-      if (!commands.isEmpty()) {
-        tools.run(CONTROL, List.of(), daemonEnv(gpu), commands);
-      }
+      setup.setDefaults(daemon);
       LOG.info(
           "MPS control daemon of GPU {} started (pid {}), pipe {}",
           gpu,
           pid(gpu).orElse(-1),
           dirs.pipe(gpu));
       return true;
-    } catch (DriverToolException | IOException | UncheckedIOException e) {
-      DriverToolException failure =
-          e instanceof DriverToolException tool
-              ? tool
-              : new DriverToolException(
-                  "preparing the MPS directories of GPU " + gpu + " failed: " + e.getMessage(), e);
-      try {
-        stop(gpu);
-      } catch (DriverToolException | RuntimeException again) {
-        failure.addSuppressed(again);
-      }
-      throw failure;
+    } catch (DriverToolException | RuntimeException e) {
+      throw MpsGpuSetup.undone(this, gpu, "starting the MPS daemon of GPU " + gpu, e);
     }
   }
 
   @Override
   public void stop(String gpu) throws DriverToolException {
-    Path dir = dirs.gpu(gpu);
-    if (!Files.isDirectory(dir)) {
+    if (!setup.hasDirectory(gpu)) {
       return;
     }
     OptionalLong pid = pid(gpu);
     if (running(gpu)) {
       try {
-        tools.run(CONTROL, List.of(), daemonEnv(gpu), "quit\n");
+        setup.send(gpu, "quit\n");
       } catch (DriverToolException e) {
         LOG.warn("quit of the MPS daemon of GPU {} failed, killing it: {}", gpu, e.getMessage());
       }
@@ -130,19 +100,13 @@ public final class ProcessMpsControl implements MpsControl {
             null);
       }
     }
-    tools.run("nvidia-smi", List.of("-i", gpu, "-c", "DEFAULT"));
-    try {
-      deleteTree(dir);
-    } catch (IOException e) {
-      throw new DriverToolException("removing " + dir + " failed: " + e.getMessage(), e);
-    }
+    setup.restore(gpu);
     LOG.info("MPS control daemon of GPU {} stopped; compute mode DEFAULT", gpu);
   }
 
   @Override
   public boolean running(String gpu) {
-    return pid(gpu).isPresent()
-        && Files.exists(dirs.pipe(gpu).resolve(MpsDirectories.CONTROL_PIPE));
+    return pid(gpu).isPresent() && setup.controlPipe(gpu);
   }
 
   @Override
@@ -153,32 +117,6 @@ public final class ProcessMpsControl implements MpsControl {
   @Override
   public int starts(String gpu) {
     return starts.getOrDefault(gpu, 0);
-  }
-
-  private Map<String, String> daemonEnv(String gpu) {
-    return Map.of(
-        "CUDA_MPS_PIPE_DIRECTORY", dirs.pipe(gpu).toString(),
-        "CUDA_MPS_LOG_DIRECTORY", dirs.log(gpu).toString(),
-        "CUDA_VISIBLE_DEVICES", gpu);
-  }
-
-  private static String defaults(MpsRecord daemon) {
-    StringBuilder commands = new StringBuilder();
-    if (daemon.defaultActiveThreadPercentage() != null) {
-      commands
-          .append("set_default_active_thread_percentage ")
-          .append(daemon.defaultActiveThreadPercentage())
-          .append('\n');
-    }
-    if (daemon.defaultPinnedMemoryLimitMib() != null) {
-      commands
-          .append("set_default_device_pinned_mem_limit ")
-          .append(daemon.gpuUuid())
-          .append(' ')
-          .append(daemon.defaultPinnedMemoryLimitMib())
-          .append("M\n");
-    }
-    return commands.toString();
   }
 
   /**
@@ -235,20 +173,5 @@ public final class ProcessMpsControl implements MpsControl {
       }
     }
     return true;
-  }
-
-  private static void deleteTree(Path dir) throws IOException {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> walk = Files.walk(dir)) {
-      for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-        try {
-          Files.deleteIfExists(p);
-        } catch (DirectoryNotEmptyException e) {
-          throw new IOException(p + " is not empty", e);
-        }
-      }
-    }
   }
 }

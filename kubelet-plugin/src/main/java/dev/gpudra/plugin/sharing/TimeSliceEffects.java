@@ -25,7 +25,9 @@ import org.slf4j.LoggerFactory;
  * slices for one GPU never get here: {@code GpuSettingConflicts} refuses the second before its
  * entry is reserved. Calls run one at a time ({@code NodeState.effects}), and the checkpoint read
  * in {@link #undo} is the node's state in memory, which already holds every claim reserved by a
- * concurrent prepare, so a GPU another claim is about to use keeps its slice.
+ * concurrent prepare, so a GPU another claim is about to use keeps its slice; claims whose undo
+ * already ran count no more ({@link ReleasedClaims}), so the last claims of a GPU unprepared at
+ * once restore it.
  */
 public final class TimeSliceEffects implements ClaimEffects {
 
@@ -36,6 +38,7 @@ public final class TimeSliceEffects implements ClaimEffects {
   private final TimeSliceControl control;
   private final Supplier<Checkpoint> checkpoint;
   private final StepListener steps;
+  private final ReleasedClaims released = new ReleasedClaims();
 
   /**
    * @param control sets time slices
@@ -51,6 +54,7 @@ public final class TimeSliceEffects implements ClaimEffects {
 
   @Override
   public PreparePlan apply(PreparePlan plan) {
+    released.reclaim(plan.claim().uid());
     for (PlannedDevice device : plan.devices()) {
       TimeSlice slice = device.record().timeSlice();
       if (slice == null) {
@@ -97,7 +101,7 @@ public final class TimeSliceEffects implements ClaimEffects {
     }
     Checkpoint now = checkpoint.get();
     for (String gpu : gpus) {
-      if (HOLDERS.heldByOthers(now, claim.uid(), gpu)) {
+      if (released.heldByOthers(HOLDERS, now, claim.uid(), gpu)) {
         LOG.info("time slice of GPU {} stays: other claims share it", gpu);
         continue;
       }
@@ -111,5 +115,6 @@ public final class TimeSliceEffects implements ClaimEffects {
       steps.reached("unprepare:time-slice-restored");
       LOG.info("time slice of GPU {} restored to Default (claim {})", gpu, claim.uid());
     }
+    released.release(claim.uid());
   }
 }

@@ -1,0 +1,106 @@
+package dev.gpudra.plugin.sharing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.MpsRecord;
+import dev.gpudra.core.checkpoint.PreparedClaim;
+import dev.gpudra.plugin.prepare.StepListener;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+/**
+ * When {@link MpsEffects} stops a GPU's daemon: only after the last claim using it is unprepared,
+ * also when the last claims go at once (each undoes its effects while the others' entries are still
+ * in the checkpoint, since an entry is removed only after its undo).
+ */
+class MpsEffectsTest {
+
+  private static final String GPU = "GPU-aaaaaaaa-0000-4000-8000-000000000001";
+
+  /** Records the GPUs stopped. */
+  private static final class RecordingControl implements MpsControl {
+    final List<String> stopped = new ArrayList<>();
+
+    @Override
+    public boolean ensure(MpsRecord daemon) {
+      return false;
+    }
+
+    @Override
+    public void stop(String gpuUuid) {
+      stopped.add(gpuUuid);
+    }
+
+    @Override
+    public boolean running(String gpuUuid) {
+      return false;
+    }
+
+    @Override
+    public List<String> present() {
+      return List.of();
+    }
+
+    @Override
+    public int starts(String gpuUuid) {
+      return 0;
+    }
+  }
+
+  @Test
+  void theLastOfSeveralClaimsUnpreparedAtOnceStopsTheDaemon() {
+    PreparedClaim a = claim("a");
+    PreparedClaim b = claim("b");
+    PreparedClaim c = claim("c");
+    // Every entry stays in the checkpoint until all three undid their effects.
+    AtomicReference<Checkpoint> checkpoint =
+        new AtomicReference<>(Checkpoint.empty("boot").with(a).with(b).with(c));
+    RecordingControl control = new RecordingControl();
+    MpsEffects effects = new MpsEffects(control, checkpoint::get, StepListener.NONE);
+
+    effects.undo(a);
+    effects.undo(b);
+    assertThat(control.stopped).as("c still uses the daemon").isEmpty();
+    effects.undo(c);
+
+    assertThat(control.stopped).containsExactly(GPU);
+  }
+
+  @Test
+  void aClaimStillPreparedKeepsTheDaemon() {
+    PreparedClaim a = claim("a");
+    PreparedClaim b = claim("b");
+    AtomicReference<Checkpoint> checkpoint =
+        new AtomicReference<>(Checkpoint.empty("boot").with(a).with(b));
+    RecordingControl control = new RecordingControl();
+    MpsEffects effects = new MpsEffects(control, checkpoint::get, StepListener.NONE);
+
+    effects.undo(a);
+    checkpoint.set(checkpoint.get().without("a"));
+
+    assertThat(control.stopped).isEmpty();
+    effects.undo(b);
+    assertThat(control.stopped).containsExactly(GPU);
+  }
+
+  private static PreparedClaim claim(String uid) {
+    CheckpointedDevice device =
+        new CheckpointedDevice(
+            List.of("gpu"),
+            "node",
+            "gpu-0",
+            List.of("k8s.gpu.gpudra.dev/claim=" + uid + "-gpu-0"),
+            false,
+            "MPS",
+            null,
+            null,
+            null,
+            new MpsRecord(GPU, null, null));
+    return new PreparedClaim(uid, "ns", uid, ClaimState.PREPARE_COMPLETED, List.of(device));
+  }
+}
