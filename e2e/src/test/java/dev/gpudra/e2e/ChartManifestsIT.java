@@ -158,7 +158,7 @@ class ChartManifestsIT {
         .containsEntry(
             "JDK_JAVA_OPTIONS",
             "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m -Xss256k"
-                + " -XX:ReservedCodeCacheSize=24m")
+                + " -XX:ReservedCodeCacheSize=24m -XX:AOTCache=/app/aot/kubelet-plugin.aot")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
@@ -290,7 +290,9 @@ class ChartManifestsIT {
     assertThat(container.getCommand()).contains("dev.gpudra.controller.Main");
     Map<String, String> env = new HashMap<>(env(container));
     assertThat(env.remove("JDK_JAVA_OPTIONS"))
-        .isEqualTo("-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k");
+        .isEqualTo(
+            "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k"
+                + " -XX:AOTCache=/app/aot/driver-controller.aot");
     assertThat(env)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

@@ -8,8 +8,8 @@ import java.util.Objects;
 /**
  * What one image holds: its name, the user and environment of its processes, labels, and its layers
  * from the bottom up. It deliberately has no entrypoint: the chart names each program's command
- * ({@code java -cp /app/lib/* <main class>}), and one image serves the kubelet plugin, the
- * controller and the CLI.
+ * ({@code java @/app/classpath.args <main class>}: the jars of {@code /app/lib} in a fixed order),
+ * and one image serves the kubelet plugin, the controller and the CLI.
  */
 record ImageSpec(
     ImageReference reference,

@@ -154,7 +154,7 @@ class ImageArchiveIT {
             rootfs,
             "0:0",
             List.of(),
-            "java --enable-native-access=ALL-UNNAMED -cp '/app/lib/*' dev.gpudra.plugin.Main;"
+            "java --enable-native-access=ALL-UNNAMED @/app/classpath.args dev.gpudra.plugin.Main;"
                 + " echo exit=$?");
 
     assertThat(version).contains("openjdk version");
@@ -165,6 +165,40 @@ class ImageArchiveIT {
         .contains("invalid configuration: NODE_NAME")
         .doesNotContain("NoClassDefFoundError")
         .doesNotContain("exit=0");
+  }
+
+  @Test
+  void eachProgramStartsFromItsAheadOfTimeCacheOnTheImagesClassPath() throws Exception {
+    assumeTrue(isRoot(), "chroot needs root");
+    Path rootfs = rootfs();
+    String values =
+        Files.readString(Path.of(System.getProperty("gpudra.chart.dir")).resolve("values.yaml"));
+    // -XX:AOTMode=on makes a cache the JVM cannot use (another runtime, another class path, other
+    // jars) fail the start instead of being skipped, as the chart's default mode (auto) does.
+    String plugin =
+        inImage(
+            rootfs,
+            "0:0",
+            List.of(),
+            "java -XX:+UseSerialGC -XX:AOTMode=on -XX:AOTCache=/app/aot/kubelet-plugin.aot"
+                + " --enable-native-access=ALL-UNNAMED @/app/classpath.args"
+                + " dev.gpudra.plugin.Main; echo exit=$?");
+    String controller =
+        inImage(
+            rootfs,
+            System.getProperty("gpudra.image.user"),
+            List.of("GPUDRA_METRICS_PORT=none"),
+            "java -XX:+UseSerialGC -XX:AOTMode=on -XX:AOTCache=/app/aot/driver-controller.aot"
+                + " @/app/classpath.args dev.gpudra.controller.Main; echo exit=$?");
+
+    // Both ran from their caches up to their configuration check.
+    assertThat(plugin).contains("invalid configuration: NODE_NAME").doesNotContain("AOT cache");
+    assertThat(controller).contains("GPUDRA_METRICS_PORT").doesNotContain("AOT cache");
+    // The chart runs them the same way.
+    assertThat(values)
+        .contains("@/app/classpath.args")
+        .contains("-XX:AOTCache=/app/aot/kubelet-plugin.aot")
+        .contains("-XX:AOTCache=/app/aot/driver-controller.aot");
   }
 
   @Test

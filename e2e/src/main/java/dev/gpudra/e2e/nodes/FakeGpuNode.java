@@ -99,6 +99,27 @@ public final class FakeGpuNode implements AutoCloseable {
       Map<String, String> pluginSettings,
       List<String> jvmOptions)
       throws IOException {
+    return start(
+        plane,
+        name,
+        profile,
+        pluginSettings,
+        jvmOptions,
+        PluginProcess.Launch.of(Map.of()).classPath());
+  }
+
+  /**
+   * Like {@link #start(ControlPlane, String, String, Map, List)}, with the plugin's JVM on {@code
+   * classPath} instead of this JVM's (e.g. jars only, as an ahead-of-time cache needs).
+   */
+  public static FakeGpuNode start(
+      ControlPlane plane,
+      String name,
+      String profile,
+      Map<String, String> pluginSettings,
+      List<String> jvmOptions,
+      String classPath)
+      throws IOException {
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
     Path logs = Files.createDirectories(plane.workDir().resolve("nodes"));
@@ -116,7 +137,10 @@ public final class FakeGpuNode implements AutoCloseable {
       long launched = System.nanoTime();
       node.plugin =
           PluginProcess.start(
-              PluginProcess.Launch.of(env), jvmOptions, node.pluginLog, PLUGIN_START);
+              PluginProcess.Launch.of(env).withClassPath(classPath),
+              jvmOptions,
+              node.pluginLog,
+              PLUGIN_START);
       node.kubelet = new KubeletEmulator(node.files.registryDir());
       List<Path> sockets = node.kubelet.discoverRegistrationSockets();
       if (sockets.size() != 1) {

@@ -7,18 +7,25 @@ import io.fabric8.kubernetes.api.model.EnvVar;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.stream.Stream;
 
 /**
  * The JVM options the chart gives the kubelet plugin and the controller ({@code JDK_JAVA_OPTIONS}
  * of their containers, from {@code jvmOptions} in the values), read from what {@code helm template}
- * renders with the default values, so that a benchmark runs both programs exactly as installed.
+ * renders with the default values, so that a benchmark runs both programs exactly as installed. The
+ * one option that names a file of the image, the ahead-of-time cache ({@value #AOT_CACHE}), is
+ * replaced by a cache trained on the benchmark's own class path, or dropped.
  */
 public record ChartJvmOptions(List<String> plugin, List<String> controller) {
 
   /** The environment variable through which the chart passes JVM options to {@code java}. */
   public static final String ENV = "JDK_JAVA_OPTIONS";
+
+  /** The option that names the image's AOT cache ({@code /app/aot/<program>.aot}). */
+  public static final String AOT_CACHE = "-XX:AOTCache=";
 
   /** Copies. */
   public ChartJvmOptions {
@@ -48,6 +55,23 @@ public record ChartJvmOptions(List<String> plugin, List<String> controller) {
             .getContainers()
             .getFirst();
     return new ChartJvmOptions(options(plugin), options(controller));
+  }
+
+  /** {@code options} without the AOT cache: what the chart's flags do on their own. */
+  public static List<String> withoutAotCache(List<String> options) {
+    return options.stream().filter(o -> !o.startsWith(AOT_CACHE)).toList();
+  }
+
+  /** {@code options} with {@code cache} as the AOT cache in place of the image's. */
+  public static List<String> withAotCache(List<String> options, Path cache) {
+    return Stream.concat(withoutAotCache(options).stream(), Stream.of(AOT_CACHE + cache)).toList();
+  }
+
+  /** {@code options} for a training run that writes {@code cache} as the JVM exits. */
+  public static List<String> training(List<String> options, Path cache) {
+    return Stream.concat(
+            withoutAotCache(options).stream(), Stream.of("-XX:AOTCacheOutput=" + cache))
+        .toList();
   }
 
   private static List<String> options(Container container) {

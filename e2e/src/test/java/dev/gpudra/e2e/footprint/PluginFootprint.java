@@ -8,21 +8,33 @@ import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.scale.JvmFootprint;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import java.io.File;
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
 
 /**
- * One measured run of the kubelet plugin on a fake 8x A100 node (mock NVML) of the real control
- * plane: the plugin's JVM is launched with the given options, publishes its slices and registers
- * with the emulated kubelet; then {@code claims} pods, each with a one-GPU claim, are scheduled to
- * it and prepared; after {@code steady} of quiet its resident memory, heap and CPU are read.
+ * One run of the kubelet plugin on a fake 8x A100 node (mock NVML) of the real control plane: the
+ * plugin's JVM is launched with the given options on this JVM's jars (an ahead-of-time cache takes
+ * no directories on the class path), publishes its slices and registers with the emulated kubelet;
+ * then {@code claims} pods, each with a one-GPU claim, are scheduled to it and prepared. A measured
+ * run then reads its resident memory, heap and CPU after {@code steady} of quiet; a training run
+ * stops it with SIGTERM, as the kubelet's pod deletion does, so that it writes its AOT cache.
  */
 final class PluginFootprint {
 
   private static final Duration POD_TIMEOUT = Duration.ofMinutes(2);
+  // Writing the cache starts a second JVM that links every recorded class: minutes on a busy host.
+  private static final Duration TRAINING_EXIT = Duration.ofMinutes(5);
 
   private PluginFootprint() {}
 
@@ -34,10 +46,45 @@ final class PluginFootprint {
   static JvmFootprint measure(
       ControlPlane plane, String name, List<String> jvmOptions, int claims, Duration steady)
       throws IOException, InterruptedException {
+    try (FakeGpuNode node = startWithPods(plane, name, jvmOptions, claims)) {
+      Thread.sleep(steady.toMillis());
+      // The pods stay: with the node gone they no longer matter to the next run's node.
+      return JvmFootprint.of(node.pluginPid(), node.startToRegistered());
+    }
+  }
+
+  /**
+   * Runs one plugin with {@code jvmOptions} plus {@code -XX:AOTCacheOutput=cache} through start,
+   * registration and {@code claims} prepares, stops it with SIGTERM and waits until its JVM has
+   * written {@code cache}.
+   */
+  static void train(
+      ControlPlane plane, String name, List<String> jvmOptions, int claims, Path cache)
+      throws IOException, InterruptedException {
+    try (FakeGpuNode node =
+        startWithPods(plane, name, ChartJvmOptions.training(jvmOptions, cache), claims)) {
+      ProcessHandle plugin =
+          ProcessHandle.of(node.pluginPid())
+              .orElseThrow(() -> new IllegalStateException("the training plugin is gone"));
+      plugin.destroy();
+      try {
+        plugin.onExit().get(TRAINING_EXIT.toSeconds(), TimeUnit.SECONDS);
+      } catch (ExecutionException | TimeoutException e) {
+        throw new IllegalStateException("the training plugin did not exit", e);
+      }
+    }
+    if (!Files.isRegularFile(cache)) {
+      throw new IllegalStateException("the training plugin wrote no AOT cache " + cache);
+    }
+  }
+
+  private static FakeGpuNode startWithPods(
+      ControlPlane plane, String name, List<String> jvmOptions, int claims) throws IOException {
     KubernetesClient client = plane.client();
     Namespaces.create(client, name);
-    try (FakeGpuNode node = FakeGpuNode.start(plane, name, "a100-8x", Map.of(), jvmOptions)) {
-      Duration registered = node.startToRegistered();
+    FakeGpuNode node =
+        FakeGpuNode.start(plane, name, "a100-8x", Map.of(), jvmOptions, jarClassPath());
+    try {
       for (int i = 0; i < claims; i++) {
         String pod = "pod-" + i;
         client
@@ -56,9 +103,17 @@ final class PluginFootprint {
           throw new IllegalStateException("pod-" + i + " did not run: " + node.agent().problems());
         }
       }
-      Thread.sleep(steady.toMillis());
-      // The pods stay: with the node gone they no longer matter to the next run's node.
-      return JvmFootprint.of(node.pluginPid(), registered);
+      return node;
+    } catch (RuntimeException e) {
+      node.close();
+      throw e;
     }
+  }
+
+  /** This JVM's class path without its directories (the e2e module's own classes). */
+  private static String jarClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .filter(entry -> entry.endsWith(".jar"))
+        .collect(Collectors.joining(File.pathSeparator));
   }
 }
