@@ -21,6 +21,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -244,7 +245,7 @@ class PodMpsControlIT {
     List<String> steps = new java.util.ArrayList<>();
 
     // A restarted plugin: the claim on gpu is recorded, none on otherGpu.
-    MpsRecovery.recover(checkpoint, control(), steps::add);
+    MpsRecovery.recover(checkpoint, Set.of(), control(), steps::add);
 
     assertThat(daemonPods())
         .extracting(p -> p.getMetadata().getUid())
