@@ -8,7 +8,6 @@ import dev.gpudra.core.checkpoint.ClaimState;
 import dev.gpudra.core.checkpoint.MpsRecord;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.prepare.StepListener;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -22,36 +21,6 @@ class MpsEffectsTest {
 
   private static final String GPU = "GPU-aaaaaaaa-0000-4000-8000-000000000001";
 
-  /** Records the GPUs stopped. */
-  private static final class RecordingControl implements MpsControl {
-    final List<String> stopped = new ArrayList<>();
-
-    @Override
-    public boolean ensure(MpsRecord daemon) {
-      return false;
-    }
-
-    @Override
-    public void stop(String gpuUuid) {
-      stopped.add(gpuUuid);
-    }
-
-    @Override
-    public boolean running(String gpuUuid) {
-      return false;
-    }
-
-    @Override
-    public List<String> present() {
-      return List.of();
-    }
-
-    @Override
-    public int starts(String gpuUuid) {
-      return 0;
-    }
-  }
-
   @Test
   void theLastOfSeveralClaimsUnpreparedAtOnceStopsTheDaemon() {
     PreparedClaim a = claim("a");
@@ -60,15 +29,15 @@ class MpsEffectsTest {
     // Every entry stays in the checkpoint until all three undid their effects.
     AtomicReference<Checkpoint> checkpoint =
         new AtomicReference<>(Checkpoint.empty("boot").with(a).with(b).with(c));
-    RecordingControl control = new RecordingControl();
+    InMemoryMpsDaemons control = runningDaemon();
     MpsEffects effects = new MpsEffects(control, checkpoint::get, StepListener.NONE);
 
     effects.undo(a);
     effects.undo(b);
-    assertThat(control.stopped).as("c still uses the daemon").isEmpty();
+    assertThat(control.running(GPU)).as("c still uses the daemon").isTrue();
     effects.undo(c);
 
-    assertThat(control.stopped).containsExactly(GPU);
+    assertThat(control.running(GPU)).as("the last claim stopped it").isFalse();
   }
 
   @Test
@@ -77,15 +46,22 @@ class MpsEffectsTest {
     PreparedClaim b = claim("b");
     AtomicReference<Checkpoint> checkpoint =
         new AtomicReference<>(Checkpoint.empty("boot").with(a).with(b));
-    RecordingControl control = new RecordingControl();
+    InMemoryMpsDaemons control = runningDaemon();
     MpsEffects effects = new MpsEffects(control, checkpoint::get, StepListener.NONE);
 
     effects.undo(a);
     checkpoint.set(checkpoint.get().without("a"));
 
-    assertThat(control.stopped).isEmpty();
+    assertThat(control.running(GPU)).as("b still uses the daemon").isTrue();
     effects.undo(b);
-    assertThat(control.stopped).containsExactly(GPU);
+    assertThat(control.running(GPU)).as("the last claim stopped it").isFalse();
+  }
+
+  /** GPU's daemon, started once as a first prepare would. */
+  private static InMemoryMpsDaemons runningDaemon() {
+    InMemoryMpsDaemons control = new InMemoryMpsDaemons();
+    control.ensure(new MpsRecord(GPU, null, null));
+    return control;
   }
 
   private static PreparedClaim claim(String uid) {
