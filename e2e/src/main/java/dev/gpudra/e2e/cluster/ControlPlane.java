@@ -205,6 +205,12 @@ public final class ControlPlane implements AutoCloseable {
       scheduler.add(binaries.kubeScheduler().toString());
       scheduler.addAll(delegated);
       scheduler.add("--secure-port=" + schedulerPort);
+      // A pod found unschedulable is retried on cluster events or, failing those, after this long
+      // (default 5 min). kube-scheduler 1.37 sometimes turns away one of several shares of one
+      // fractional GPU bound in the same second ("cannot allocate all claims" while the others'
+      // allocations are in flight), and the allocations that follow do not requeue it; 30 s keeps
+      // such a pod's wait inside the scenarios' timeouts.
+      scheduler.add("--pod-max-in-unschedulable-pods-duration=30s");
       ComponentProcess sched =
           ComponentProcess.start("kube-scheduler", scheduler, logs.resolve("kube-scheduler.log"));
       started.add(sched);
