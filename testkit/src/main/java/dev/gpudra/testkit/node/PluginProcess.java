@@ -3,7 +3,9 @@ package dev.gpudra.testkit.node;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -136,16 +138,49 @@ public final class PluginProcess implements AutoCloseable {
     try {
       if (!ready.get(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
         throw new IllegalStateException(
-            "plugin exited with " + process.waitFor() + " before serving; log: " + log);
+            "plugin exited with "
+                + process.waitFor()
+                + " before serving; log: "
+                + log
+                + logTail(log));
       }
     } catch (Exception e) {
-      plugin.kill();
       if (e instanceof IllegalStateException ise) {
+        plugin.kill();
         throw ise;
       }
-      throw new IllegalStateException("plugin did not become ready; log: " + log, e);
+      // Still running but not ready: its threads' stacks (SIGQUIT, written to its log) say where
+      // it waits. The log may live in a directory the test deletes, so its end goes into the error.
+      dumpThreads(process);
+      plugin.kill();
+      throw new IllegalStateException(
+          "plugin did not become ready in " + timeout + "; log: " + log + logTail(log), e);
     }
     return plugin;
+  }
+
+  private static final int LOG_TAIL_LINES = 200;
+
+  private static void dumpThreads(Process process) {
+    try {
+      new ProcessBuilder("kill", "-QUIT", Long.toString(process.pid())).start().waitFor();
+      Thread.sleep(2000);
+    } catch (IOException e) {
+      // no thread dump then; the log's end still follows
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The last lines of the plugin's log, for an error message. */
+  private static String logTail(Path log) {
+    try {
+      List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+      List<String> tail = lines.subList(Math.max(0, lines.size() - LOG_TAIL_LINES), lines.size());
+      return "\n--- last " + tail.size() + " lines of the log ---\n" + String.join("\n", tail);
+    } catch (IOException | UncheckedIOException e) {
+      return " (log unreadable: " + e + ")";
+    }
   }
 
   /** The process id. */
