@@ -11,6 +11,8 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,12 +34,25 @@ public final class PodMpsControl implements MpsControl {
   private static final Logger LOG = LoggerFactory.getLogger(PodMpsControl.class);
   private static final Duration POLL = Duration.ofMillis(200);
 
+  /**
+   * How long one list of this node's daemon pods answers {@link #running} for every GPU: a metrics
+   * scrape asks for each GPU in turn, and one list per scrape is enough. A list taken before or
+   * while {@link #ensure} or {@link #stop} ran is not reused after it, so that what they changed
+   * shows at once.
+   */
+  static final Duration RUNNING_LIST_REUSE = Duration.ofSeconds(2);
+
+  private record PodList(long listedAtNanos, long changesBefore, List<Pod> pods) {}
+
   private final KubernetesClient client;
   private final MpsDaemonPods pods;
   private final MpsGpuSetup setup;
   private final Duration startWait;
   private final Duration stopWait;
+  private final Duration runningListReuse;
   private final Map<String, Integer> starts = new ConcurrentHashMap<>();
+  private final AtomicReference<PodList> recentList = new AtomicReference<>();
+  private final AtomicLong changes = new AtomicLong();
 
   /**
    * @param client the API server, allowed to create, list and delete pods in {@code pods}'
@@ -53,6 +68,21 @@ public final class PodMpsControl implements MpsControl {
       MpsGpuSetup setup,
       Duration startWait,
       Duration stopWait) {
+    this(client, pods, setup, startWait, stopWait, RUNNING_LIST_REUSE);
+  }
+
+  /**
+   * As the public constructor, with {@code runningListReuse} in place of {@link
+   * #RUNNING_LIST_REUSE}.
+   */
+  PodMpsControl(
+      KubernetesClient client,
+      MpsDaemonPods pods,
+      MpsGpuSetup setup,
+      Duration startWait,
+      Duration stopWait,
+      Duration runningListReuse) {
+    this.runningListReuse = Objects.requireNonNull(runningListReuse, "runningListReuse");
     this.client = Objects.requireNonNull(client, "client");
     this.pods = Objects.requireNonNull(pods, "pods");
     this.setup = Objects.requireNonNull(setup, "setup");
@@ -63,6 +93,7 @@ public final class PodMpsControl implements MpsControl {
   @Override
   public boolean ensure(MpsRecord daemon) throws DriverToolException {
     String gpu = daemon.gpuUuid();
+    changes.incrementAndGet();
     try {
       List<Pod> existing = podsOf(gpu);
       if (existing.stream().anyMatch(PodMpsControl::live) && answers(gpu)) {
@@ -104,11 +135,22 @@ public final class PodMpsControl implements MpsControl {
       return true;
     } catch (DriverToolException | RuntimeException e) {
       throw MpsGpuSetup.undone(this, gpu, "starting the MPS daemon pod of GPU " + gpu, e);
+    } finally {
+      changes.incrementAndGet();
     }
   }
 
   @Override
   public void stop(String gpu) throws DriverToolException {
+    changes.incrementAndGet();
+    try {
+      stopDaemon(gpu);
+    } finally {
+      changes.incrementAndGet();
+    }
+  }
+
+  private void stopDaemon(String gpu) throws DriverToolException {
     List<Pod> existing;
     try {
       existing = podsOf(gpu);
@@ -140,7 +182,10 @@ public final class PodMpsControl implements MpsControl {
   @Override
   public boolean running(String gpu) {
     try {
-      return setup.controlPipe(gpu) && podsOf(gpu).stream().anyMatch(PodMpsControl::live);
+      return setup.controlPipe(gpu)
+          && recentNodePods().stream()
+              .filter(p -> pods.serves(p, gpu))
+              .anyMatch(PodMpsControl::live);
     } catch (KubernetesClientException e) {
       LOG.debug("cannot list the MPS daemon pods of GPU {}: {}", gpu, e.getMessage());
       return false;
@@ -181,6 +226,21 @@ public final class PodMpsControl implements MpsControl {
         .withLabels(pods.nodeSelector())
         .list()
         .getItems();
+  }
+
+  /** This node's daemon pods as listed at most {@code runningListReuse} ago. */
+  private List<Pod> recentNodePods() {
+    PodList recent = recentList.get();
+    long now = System.nanoTime();
+    if (recent != null
+        && recent.changesBefore() == changes.get()
+        && now - recent.listedAtNanos() < runningListReuse.toNanos()) {
+      return recent.pods();
+    }
+    long changesBefore = changes.get();
+    List<Pod> listed = nodePods();
+    recentList.set(new PodList(now, changesBefore, listed));
+    return listed;
   }
 
   private List<Pod> podsOf(String gpu) {

@@ -14,6 +14,8 @@ import io.fabric8.kubernetes.api.model.Container;
 import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +24,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -42,6 +45,7 @@ class PodMpsControlIT {
   private static final String NODE = "node-mps-pods";
 
   static KubernetesClient client;
+  static KubernetesMockServer server;
 
   @TempDir Path root;
   private FakeNode node;
@@ -89,6 +93,10 @@ class PodMpsControlIT {
   }
 
   private PodMpsControl control() {
+    return control(PodMpsControl.RUNNING_LIST_REUSE);
+  }
+
+  private PodMpsControl control(Duration runningListReuse) {
     DriverTools tools =
         new DriverTools(
             node.driverRoot(), DriverRootDiscovery.DEFAULT_LIBRARY_DIRS, Duration.ofSeconds(30));
@@ -106,7 +114,8 @@ class PodMpsControlIT {
         pods,
         new MpsGpuSetup(tools, new MpsDirectories(node.pluginDir().resolve("mps"))),
         Duration.ofSeconds(30),
-        Duration.ofSeconds(30));
+        Duration.ofSeconds(30),
+        runningListReuse);
   }
 
   private List<Pod> daemonPods() {
@@ -193,6 +202,49 @@ class PodMpsControlIT {
     assertThat(MockTools.read(node.toolStateFile()).runningDaemons()).containsOnlyKeys(otherGpu);
     assertThat(control.running(otherGpu)).isTrue();
     assertThat(control.running(gpu)).isFalse();
+  }
+
+  @Test
+  void aMetricsScrapeOverEveryGpuListsTheDaemonPodsOnceAndSeesANewDaemonAtOnce() throws Exception {
+    // A list is reused for an hour here, so that only ensure and stop can make it stale.
+    PodMpsControl control = control(Duration.ofHours(1));
+    String third = node.gpuUuids().get(2);
+    control.ensure(new MpsRecord(gpu, null, null));
+    control.ensure(new MpsRecord(otherGpu, null, null));
+    nodePodLists();
+
+    // What the running gauges of all eight GPUs ask in one scrape.
+    for (String uuid : node.gpuUuids().values()) {
+      assertThat(control.running(uuid)).isEqualTo(uuid.equals(gpu) || uuid.equals(otherGpu));
+    }
+    assertThat(nodePodLists()).as("lists of this node's daemon pods in one scrape").isEqualTo(1);
+
+    // The list above holds no pod for the third GPU: a daemon started since shows at once, and
+    // one stopped since is gone at once.
+    control.ensure(new MpsRecord(third, null, null));
+    assertThat(control.running(third)).isTrue();
+    control.stop(otherGpu);
+    assertThat(control.running(otherGpu)).isFalse();
+    assertThat(control.running(gpu)).isTrue();
+  }
+
+  /**
+   * The plugin's lists of its node's daemon pods (with a label selector; the fake kubelet lists
+   * without one) that reached the mock server since the last call.
+   */
+  private static int nodePodLists() throws InterruptedException {
+    int lists = 0;
+    RecordedRequest request;
+    while ((request = server.takeRequest(20, TimeUnit.MILLISECONDS)) != null) {
+      String path = request.getPath();
+      if ("GET".equals(request.getMethod())
+          && path.contains("/pods?")
+          && path.contains("labelSelector")
+          && !path.contains("watch")) {
+        lists++;
+      }
+    }
+    return lists;
   }
 
   @Test
