@@ -8,8 +8,8 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,16 +95,16 @@ public final class MpsEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    Set<String> gpus = HOLDERS.gpus(claim);
-    if (gpus.isEmpty()) {
+    if (HOLDERS.gpus(claim).isEmpty()) {
       return;
     }
-    Checkpoint now = checkpoint.get();
-    for (String gpu : gpus) {
-      if (released.heldByOthers(HOLDERS, now, claim.uid(), gpu)) {
-        LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu);
-        continue;
-      }
+    List<String> last =
+        released.lastHeld(
+            HOLDERS,
+            checkpoint.get(),
+            claim,
+            gpu -> LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu));
+    for (String gpu : last) {
       try {
         control.stop(gpu);
       } catch (DriverToolException e) {

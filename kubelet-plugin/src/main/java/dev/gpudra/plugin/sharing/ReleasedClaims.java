@@ -2,8 +2,11 @@ package dev.gpudra.plugin.sharing;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.PreparedClaim;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The claims whose GPU-wide settings an effect has already undone while their checkpoint entries
@@ -41,5 +44,23 @@ final class ReleasedClaims {
     }
     uids.retainAll(present);
     return holders.heldByOthers(checkpoint, uid, gpu, uids);
+  }
+
+  /**
+   * The GPUs of {@code claim} (as {@code holders} tells) that no other claim in {@code checkpoint}
+   * still holds: those whose setting {@code claim}'s undo resets. Each GPU another claim holds goes
+   * to {@code kept} instead.
+   */
+  List<String> lastHeld(
+      GpuHolders holders, Checkpoint checkpoint, PreparedClaim claim, Consumer<String> kept) {
+    List<String> last = new ArrayList<>();
+    for (String gpu : holders.gpus(claim)) {
+      if (heldByOthers(holders, checkpoint, claim.uid(), gpu)) {
+        kept.accept(gpu);
+      } else {
+        last.add(gpu);
+      }
+    }
+    return last;
   }
 }

@@ -9,8 +9,8 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
+import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,16 +95,16 @@ public final class TimeSliceEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    Set<String> gpus = HOLDERS.gpus(claim);
-    if (gpus.isEmpty()) {
+    if (HOLDERS.gpus(claim).isEmpty()) {
       return;
     }
-    Checkpoint now = checkpoint.get();
-    for (String gpu : gpus) {
-      if (released.heldByOthers(HOLDERS, now, claim.uid(), gpu)) {
-        LOG.info("time slice of GPU {} stays: other claims share it", gpu);
-        continue;
-      }
+    List<String> last =
+        released.lastHeld(
+            HOLDERS,
+            checkpoint.get(),
+            claim,
+            gpu -> LOG.info("time slice of GPU {} stays: other claims share it", gpu));
+    for (String gpu : last) {
       try {
         control.set(gpu, TimeSliceInterval.DEFAULT);
       } catch (DriverToolException e) {
