@@ -24,8 +24,10 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,7 +100,7 @@ public final class CheckpointStore {
   private long snapshotBytes;
   private long appendedBytes;
   // Changes of failed appends, not yet on disk: part of the next save.
-  private final List<CheckpointChange> unsynced = new java.util.ArrayList<>();
+  private final List<CheckpointChange> unsynced = new ArrayList<>();
   private Loaded.MovedAside movedAside;
 
   /**
@@ -169,8 +171,8 @@ public final class CheckpointStore {
   }
 
   /** What the last {@link #load()} moved aside, if anything. */
-  public java.util.Optional<Loaded.MovedAside> movedAside() {
-    return java.util.Optional.ofNullable(movedAside);
+  public Optional<Loaded.MovedAside> movedAside() {
+    return Optional.ofNullable(movedAside);
   }
 
   /** Path of the checkpoint file. */
@@ -360,10 +362,10 @@ public final class CheckpointStore {
    *     commit saves this store's view)
    */
   @SuppressWarnings("try") // the lock is held for the block; its handle is not used
-  public java.util.Optional<Checkpoint> reloadIfChanged() {
+  public Optional<Checkpoint> reloadIfChanged() {
     try (CheckpointLock.Held held = lock.store()) {
       if (!changedOnDisk()) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
       // Missing or damaged: nothing to take in; seen is unknown now, so the next commit saves
       // whole.
@@ -389,13 +391,13 @@ public final class CheckpointStore {
   }
 
   // Under the store lock: the valid checkpoint on disk, now seen; empty when missing or damaged.
-  private java.util.Optional<Checkpoint> onDisk() {
+  private Optional<Checkpoint> onDisk() {
     closeSeen();
     if (loadLocked() instanceof Loaded.Valid valid) {
       LOG.info("checkpoint {} was changed by another instance on this node; read it again", file);
-      return java.util.Optional.of(valid.checkpoint());
+      return Optional.of(valid.checkpoint());
     }
-    return java.util.Optional.empty();
+    return Optional.empty();
   }
 
   private static Checkpoint apply(Checkpoint checkpoint, List<CheckpointChange> changes) {
