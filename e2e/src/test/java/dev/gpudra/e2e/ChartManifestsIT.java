@@ -153,12 +153,14 @@ class ChartManifestsIT {
             "GPUDRA_HEALTH_RECOVERY_QUIET_PERIOD_SECONDS",
             "GPUDRA_MPS_DAEMON",
             "GPUDRA_IMAGE",
+            "GPUDRA_MPS_DAEMON_PRIORITY_CLASS",
             "POD_NAMESPACE",
             "JDK_JAVA_OPTIONS")
         .containsEntry(
             "JDK_JAVA_OPTIONS",
             "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m -Xss256k"
-                + " -XX:ReservedCodeCacheSize=24m -XX:AOTCache=/app/aot/kubelet-plugin.aot")
+                + " -XX:ReservedCodeCacheSize=24m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
+                + " -XX:AOTCache=/app/aot/kubelet-plugin.aot")
         .containsEntry("KUBELET_PLUGIN_DIRECTORY_PATH", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
         .containsEntry("KUBELET_REGISTRAR_DIRECTORY_PATH", "/var/lib/kubelet/plugins_registry")
         .containsEntry("GPUDRA_CHECKPOINT_DIR", "/var/lib/kubelet/plugins/gpu.gpudra.dev")
@@ -172,7 +174,8 @@ class ChartManifestsIT {
         .containsEntry("GPUDRA_FRACTIONAL_GPUS", "false")
         .containsEntry("GPUDRA_HEALTH_ENABLED", "true")
         .containsEntry("GPUDRA_HEALTH_TAINT_EFFECT", "NoSchedule")
-        .containsEntry("GPUDRA_MPS_DAEMON", "pod");
+        .containsEntry("GPUDRA_MPS_DAEMON", "pod")
+        .containsEntry("GPUDRA_MPS_DAEMON_PRIORITY_CLASS", "system-node-critical");
     assertThat(
             plugin.getEnv().stream()
                 .filter(e -> e.getValueFrom() != null)
@@ -291,8 +294,8 @@ class ChartManifestsIT {
     Map<String, String> env = new HashMap<>(env(container));
     assertThat(env.remove("JDK_JAVA_OPTIONS"))
         .isEqualTo(
-            "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k"
-                + " -XX:AOTCache=/app/aot/driver-controller.aot");
+            "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xss512k -XX:MinHeapFreeRatio=10"
+                + " -XX:MaxHeapFreeRatio=20 -XX:AOTCache=/app/aot/driver-controller.aot");
     assertThat(env)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(

@@ -369,7 +369,8 @@ public final class PluginNode implements AutoCloseable {
             config.driverRoot(),
             config.hostDriverRoot(),
             daemons.passedEnv(),
-            daemons.hostPaths());
+            daemons.hostPaths(),
+            daemons.priorityClass());
     return new PodMpsControl(
         client, pods, new MpsGpuSetup(tools, dirs), Duration.ofMinutes(2), Duration.ofMinutes(1));
   }

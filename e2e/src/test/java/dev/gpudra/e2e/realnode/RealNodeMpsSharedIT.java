@@ -154,6 +154,9 @@ class RealNodeMpsSharedIT {
           daemonPod.getMetadata().getUid(),
           daemonPod.getSpec().getNodeName());
       assertThat(daemonPod.getSpec().getNodeName()).isEqualTo(NODE);
+      // The plugin's priority class, admitted by the real API server, which resolves its value.
+      assertThat(daemonPod.getSpec().getPriorityClassName()).isEqualTo("system-node-critical");
+      assertThat(daemonPod.getSpec().getPriority()).isEqualTo(2000001000);
 
       restartPlugin(client, scenario.release(), nodes.node(NODE));
       Pod adopted = daemonPod(client);

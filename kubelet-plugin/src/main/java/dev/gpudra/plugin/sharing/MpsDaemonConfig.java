@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -21,18 +22,23 @@ import java.util.TreeMap;
  *     (comma-separated; the chart names a fake node's mock state here)
  * @param passedEnv the plugin's {@code GPUDRA_MOCK_*} variables, which a daemon pod gets too (a
  *     fake node's mock driver tools find their state through them)
+ * @param priorityClass {@value #PRIORITY_CLASS}: the daemon pods' priority class (the chart gives
+ *     them the plugin's, so that the kubelet does not evict a daemon whose clients run); none for
+ *     the cluster's default
  */
 public record MpsDaemonConfig(
     String form,
     Optional<String> image,
     Optional<String> namespace,
     List<String> hostPaths,
-    Map<String, String> passedEnv) {
+    Map<String, String> passedEnv,
+    Optional<String> priorityClass) {
 
   public static final String DAEMON = "GPUDRA_MPS_DAEMON";
   public static final String IMAGE = "GPUDRA_IMAGE";
   public static final String NAMESPACE = "POD_NAMESPACE";
   public static final String HOST_PATHS = "GPUDRA_MPS_DAEMON_HOST_PATHS";
+  public static final String PRIORITY_CLASS = "GPUDRA_MPS_DAEMON_PRIORITY_CLASS";
 
   /** The variables passed on to a daemon pod start with this. */
   public static final String PASSED_PREFIX = "GPUDRA_MOCK_";
@@ -58,6 +64,7 @@ public record MpsDaemonConfig(
       }
     }
     passedEnv = Map.copyOf(passedEnv);
+    Objects.requireNonNull(priorityClass, "priorityClass");
   }
 
   /** Whether daemons run as pods. */
@@ -83,8 +90,9 @@ public record MpsDaemonConfig(
         reader.string(DAEMON, "process").strip(),
         reader.string(IMAGE),
         reader.string(NAMESPACE),
-        reader.list(HOST_PATHS, java.util.Set.of()).stream().map(String::strip).sorted().toList(),
-        passed);
+        reader.list(HOST_PATHS, Set.of()).stream().map(String::strip).sorted().toList(),
+        passed,
+        reader.string(PRIORITY_CLASS).map(String::strip).filter(c -> !c.isEmpty()));
   }
 
   /** The effective settings for the start-up log line. */
@@ -94,6 +102,7 @@ public record MpsDaemonConfig(
     m.put(IMAGE, image.orElse(""));
     m.put(NAMESPACE, namespace.orElse(""));
     m.put(HOST_PATHS, String.join(",", hostPaths));
+    m.put(PRIORITY_CLASS, priorityClass.orElse(""));
     return m;
   }
 }

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
@@ -31,6 +32,7 @@ import java.util.TreeMap;
  * @param hostDriverRoot the same directory on the host
  * @param extraEnv variables the daemon gets besides its own (a fake node's mock state)
  * @param extraHostPaths host directories mounted at the same paths (a fake node's mock state)
+ * @param priorityClassName the pods' priority class, if any
  */
 public record MpsDaemonPods(
     String namespace,
@@ -39,7 +41,8 @@ public record MpsDaemonPods(
     Path driverRoot,
     String hostDriverRoot,
     Map<String, String> extraEnv,
-    List<String> extraHostPaths) {
+    List<String> extraHostPaths,
+    Optional<String> priorityClassName) {
 
   /** The component label of every daemon pod. */
   public static final String COMPONENT = "mps-control-daemon";
@@ -64,6 +67,7 @@ public record MpsDaemonPods(
     Objects.requireNonNull(hostDriverRoot, "hostDriverRoot");
     extraEnv = Map.copyOf(extraEnv);
     extraHostPaths = List.copyOf(extraHostPaths);
+    Objects.requireNonNull(priorityClassName, "priorityClassName");
   }
 
   /** The labels that select this node's daemon pods. */
@@ -141,6 +145,7 @@ public record MpsDaemonPods(
         .endMetadata()
         .withNewSpec()
         .withNodeName(nodeName)
+        .withPriorityClassName(priorityClassName.orElse(null))
         // quit ends the daemon with status 0 and the pod stays down; a crash restarts it.
         .withRestartPolicy("OnFailure")
         .withHostPID(true)

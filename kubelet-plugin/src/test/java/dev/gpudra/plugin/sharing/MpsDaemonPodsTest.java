@@ -6,6 +6,7 @@ import io.fabric8.kubernetes.api.model.Pod;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The daemon pods' names and labels stay valid for any node name and GPU UUID. */
@@ -15,7 +16,41 @@ class MpsDaemonPodsTest {
 
   private static MpsDaemonPods on(String node) {
     return new MpsDaemonPods(
-        "gpudra-system", node, "img", Path.of("/driver-root"), "/", Map.of(), List.of());
+        "gpudra-system",
+        node,
+        "img",
+        Path.of("/driver-root"),
+        "/",
+        Map.of(),
+        List.of(),
+        Optional.empty());
+  }
+
+  @Test
+  void thePodsTakeThePriorityClassTheyAreGivenAndOtherwiseNone() {
+    MpsDaemonPods critical =
+        new MpsDaemonPods(
+            "gpudra-system",
+            "node-a",
+            "img",
+            Path.of("/driver-root"),
+            "/",
+            Map.of(),
+            List.of(),
+            Optional.of("system-node-critical"));
+
+    assertThat(pod(critical).getSpec().getPriorityClassName()).isEqualTo("system-node-critical");
+    assertThat(pod(on("node-a")).getSpec().getPriorityClassName()).isNull();
+  }
+
+  private static Pod pod(MpsDaemonPods pods) {
+    return pods.pod(
+        GPU,
+        Path.of("/driver-root/usr/bin/nvidia-cuda-mps-control"),
+        Map.of(),
+        "",
+        Path.of("/mps/" + GPU),
+        Path.of("/mps/" + GPU + "/shm"));
   }
 
   @Test

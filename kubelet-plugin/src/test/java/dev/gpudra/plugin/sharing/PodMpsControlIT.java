@@ -23,6 +23,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -108,7 +109,8 @@ class PodMpsControlIT {
             node.driverRoot(),
             node.driverRoot().toString(),
             Map.of(MockTools.STATE_ENV, node.toolStateFile().toString()),
-            List.of(node.root().toString()));
+            List.of(node.root().toString()),
+            Optional.empty());
     return new PodMpsControl(
         client,
         pods,
