@@ -1,6 +1,7 @@
 package dev.gpudra.core.checkpoint;
 
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -21,7 +22,7 @@ public record Checkpoint(String bootId, Map<String, PreparedClaim> claims) {
   /** Copies and checks that every key is its claim's UID. */
   public Checkpoint {
     Objects.requireNonNull(bootId, "bootId");
-    claims = java.util.Collections.unmodifiableMap(new TreeMap<>(claims));
+    claims = Collections.unmodifiableMap(new TreeMap<>(claims));
     claims.forEach(
         (uid, claim) -> {
           if (!uid.equals(claim.uid())) {

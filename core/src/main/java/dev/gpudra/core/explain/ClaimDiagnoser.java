@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * Finds the concrete causes why a claim fits on no node: the selector clause that is false on the
@@ -60,7 +61,7 @@ final class ClaimDiagnoser {
         devices == null ? List.of() : ClusterDevices.nullToEmpty(devices.getRequests());
     for (DeviceRequest request : requests) {
       List<Cause> requestCauses = new ArrayList<>();
-      Set<String> fitsOn = new java.util.TreeSet<>();
+      Set<String> fitsOn = new TreeSet<>();
       List<AskTally> tallies = new ArrayList<>();
       for (DeviceAsk ask : DeviceAsk.of(request)) {
         Optional<AskTally> tally = tally(ask, scope, requestCauses);
@@ -92,7 +93,7 @@ final class ClaimDiagnoser {
     Set<String> common = null;
     for (Set<String> fitsOn : requestNodes.values()) {
       if (common == null) {
-        common = new java.util.TreeSet<>(fitsOn);
+        common = new TreeSet<>(fitsOn);
       } else {
         common.retainAll(fitsOn);
       }
@@ -201,11 +202,11 @@ final class ClaimDiagnoser {
         if (why.isPresent()) {
           unusable
               .computeIfAbsent(node, n -> new LinkedHashMap<>())
-              .computeIfAbsent(why.get(), w -> new java.util.TreeSet<>())
+              .computeIfAbsent(why.get(), w -> new TreeSet<>())
               .add(device.key().device());
           holders
               .computeIfAbsent(node, n -> new LinkedHashMap<>())
-              .computeIfAbsent(why.get(), w -> new java.util.TreeSet<>())
+              .computeIfAbsent(why.get(), w -> new TreeSet<>())
               .addAll(why.get().holders());
         } else {
           usable.computeIfAbsent(node, n -> new ArrayList<>()).add(device);

@@ -10,6 +10,7 @@ import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import java.math.BigDecimal;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -64,7 +65,7 @@ public final class DeviceUsage {
     }
     Map<DeviceKey, Long> counts =
         new TreeMap<>(
-            java.util.Comparator.comparing(DeviceKey::node)
+            Comparator.comparing(DeviceKey::node)
                 .thenComparing(DeviceKey::product)
                 .thenComparing(DeviceKey::type)
                 .thenComparing(DeviceKey::state));

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -82,7 +83,7 @@ public final class DriverRelease implements AutoCloseable {
     Helm helm = new Helm(plane);
     long begin = System.nanoTime();
     List<String> values =
-        new java.util.ArrayList<>(
+        new ArrayList<>(
             List.of(
                 "kubeletPlugin.driverRoot=" + RealNode.FAKE_ROOT + "/driver",
                 "kubeletPlugin.devRoot=" + RealNode.FAKE_ROOT,

@@ -1,6 +1,7 @@
 package dev.gpudra.plugin.metrics;
 
 import java.time.Duration;
+import java.util.List;
 
 /**
  * What the plugin measures. An interface so that code under test runs with {@link #NOOP} and the
@@ -37,8 +38,7 @@ public interface PluginMetrics {
   void preparedNow(int claims, int devices);
 
   /** Problems a checkpoint found at start-up can have ({@code CheckpointStore.Loaded.Problem}). */
-  java.util.List<String> CHECKPOINT_PROBLEMS =
-      java.util.List.of("damaged", "unsupported_version", "not_a_file");
+  List<String> CHECKPOINT_PROBLEMS = List.of("damaged", "unsupported_version", "not_a_file");
 
   /**
    * The checkpoint found at start-up was unusable for {@code problem} (one of {@link

@@ -16,6 +16,7 @@ import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Deque;
 import java.util.List;
 import java.util.Objects;
@@ -205,7 +206,7 @@ public final class DynamicMigEffects implements ClaimEffects {
   @Override
   public void undo(PreparedClaim claim) {
     List<CheckpointedDevice> devices = new ArrayList<>(claim.devices());
-    java.util.Collections.reverse(devices);
+    Collections.reverse(devices);
     for (CheckpointedDevice device : devices) {
       DynamicMig recorded = device.dynamicMig();
       // Without a recorded instance nothing of this claim exists: a failed apply destroyed what it
