@@ -8,7 +8,6 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -95,25 +94,20 @@ public final class MpsEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    if (HOLDERS.gpus(claim).isEmpty()) {
-      return;
-    }
-    List<String> last =
-        released.lastHeld(
-            HOLDERS,
-            checkpoint.get(),
-            claim,
-            gpu -> LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu));
-    for (String gpu : last) {
-      try {
-        control.stop(gpu);
-      } catch (DriverToolException e) {
-        // The entry stays (the caller fails): the kubelet's next unprepare tries again.
-        throw new IllegalStateException(
-            "stopping the MPS control daemon of GPU " + gpu + " failed: " + e.getMessage(), e);
-      }
-      steps.reached("unprepare:mps-daemon-stopped");
-    }
-    released.release(claim.uid());
+    released.undoWhereLast(
+        HOLDERS,
+        checkpoint.get(),
+        claim,
+        gpu -> LOG.info("MPS daemon of GPU {} stays: other claims use it", gpu),
+        gpu -> {
+          try {
+            control.stop(gpu);
+          } catch (DriverToolException e) {
+            // The entry stays (the caller fails): the kubelet's next unprepare tries again.
+            throw new IllegalStateException(
+                "stopping the MPS control daemon of GPU " + gpu + " failed: " + e.getMessage(), e);
+          }
+          steps.reached("unprepare:mps-daemon-stopped");
+        });
   }
 }

@@ -2,9 +2,7 @@ package dev.gpudra.plugin.sharing;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.PreparedClaim;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -47,20 +45,29 @@ final class ReleasedClaims {
   }
 
   /**
-   * The GPUs of {@code claim} (as {@code holders} tells) that no other claim in {@code checkpoint}
-   * still holds: those whose setting {@code claim}'s undo resets. Each GPU another claim holds goes
-   * to {@code kept} instead.
+   * Undoes {@code claim}'s setting on each of its GPUs (as {@code holders} tells) that no other
+   * claim in {@code checkpoint} still holds, and records the claim as released once all are undone;
+   * each GPU another claim holds goes to {@code kept} instead. A claim holding no such GPU is left
+   * as it is. An exception from {@code undo} stops the loop and leaves the claim unreleased, so
+   * that the kubelet's next unprepare tries again.
    */
-  List<String> lastHeld(
-      GpuHolders holders, Checkpoint checkpoint, PreparedClaim claim, Consumer<String> kept) {
-    List<String> last = new ArrayList<>();
-    for (String gpu : holders.gpus(claim)) {
+  void undoWhereLast(
+      GpuHolders holders,
+      Checkpoint checkpoint,
+      PreparedClaim claim,
+      Consumer<String> kept,
+      Consumer<String> undo) {
+    Set<String> gpus = holders.gpus(claim);
+    if (gpus.isEmpty()) {
+      return;
+    }
+    for (String gpu : gpus) {
       if (heldByOthers(holders, checkpoint, claim.uid(), gpu)) {
         kept.accept(gpu);
       } else {
-        last.add(gpu);
+        undo.accept(gpu);
       }
     }
-    return last;
+    release(claim.uid());
   }
 }

@@ -9,7 +9,6 @@ import dev.gpudra.plugin.prepare.EffectsFailedException;
 import dev.gpudra.plugin.prepare.PlannedDevice;
 import dev.gpudra.plugin.prepare.PreparePlan;
 import dev.gpudra.plugin.prepare.StepListener;
-import java.util.List;
 import java.util.Objects;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -95,26 +94,21 @@ public final class TimeSliceEffects implements ClaimEffects {
 
   @Override
   public void undo(PreparedClaim claim) {
-    if (HOLDERS.gpus(claim).isEmpty()) {
-      return;
-    }
-    List<String> last =
-        released.lastHeld(
-            HOLDERS,
-            checkpoint.get(),
-            claim,
-            gpu -> LOG.info("time slice of GPU {} stays: other claims share it", gpu));
-    for (String gpu : last) {
-      try {
-        control.set(gpu, TimeSliceInterval.DEFAULT);
-      } catch (DriverToolException e) {
-        // The entry stays (the caller fails): the kubelet's next unprepare tries again.
-        throw new IllegalStateException(
-            "restoring the Default time slice of GPU " + gpu + " failed: " + e.getMessage(), e);
-      }
-      steps.reached("unprepare:time-slice-restored");
-      LOG.info("time slice of GPU {} restored to Default (claim {})", gpu, claim.uid());
-    }
-    released.release(claim.uid());
+    released.undoWhereLast(
+        HOLDERS,
+        checkpoint.get(),
+        claim,
+        gpu -> LOG.info("time slice of GPU {} stays: other claims share it", gpu),
+        gpu -> {
+          try {
+            control.set(gpu, TimeSliceInterval.DEFAULT);
+          } catch (DriverToolException e) {
+            // The entry stays (the caller fails): the kubelet's next unprepare tries again.
+            throw new IllegalStateException(
+                "restoring the Default time slice of GPU " + gpu + " failed: " + e.getMessage(), e);
+          }
+          steps.reached("unprepare:time-slice-restored");
+          LOG.info("time slice of GPU {} restored to Default (claim {})", gpu, claim.uid());
+        });
   }
 }

@@ -56,15 +56,7 @@ class MpsDaemonPodsTest {
   @Test
   void aLongNodeNameGivesAValidPodNameAndLabelValue() {
     String node = "ip-10-0-0-1." + "x".repeat(230) + ".internal";
-    Pod pod =
-        on(node)
-            .pod(
-                GPU,
-                Path.of("/driver-root/usr/bin/nvidia-cuda-mps-control"),
-                Map.of(),
-                "",
-                Path.of("/mps/" + GPU),
-                Path.of("/mps/" + GPU + "/shm"));
+    Pod pod = pod(on(node));
 
     String name = pod.getMetadata().getName();
     assertThat(name).hasSizeLessThanOrEqualTo(253).matches("[a-z0-9]([a-z0-9.-]*[a-z0-9])?");
