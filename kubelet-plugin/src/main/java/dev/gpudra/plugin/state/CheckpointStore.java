@@ -7,7 +7,6 @@ import dev.gpudra.core.checkpoint.CorruptCheckpointException;
 import dev.gpudra.core.checkpoint.DecodedCheckpoint;
 import dev.gpudra.core.checkpoint.UnsupportedCheckpointVersionException;
 import dev.gpudra.runtime.AtomicFileWriter;
-import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -17,16 +16,13 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -74,23 +70,14 @@ public final class CheckpointStore {
   public static final Set<PosixFilePermission> FILE_PERMISSIONS =
       PosixFilePermissions.fromString("rw-------");
 
-  /** Mode of a checkpoint directory the store creates. */
-  public static final Set<PosixFilePermission> DIRECTORY_PERMISSIONS =
-      PosixFilePermissions.fromString("rwx------");
-
   private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
 
   // Appends up to this many bytes (or the snapshot's size, if larger) before the next full save.
   private static final long COMPACT_BELOW = 64 * 1024;
 
-  // The fixed temporary name of earlier versions; a crash may have left it.
-  private static final String LEGACY_TEMP_NAME = ".checkpoint.tmp";
-
-  private final Path dir;
+  private final CheckpointDirectory directory;
   private final Path file;
-  private final Clock clock;
   private final CheckpointLock lock;
-  private volatile boolean dirPrivate;
   // Open on the file this store last read or wrote, so that its inode number cannot be reused
   // while the view names it; null before the first load or save.
   private FileChannel seen;
@@ -109,10 +96,9 @@ public final class CheckpointStore {
    * @param clock names moved-aside files
    */
   public CheckpointStore(Path dir, Clock clock) {
-    this.dir = dir.toAbsolutePath().normalize();
-    this.file = this.dir.resolve(FILE_NAME);
-    this.clock = clock;
-    this.lock = new CheckpointLock(this.dir, this::ensureDir);
+    this.directory = new CheckpointDirectory(dir, clock);
+    this.file = directory.checkpoint();
+    this.lock = new CheckpointLock(directory.path(), directory::ensurePrivate);
   }
 
   /** The locks this store shares with other instances on its directory. */
@@ -206,7 +192,8 @@ public final class CheckpointStore {
       if (!attributes.isRegularFile()) {
         // A link (or fifo, device, directory) is nothing we wrote; opening it could read, or
         // block on, something outside the directory.
-        return new Loaded.MovedAside("not a regular file", moveAside(), Loaded.Problem.NOT_A_FILE);
+        return new Loaded.MovedAside(
+            "not a regular file", directory.moveAside(), Loaded.Problem.NOT_A_FILE);
       }
       channel = FileChannel.open(file, StandardOpenOption.READ, LinkOption.NOFOLLOW_LINKS);
       // Under the store lock nobody replaces the file: the name still leads to the channel's inode.
@@ -232,9 +219,11 @@ public final class CheckpointStore {
       channel = null;
       return new Loaded.Valid(decoded.checkpoint());
     } catch (UnsupportedCheckpointVersionException e) {
-      return new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.UNSUPPORTED_VERSION);
+      return new Loaded.MovedAside(
+          e.getMessage(), directory.moveAside(), Loaded.Problem.UNSUPPORTED_VERSION);
     } catch (CorruptCheckpointException e) {
-      return remember(new Loaded.MovedAside(e.getMessage(), moveAside(), Loaded.Problem.DAMAGED));
+      return remember(
+          new Loaded.MovedAside(e.getMessage(), directory.moveAside(), Loaded.Problem.DAMAGED));
     } finally {
       close(channel);
     }
@@ -249,7 +238,7 @@ public final class CheckpointStore {
     byte[] bytes = CheckpointCodec.encode(checkpoint);
     try (CheckpointLock.Held held = lock.store()) {
       closeSeen();
-      ensureDir();
+      directory.ensurePrivate();
       AtomicFileWriter.write(file, bytes, FILE_PERMISSIONS);
       // The file just renamed into place; a link planted since is not opened.
       FileChannel appender =
@@ -448,51 +437,6 @@ public final class CheckpointStore {
    * @throws UncheckedIOException when the directory cannot be listed or an entry removed
    */
   public int removeLeftoverTemporaryFiles() {
-    try {
-      int removed = AtomicFileWriter.removeLeftoverTemporaryFiles(file);
-      // unlink: a link planted at the old name goes, what it points at stays.
-      if (Files.deleteIfExists(dir.resolve(LEGACY_TEMP_NAME))) {
-        removed++;
-        syncDir();
-      }
-      return removed;
-    } catch (NoSuchFileException e) {
-      return 0;
-    } catch (IOException e) {
-      throw new UncheckedIOException(
-          "removing temporary checkpoint files in " + dir + " failed", e);
-    }
-  }
-
-  // rename(2) moves the entry itself: a link is moved, never what it points at.
-  private Path moveAside() {
-    String stamp =
-        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss.SSS'Z'", Locale.ROOT)
-            .format(clock.instant().atZone(java.time.ZoneOffset.UTC));
-    Path target = dir.resolve(FILE_NAME + ".damaged-" + stamp);
-    try {
-      Files.move(file, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      syncDir();
-      return target;
-    } catch (IOException e) {
-      throw new UncheckedIOException("moving damaged checkpoint " + file + " aside failed", e);
-    }
-  }
-
-  // The mode of an existing directory is checked once per store (afterwards only root could
-  // widen it); a directory removed while running is created again, as before.
-  private void ensureDir() throws IOException {
-    if (dirPrivate && Files.isDirectory(dir)) {
-      return;
-    }
-    if (!PrivateDirectory.create(dir, DIRECTORY_PERMISSIONS)
-        && PrivateDirectory.removeOthersAccess(dir)) {
-      LOG.warn("checkpoint directory {} was open to other users; removed their access", dir);
-    }
-    dirPrivate = true;
-  }
-
-  private void syncDir() throws IOException {
-    AtomicFileWriter.syncDirectory(dir);
+    return directory.removeLeftoverTemporaryFiles();
   }
 }
