@@ -14,9 +14,12 @@ import dev.gpudra.plugin.nvml.NvmlMigControl;
 import dev.gpudra.plugin.prepare.StepListener;
 import dev.gpudra.plugin.server.ShutdownHook;
 import dev.gpudra.runtime.ApiErrorCounter;
+import dev.gpudra.runtime.KubernetesKinds;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -33,6 +36,7 @@ public final class Main {
   public static final String READY = "GPUDRA-KUBELET-PLUGIN-READY";
 
   private static final Logger LOG = LoggerFactory.getLogger(Main.class);
+  private static final String NETTY_JFR_EVENTS = "io.netty.jfr.enabled";
 
   private Main() {}
 
@@ -51,6 +55,12 @@ public final class Main {
    * listener that crashes the process at a chosen step.
    */
   public static void run(Map<String, String> env, StepListener steps) throws Exception {
+    // Netty (the gRPC servers) reports its buffer allocations as JFR events unless told not to;
+    // that makes the JVM load and keep about 110 JFR classes whether or not anyone records. A
+    // -Dio.netty.jfr.enabled=true on the command line still turns the events on.
+    if (System.getProperty(NETTY_JFR_EVENTS) == null) {
+      System.setProperty(NETTY_JFR_EVENTS, "false");
+    }
     PluginConfig config;
     try {
       config = PluginConfig.fromEnv(env);
@@ -102,7 +112,13 @@ public final class Main {
             .discover(inventory.driverVersion());
 
     ApiErrorCounter apiErrors = new ApiErrorCounter();
-    KubernetesClient client = apiErrors.installOn(new KubernetesClientBuilder()).build();
+    KubernetesClient client =
+        apiErrors
+            .installOn(
+                // The plugin watches only its ResourceSlices (SlicePublishLoop).
+                KubernetesKinds.mapOnly(
+                    new KubernetesClientBuilder(), List.of(ResourceSlice.class)))
+            .build();
     PluginNode node;
     try {
       node = PluginNode.start(config, inventory, driver, client, mig, steps, health, apiErrors);
