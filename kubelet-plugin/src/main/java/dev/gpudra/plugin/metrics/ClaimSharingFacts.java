@@ -1,6 +1,6 @@
 package dev.gpudra.plugin.metrics;
 
-import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Quantity;
 import io.fabric8.kubernetes.api.model.resource.v1.DeviceRequestAllocationResult;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
@@ -37,10 +37,10 @@ public record ClaimSharingFacts(Workload workload, Map<String, Share> shares) {
 
   /**
    * The facts of {@code claim}: the consumed capacity of each of {@code driver}'s shares in its
-   * allocation, and the workload of {@code pod} (the first pod it is reserved for, read by the
-   * caller), else of that pod's name, else the claim itself.
+   * allocation, and the workload of the pod with metadata {@code pod} (the first pod it is reserved
+   * for, read by the caller), else of that pod's name, else the claim itself.
    */
-  public static ClaimSharingFacts of(ResourceClaim claim, String driver, Optional<Pod> pod) {
+  public static ClaimSharingFacts of(ResourceClaim claim, String driver, Optional<ObjectMeta> pod) {
     String namespace = claim.getMetadata().getNamespace();
     Workload workload =
         pod.map(Workload::of)

@@ -3,10 +3,12 @@ package dev.gpudra.plugin.metrics;
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import dev.gpudra.plugin.prepare.ClaimSource;
-import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
+import io.fabric8.kubernetes.client.dsl.base.ResourceDefinitionContext;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Objects;
@@ -32,6 +34,15 @@ import org.slf4j.LoggerFactory;
 public final class SharingMetricsLoop implements AutoCloseable {
 
   private static final Logger LOG = LoggerFactory.getLogger(SharingMetricsLoop.class);
+  // Core v1 pods, named in full so that the client needs no discovery request to find them.
+  private static final ResourceDefinitionContext PODS =
+      new ResourceDefinitionContext.Builder()
+          .withGroup("")
+          .withVersion("v1")
+          .withKind("Pod")
+          .withPlural("pods")
+          .withNamespaced(true)
+          .build();
 
   private final Supplier<Checkpoint> checkpoint;
   private final ClaimSource claims;
@@ -108,8 +119,9 @@ public final class SharingMetricsLoop implements AutoCloseable {
       if (claim.isEmpty() || !prepared.uid().equals(claim.get().getMetadata().getUid())) {
         return Optional.empty();
       }
-      Optional<Pod> pod =
-          ClaimSharingFacts.firstPod(claim.get()).flatMap(name -> pod(prepared.namespace(), name));
+      Optional<ObjectMeta> pod =
+          ClaimSharingFacts.firstPod(claim.get())
+              .flatMap(name -> podMetadata(prepared.namespace(), name));
       return Optional.of(ClaimSharingFacts.of(claim.get(), driver, pod));
     } catch (KubernetesClientException e) {
       LOG.debug(
@@ -121,9 +133,16 @@ public final class SharingMetricsLoop implements AutoCloseable {
     }
   }
 
-  private Optional<Pod> pod(String namespace, String name) {
+  /**
+   * The metadata of pod {@code namespace/name}. Read as a generic resource: the workload needs only
+   * the owner and labels, and a typed {@code Pod} would make the plugin load and keep the classes
+   * of the whole pod model (about 450, builders included) for it.
+   */
+  private Optional<ObjectMeta> podMetadata(String namespace, String name) {
     try {
-      return Optional.ofNullable(client.pods().inNamespace(namespace).withName(name).get());
+      return Optional.ofNullable(
+              client.genericKubernetesResources(PODS).inNamespace(namespace).withName(name).get())
+          .map(GenericKubernetesResource::getMetadata);
     } catch (KubernetesClientException e) {
       // Without the pods grant the pod is named by its name (ClaimSharingFacts.of).
       LOG.debug(

@@ -1,7 +1,7 @@
 package dev.gpudra.plugin.metrics;
 
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.Pod;
 import java.util.Map;
 import java.util.Objects;
 
@@ -30,20 +30,20 @@ public record Workload(String namespace, String kind, String name) {
     Objects.requireNonNull(name, "name");
   }
 
-  /** The workload of {@code pod}, from its controller owner reference and labels. */
-  public static Workload of(Pod pod) {
-    String namespace = pod.getMetadata().getNamespace();
+  /** The workload of the pod with metadata {@code pod}, from its controller owner and labels. */
+  public static Workload of(ObjectMeta pod) {
+    String namespace = pod.getNamespace();
     OwnerReference controller =
-        pod.getMetadata().getOwnerReferences() == null
+        pod.getOwnerReferences() == null
             ? null
-            : pod.getMetadata().getOwnerReferences().stream()
+            : pod.getOwnerReferences().stream()
                 .filter(o -> Boolean.TRUE.equals(o.getController()))
                 .findFirst()
                 .orElse(null);
     if (controller == null) {
-      return new Workload(namespace, "Pod", pod.getMetadata().getName());
+      return new Workload(namespace, "Pod", pod.getName());
     }
-    Map<String, String> labels = pod.getMetadata().getLabels();
+    Map<String, String> labels = pod.getLabels();
     String hash = labels == null ? null : labels.get(POD_TEMPLATE_HASH);
     if ("ReplicaSet".equals(controller.getKind())
         && hash != null

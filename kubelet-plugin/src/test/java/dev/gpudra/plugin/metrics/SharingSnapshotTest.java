@@ -92,13 +92,14 @@ class SharingSnapshotTest {
   void aDeploymentsPodIsNamedByItsDeploymentOtherOwnersAsTheyAre() {
     assertThat(
             Workload.of(
-                pod("agents-7d9f8c6b5-x2x9k", "ReplicaSet", "agents-7d9f8c6b5", "7d9f8c6b5")))
+                pod("agents-7d9f8c6b5-x2x9k", "ReplicaSet", "agents-7d9f8c6b5", "7d9f8c6b5")
+                    .getMetadata()))
         .isEqualTo(new Workload("team", "Deployment", "agents"));
-    assertThat(Workload.of(pod("rs-abc", "ReplicaSet", "plain-rs", null)))
+    assertThat(Workload.of(pod("rs-abc", "ReplicaSet", "plain-rs", null).getMetadata()))
         .isEqualTo(new Workload("team", "ReplicaSet", "plain-rs"));
-    assertThat(Workload.of(pod("server-0", "StatefulSet", "server", null)))
+    assertThat(Workload.of(pod("server-0", "StatefulSet", "server", null).getMetadata()))
         .isEqualTo(new Workload("team", "StatefulSet", "server"));
-    assertThat(Workload.of(pod("solo", null, null, null)))
+    assertThat(Workload.of(pod("solo", null, null, null).getMetadata()))
         .isEqualTo(new Workload("team", "Pod", "solo"));
   }
 
@@ -144,7 +145,8 @@ class SharingSnapshotTest {
             claim,
             "gpu.gpudra.dev",
             Optional.of(
-                pod("agents-7d9f8c6b5-x2x9k", "ReplicaSet", "agents-7d9f8c6b5", "7d9f8c6b5")));
+                pod("agents-7d9f8c6b5-x2x9k", "ReplicaSet", "agents-7d9f8c6b5", "7d9f8c6b5")
+                    .getMetadata()));
     ClaimSharingFacts podUnreadable =
         ClaimSharingFacts.of(claim, "gpu.gpudra.dev", Optional.empty());
 
