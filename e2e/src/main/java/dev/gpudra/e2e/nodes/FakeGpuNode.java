@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
@@ -99,18 +100,13 @@ public final class FakeGpuNode implements AutoCloseable {
       Map<String, String> pluginSettings,
       List<String> jvmOptions)
       throws IOException {
-    return start(
-        plane,
-        name,
-        profile,
-        pluginSettings,
-        jvmOptions,
-        PluginProcess.Launch.of(Map.of()).classPath());
+    return start(plane, name, profile, pluginSettings, jvmOptions, launch -> launch);
   }
 
   /**
-   * Like {@link #start(ControlPlane, String, String, Map, List)}, with the plugin's JVM on {@code
-   * classPath} instead of this JVM's (e.g. jars only, as an ahead-of-time cache needs).
+   * Like {@link #start(ControlPlane, String, String, Map, List)}, with the plugin's launch changed
+   * by {@code launchAs}: e.g. another class path (jars only, as an ahead-of-time cache needs) or
+   * another Java runtime (the image's).
    */
   public static FakeGpuNode start(
       ControlPlane plane,
@@ -118,7 +114,7 @@ public final class FakeGpuNode implements AutoCloseable {
       String profile,
       Map<String, String> pluginSettings,
       List<String> jvmOptions,
-      String classPath)
+      UnaryOperator<PluginProcess.Launch> launchAs)
       throws IOException {
     // Unix socket paths are short (108 bytes), so the node's files live under /tmp.
     Path root = Files.createTempDirectory("gpudra-" + name + "-");
@@ -137,7 +133,7 @@ public final class FakeGpuNode implements AutoCloseable {
       long launched = System.nanoTime();
       node.plugin =
           PluginProcess.start(
-              PluginProcess.Launch.of(env).withClassPath(classPath),
+              launchAs.apply(PluginProcess.Launch.of(env)),
               jvmOptions,
               node.pluginLog,
               PLUGIN_START);

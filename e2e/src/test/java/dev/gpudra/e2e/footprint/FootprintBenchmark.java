@@ -7,6 +7,7 @@ import dev.gpudra.e2e.cluster.E2eBinaries;
 import dev.gpudra.e2e.cluster.Namespaces;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
+import dev.gpudra.e2e.realnode.DriverRelease;
 import dev.gpudra.e2e.scale.BareInformersProcess;
 import dev.gpudra.e2e.scale.Convergence;
 import dev.gpudra.e2e.scale.JvmFootprint;
@@ -29,11 +30,12 @@ import java.util.Map;
  * ChartJvmOptions}, "after"), all in one run:
  *
  * <ul>
- *   <li>the kubelet plugin on a fake 8x A100 node ({@link PluginFootprint}): time from launching
- *       its JVM to registered with the (emulated) kubelet, resident memory, heap after a full GC
- *       and CPU time at steady state with slices published and a few claims prepared; "after"
- *       twice: with the chart's flags alone and with them and the AOT cache their options name,
- *       trained by a first run of the plugin on this class path as the image build trains it;
+ *   <li>the kubelet plugin on a fake 8x A100 node ({@link PluginFootprint}), on the image's Java
+ *       runtime and jars ({@link ShippedPlugin}): time from launching its JVM to registered with
+ *       the (emulated) kubelet, resident memory, heap after a full GC and CPU time at steady state
+ *       with slices published and a few claims prepared; "after" twice: with the chart's flags
+ *       alone and with them and the AOT cache their options name, trained by a first run of the
+ *       plugin on those jars as the image build trains it;
  *   <li>the driver controller with {@code nodes} nodes of 8 GPUs (the scale benchmark's slices,
  *       claims and pods, {@link ScalePlan}) next to a baseline of bare fabric8 informers on the
  *       same objects, each measured once its view has converged (synced).
@@ -60,6 +62,7 @@ public final class FootprintBenchmark {
         LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path work = ControlPlane.workBase().resolve("footprint-" + stamp);
     List<String> report = new ArrayList<>();
+    ShippedPlugin shipped = ShippedPlugin.locate(DriverRelease.imageTar());
     try (ControlPlane plane = ControlPlane.start(E2eBinaries.locate(), work)) {
       ChartDeviceClasses.apply(plane);
       ChartJvmOptions chart = ChartJvmOptions.render(plane);
@@ -73,26 +76,32 @@ public final class FootprintBenchmark {
       report.add("  after, plugin:     " + String.join(" ", chart.plugin()));
       report.add("  after, controller: " + String.join(" ", chart.controller()));
       report.add(
-          "  the plugin's AOT cache is trained here on this class path (fp-train); the"
-              + " controller and its baseline run without one");
+          "  the plugin runs on the image's runtime and jars ("
+              + shipped.javaHome()
+              + "); its AOT cache is trained here on them (fp-train); the controller and its"
+              + " baseline run on this JVM and class path, without one");
 
       // The first plugin run trains the AOT cache that the chart's options name (the image's
-      // /app/aot/kubelet-plugin.aot, trained the same way on the image's class path) on this
-      // class path, and loads the harness's own gRPC and client classes, so that no measured run
+      // /app/aot/kubelet-plugin.aot, trained the same way by the image's build) on the image's
+      // runtime and jars, and loads the harness's own gRPC and client classes, so that no measured
+      // run
       // pays for them in its time to registered. On a loaded machine the harness's first gRPC
       // call may miss its deadline while those classes load; a second run then finds them loaded.
       Path pluginCache = work.resolve("kubelet-plugin.aot");
       try {
-        PluginFootprint.train(plane, "fp-train", chart.plugin(), pluginClaims, pluginCache);
+        PluginFootprint.train(
+            plane, shipped, "fp-train", chart.plugin(), pluginClaims, pluginCache);
       } catch (RuntimeException e) {
         System.out.println("[footprint] training run failed (" + e.getMessage() + "); once more");
-        PluginFootprint.train(plane, "fp-train-2", chart.plugin(), pluginClaims, pluginCache);
+        PluginFootprint.train(
+            plane, shipped, "fp-train-2", chart.plugin(), pluginClaims, pluginCache);
       }
       JvmFootprint pluginBefore =
-          PluginFootprint.measure(plane, "fp-before", List.of(), pluginClaims, steady);
+          PluginFootprint.measure(plane, shipped, "fp-before", List.of(), pluginClaims, steady);
       JvmFootprint pluginFlags =
           PluginFootprint.measure(
               plane,
+              shipped,
               "fp-flags",
               ChartJvmOptions.withoutAotCache(chart.plugin()),
               pluginClaims,
@@ -100,6 +109,7 @@ public final class FootprintBenchmark {
       JvmFootprint pluginAfter =
           PluginFootprint.measure(
               plane,
+              shipped,
               "fp-after",
               ChartJvmOptions.withAotCache(chart.plugin(), pluginCache),
               pluginClaims,
@@ -116,7 +126,9 @@ public final class FootprintBenchmark {
           BareInformersProcess.measure(
               plane, List.of(), work.resolve("bare-informers-before.log"), TIMEOUT);
       JvmFootprint controllerBefore = controller(plane, plan, "fp-controller-before", List.of());
-      List<String> controllerOptions = ChartJvmOptions.withoutAotCache(chart.controller());
+      List<String> controllerOptions =
+          new java.util.ArrayList<>(ChartJvmOptions.withoutAotCache(chart.controller()));
+      controllerOptions.add("-XX:NativeMemoryTracking=summary");
       JvmFootprint bareAfter =
           BareInformersProcess.measure(
               plane, controllerOptions, work.resolve("bare-informers-after.log"), TIMEOUT);

@@ -7,28 +7,27 @@ import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.scale.JvmFootprint;
 import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
 
 /**
  * One run of the kubelet plugin on a fake 8x A100 node (mock NVML) of the real control plane: the
- * plugin's JVM is launched with the given options on this JVM's jars (an ahead-of-time cache takes
- * no directories on the class path), publishes its slices and registers with the emulated kubelet;
- * then {@code claims} pods, each with a one-GPU claim, are scheduled to it and prepared. A measured
- * run then reads its resident memory, heap and CPU after {@code steady} of quiet; a training run
- * stops it with SIGTERM, as the kubelet's pod deletion does, so that it writes its AOT cache.
+ * plugin's JVM is launched with the given options on the image's runtime and jars ({@link
+ * ShippedPlugin}), publishes its slices and registers with the emulated kubelet; then {@code
+ * claims} pods, each with a one-GPU claim, are scheduled to it and prepared. A measured run then
+ * reads its resident memory, heap and CPU after {@code steady} of quiet; a training run stops it
+ * with SIGTERM, as the kubelet's pod deletion does, so that it writes its AOT cache.
  */
 final class PluginFootprint {
 
@@ -44,9 +43,14 @@ final class PluginFootprint {
    * @param name node name, also the namespace of its pods
    */
   static JvmFootprint measure(
-      ControlPlane plane, String name, List<String> jvmOptions, int claims, Duration steady)
+      ControlPlane plane,
+      ShippedPlugin shipped,
+      String name,
+      List<String> jvmOptions,
+      int claims,
+      Duration steady)
       throws IOException, InterruptedException {
-    try (FakeGpuNode node = startWithPods(plane, name, jvmOptions, claims)) {
+    try (FakeGpuNode node = startWithPods(plane, shipped, name, jvmOptions, claims)) {
       Thread.sleep(steady.toMillis());
       // The pods stay: with the node gone they no longer matter to the next run's node.
       return JvmFootprint.of(node.pluginPid(), node.startToRegistered());
@@ -59,10 +63,15 @@ final class PluginFootprint {
    * written {@code cache}.
    */
   static void train(
-      ControlPlane plane, String name, List<String> jvmOptions, int claims, Path cache)
+      ControlPlane plane,
+      ShippedPlugin shipped,
+      String name,
+      List<String> jvmOptions,
+      int claims,
+      Path cache)
       throws IOException, InterruptedException {
     try (FakeGpuNode node =
-        startWithPods(plane, name, ChartJvmOptions.training(jvmOptions, cache), claims)) {
+        startWithPods(plane, shipped, name, ChartJvmOptions.training(jvmOptions, cache), claims)) {
       ProcessHandle plugin =
           ProcessHandle.of(node.pluginPid())
               .orElseThrow(() -> new IllegalStateException("the training plugin is gone"));
@@ -78,12 +87,42 @@ final class PluginFootprint {
     }
   }
 
+  /**
+   * The API server's address, a token and the CA file as the plugin's settings, instead of the
+   * kubeconfig file other e2e nodes get: in its pod the plugin connects with its service account's
+   * token and CA file, and never reads YAML. Reading a kubeconfig also makes the Kubernetes client
+   * load every model class on the class path (about 1,100 classes, the YAML parser besides), which
+   * a plugin in its pod never does.
+   */
+  private static Map<String, String> connectAsInPod(ControlPlane plane) throws IOException {
+    Config config = plane.client().getConfiguration();
+    Path ca = plane.workDir().resolve("footprint-ca.crt");
+    if (config.getCaCertData() != null) {
+      Files.write(ca, Base64.getDecoder().decode(config.getCaCertData()));
+    } else {
+      ca = Path.of(config.getCaCertFile());
+    }
+    return Map.of(
+        "KUBERNETES_AUTH_TRYKUBECONFIG",
+        "false",
+        "KUBERNETES_AUTH_TRYSERVICEACCOUNT",
+        "false",
+        "KUBERNETES_MASTER",
+        config.getMasterUrl(),
+        "KUBERNETES_AUTH_TOKEN",
+        config.getOauthToken() != null ? config.getOauthToken() : config.getAutoOAuthToken(),
+        "KUBERNETES_CERTS_CA_FILE",
+        ca.toString());
+  }
+
   private static FakeGpuNode startWithPods(
-      ControlPlane plane, String name, List<String> jvmOptions, int claims) throws IOException {
+      ControlPlane plane, ShippedPlugin shipped, String name, List<String> jvmOptions, int claims)
+      throws IOException {
     KubernetesClient client = plane.client();
     Namespaces.create(client, name);
     FakeGpuNode node =
-        FakeGpuNode.start(plane, name, "a100-8x", Map.of(), jvmOptions, jarClassPath());
+        FakeGpuNode.start(
+            plane, name, "a100-8x", connectAsInPod(plane), jvmOptions, shipped::apply);
     try {
       for (int i = 0; i < claims; i++) {
         String pod = "pod-" + i;
@@ -108,12 +147,5 @@ final class PluginFootprint {
       node.close();
       throw e;
     }
-  }
-
-  /** This JVM's class path without its directories (the e2e module's own classes). */
-  private static String jarClassPath() {
-    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(entry -> entry.endsWith(".jar"))
-        .collect(Collectors.joining(File.pathSeparator));
   }
 }

@@ -41,26 +41,36 @@ public final class PluginProcess implements AutoCloseable {
    * @param mainClass fully qualified entry point; it must print {@link #READY} once it serves
    * @param classPath the child JVM's class path
    * @param env added to this JVM's environment for the child
+   * @param javaHome the Java runtime whose {@code bin/java} runs the child
    */
-  public record Launch(String mainClass, String classPath, Map<String, String> env) {
+  public record Launch(String mainClass, String classPath, Map<String, String> env, Path javaHome) {
     /** Copies the environment. */
     public Launch {
       env = Map.copyOf(env);
     }
 
-    /** {@link #MAIN_CLASS} on this JVM's class path with {@code env}. */
+    /** {@link #MAIN_CLASS} on this JVM's runtime and class path with {@code env}. */
     public static Launch of(Map<String, String> env) {
-      return new Launch(MAIN_CLASS, System.getProperty("java.class.path"), env);
+      return new Launch(
+          MAIN_CLASS,
+          System.getProperty("java.class.path"),
+          env,
+          Path.of(System.getProperty("java.home")));
     }
 
     /** The same launch with another entry point. */
     public Launch withMainClass(String mainClass) {
-      return new Launch(mainClass, classPath, env);
+      return new Launch(mainClass, classPath, env, javaHome);
     }
 
     /** The same launch with another class path. */
     public Launch withClassPath(String classPath) {
-      return new Launch(mainClass, classPath, env);
+      return new Launch(mainClass, classPath, env, javaHome);
+    }
+
+    /** The same launch on another Java runtime (e.g. the image's). */
+    public Launch withJavaHome(Path javaHome) {
+      return new Launch(mainClass, classPath, env, javaHome);
     }
   }
 
@@ -101,7 +111,7 @@ public final class PluginProcess implements AutoCloseable {
   public static PluginProcess start(
       Launch launch, List<String> jvmOptions, Path log, Duration timeout) throws IOException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(launch.javaHome().resolve("bin").resolve("java").toString());
     command.addAll(jvmOptions);
     command.add("--enable-native-access=ALL-UNNAMED");
     command.add("-cp");
