@@ -14,6 +14,12 @@ import dev.gpudra.controller.webhook.Webhooks;
 import dev.gpudra.core.allocator.AllocationBudget;
 import dev.gpudra.core.names.DriverNames;
 import dev.gpudra.runtime.ApiErrorCounter;
+import dev.gpudra.runtime.KubernetesKinds;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.Pod;
+import io.fabric8.kubernetes.api.model.resource.v1.DeviceClass;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceSlice;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -22,6 +28,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -71,7 +78,19 @@ public final class Main {
     }
     LOG.info("Starting with {} and {}", config, webhookConfig);
     ApiErrorCounter apiErrors = new ApiErrorCounter();
-    KubernetesClient client = apiErrors.installOn(new KubernetesClientBuilder()).build();
+    KubernetesClient client =
+        apiErrors
+            .installOn(
+                // The kinds ClusterView watches.
+                KubernetesKinds.mapOnly(
+                    new KubernetesClientBuilder(),
+                    List.of(
+                        ResourceSlice.class,
+                        ResourceClaim.class,
+                        Pod.class,
+                        Node.class,
+                        DeviceClass.class)))
+            .build();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     apiErrors.bindTo(registry);
     ClusterView view = new ClusterView(client);

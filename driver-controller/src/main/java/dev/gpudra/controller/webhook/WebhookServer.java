@@ -4,9 +4,13 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsParameters;
 import com.sun.net.httpserver.HttpsServer;
+import dev.gpudra.runtime.KubernetesKinds;
+import io.fabric8.kubernetes.api.model.Pod;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionResponse;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReview;
 import io.fabric8.kubernetes.api.model.admission.v1.AdmissionReviewBuilder;
+import io.fabric8.kubernetes.api.model.resource.v1.ResourceClaim;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import java.io.IOException;
 import java.io.InputStream;
@@ -49,6 +53,11 @@ public final class WebhookServer implements AutoCloseable {
 
   /** AdmissionReviews are bounded by the API server's request limit; refuse anything larger. */
   private static final int MAX_BODY = 8 * 1024 * 1024;
+
+  // Reads reviews of the kinds the webhooks admit, typed; fabric8's static Serialization would look
+  // the object's kind up among every model class on the class path, loading them all.
+  private static final KubernetesSerialization REVIEWS =
+      KubernetesKinds.serialization(List.of(Pod.class, ResourceClaim.class));
 
   private final HttpsServer server;
   private final ExecutorService executor;
@@ -120,7 +129,7 @@ public final class WebhookServer implements AutoCloseable {
         respond(exchange, 413, "text/plain", "AdmissionReview too large\n".getBytes(UTF8));
         return;
       }
-      review = Serialization.unmarshal(new String(body, UTF8), AdmissionReview.class);
+      review = REVIEWS.unmarshal(new String(body, UTF8), AdmissionReview.class);
     } catch (RuntimeException e) {
       respond(exchange, 400, "text/plain", ("not an AdmissionReview: " + e + "\n").getBytes(UTF8));
       return;
