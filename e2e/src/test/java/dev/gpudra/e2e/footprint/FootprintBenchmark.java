@@ -79,7 +79,8 @@ public final class FootprintBenchmark {
           "  the plugin runs on the image's runtime and jars ("
               + shipped.javaHome()
               + "); its AOT cache is trained here on them (fp-train); the controller and its"
-              + " baseline run on this JVM and class path, without one");
+              + " baseline run on this JVM and class path, without one; all three connect"
+              + " with a token and CA file as in their pods");
 
       // The first plugin run trains the AOT cache that the chart's options name (the image's
       // /app/aot/kubelet-plugin.aot, trained the same way by the image's build) on the image's
@@ -122,18 +123,24 @@ public final class FootprintBenchmark {
       try (ScaleLoader loader = new ScaleLoader(plane.client(), plan, h100, 32)) {
         loader.load();
       }
+      Map<String, String> connection = InPodConnection.env(plane);
       JvmFootprint bareBefore =
           BareInformersProcess.measure(
-              plane, List.of(), work.resolve("bare-informers-before.log"), TIMEOUT);
-      JvmFootprint controllerBefore = controller(plane, plan, "fp-controller-before", List.of());
+              plane, List.of(), connection, work.resolve("bare-informers-before.log"), TIMEOUT);
+      JvmFootprint controllerBefore =
+          controller(plane, plan, "fp-controller-before", List.of(), connection);
       List<String> controllerOptions =
           new java.util.ArrayList<>(ChartJvmOptions.withoutAotCache(chart.controller()));
       controllerOptions.add("-XX:NativeMemoryTracking=summary");
       JvmFootprint bareAfter =
           BareInformersProcess.measure(
-              plane, controllerOptions, work.resolve("bare-informers-after.log"), TIMEOUT);
+              plane,
+              controllerOptions,
+              connection,
+              work.resolve("bare-informers-after.log"),
+              TIMEOUT);
       JvmFootprint controllerAfter =
-          controller(plane, plan, "fp-controller-after", controllerOptions);
+          controller(plane, plan, "fp-controller-after", controllerOptions, connection);
       String controllerLoad = loadAverage();
 
       report.add("");
@@ -191,11 +198,15 @@ public final class FootprintBenchmark {
   }
 
   private static JvmFootprint controller(
-      ControlPlane plane, ScalePlan plan, String leaseNamespace, List<String> jvmOptions) {
+      ControlPlane plane,
+      ScalePlan plan,
+      String leaseNamespace,
+      List<String> jvmOptions,
+      Map<String, String> connection) {
     Namespaces.create(plane.client(), leaseNamespace);
     long start = System.nanoTime();
     try (DriverControllerProcess controller =
-        DriverControllerProcess.start(plane, leaseNamespace, jvmOptions, Map.of())) {
+        DriverControllerProcess.start(plane, leaseNamespace, jvmOptions, connection)) {
       Duration converged =
           new Convergence(controller, plan).await(plan.expected(false), start, TIMEOUT);
       return JvmFootprint.of(controller.pid(), converged);

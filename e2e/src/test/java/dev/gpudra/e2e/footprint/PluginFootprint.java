@@ -7,15 +7,12 @@ import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.scale.JvmFootprint;
 import io.fabric8.kubernetes.api.model.Pod;
-import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -87,34 +84,6 @@ final class PluginFootprint {
     }
   }
 
-  /**
-   * The API server's address, a token and the CA file as the plugin's settings, instead of the
-   * kubeconfig file other e2e nodes get: in its pod the plugin connects with its service account's
-   * token and CA file, and never reads YAML. Reading a kubeconfig also makes the Kubernetes client
-   * load every model class on the class path (about 1,100 classes, the YAML parser besides), which
-   * a plugin in its pod never does.
-   */
-  private static Map<String, String> connectAsInPod(ControlPlane plane) throws IOException {
-    Config config = plane.client().getConfiguration();
-    Path ca = plane.workDir().resolve("footprint-ca.crt");
-    if (config.getCaCertData() != null) {
-      Files.write(ca, Base64.getDecoder().decode(config.getCaCertData()));
-    } else {
-      ca = Path.of(config.getCaCertFile());
-    }
-    return Map.of(
-        "KUBERNETES_AUTH_TRYKUBECONFIG",
-        "false",
-        "KUBERNETES_AUTH_TRYSERVICEACCOUNT",
-        "false",
-        "KUBERNETES_MASTER",
-        config.getMasterUrl(),
-        "KUBERNETES_AUTH_TOKEN",
-        config.getOauthToken() != null ? config.getOauthToken() : config.getAutoOAuthToken(),
-        "KUBERNETES_CERTS_CA_FILE",
-        ca.toString());
-  }
-
   private static FakeGpuNode startWithPods(
       ControlPlane plane, ShippedPlugin shipped, String name, List<String> jvmOptions, int claims)
       throws IOException {
@@ -122,7 +91,7 @@ final class PluginFootprint {
     Namespaces.create(client, name);
     FakeGpuNode node =
         FakeGpuNode.start(
-            plane, name, "a100-8x", connectAsInPod(plane), jvmOptions, shipped::apply);
+            plane, name, "a100-8x", InPodConnection.env(plane), jvmOptions, shipped::apply);
     try {
       for (int i = 0; i < claims; i++) {
         String pod = "pod-" + i;

@@ -21,12 +21,27 @@ public final class BareInformersProcess {
 
   /**
    * Starts the baseline with {@code jvmOptions}, waits until it has synced (at most {@code
-   * timeout}), measures it and stops it.
+   * timeout}), measures it and stops it. It reads the control plane's kubeconfig.
    *
    * @param log where its output goes
    */
   public static JvmFootprint measure(
       ControlPlane plane, List<String> jvmOptions, Path log, Duration timeout)
+      throws InterruptedException {
+    return measure(
+        plane, jvmOptions, Map.of("KUBECONFIG", plane.kubeconfig().toString()), log, timeout);
+  }
+
+  /**
+   * Like {@link #measure(ControlPlane, List, Path, Duration)}, with {@code env} (the client's
+   * configuration) in place of the kubeconfig.
+   */
+  public static JvmFootprint measure(
+      ControlPlane plane,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      Path log,
+      Duration timeout)
       throws InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -35,9 +50,7 @@ public final class BareInformersProcess {
     command.add(System.getProperty("java.class.path"));
     command.add(BareInformers.class.getName());
     long start = System.nanoTime();
-    try (ComponentProcess process =
-        ComponentProcess.start(
-            "bare-informers", command, log, Map.of("KUBECONFIG", plane.kubeconfig().toString()))) {
+    try (ComponentProcess process = ComponentProcess.start("bare-informers", command, log, env)) {
       long deadline = start + timeout.toNanos();
       while (!synced(log)) {
         process.requireAlive();
