@@ -7,6 +7,7 @@ import dev.gpudra.e2e.cluster.ComponentProcess;
 import dev.gpudra.e2e.junit.GpuScenario;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.FakeGpuNode;
+import dev.gpudra.e2e.nodes.NodeAgent;
 import dev.gpudra.e2e.nodes.TestClaims;
 import dev.gpudra.e2e.nodes.TestPods;
 import dev.gpudra.e2e.scale.MetricsText;
@@ -195,7 +196,7 @@ class ApiServerOutageIT {
     // The node agent (the kubelet's part) could not read its pod while the API server was away;
     // nothing the plugin answered went wrong.
     assertThat(node.agent().problems())
-        .allSatisfy(p -> assertThat(p).contains("Operation: [get]  for kind: [Pod]"));
+        .allSatisfy(p -> assertThat(p).contains(NodeAgent.POD_READ_FAILED));
   }
 
   /** Calls prepare every 2 s until it succeeds, as the kubelet retries; records each answer. */

@@ -49,6 +49,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class NodeAgent implements AutoCloseable {
 
+  /**
+   * What a problem says when the agent could not read a pod from the API server (the kubelet's own
+   * trouble, not the plugin's), after {@code namespace/name: }.
+   */
+  public static final String POD_READ_FAILED = "reading the pod failed";
+
   private static final long RESYNC_MILLIS = 1000;
   private static final Set<String> RUNNING_CONDITIONS =
       Set.of("Initialized", "ContainersReady", "Ready");
@@ -150,8 +156,14 @@ public final class NodeAgent implements AutoCloseable {
   }
 
   private void sync(String namespace, String name, String uid) {
+    Pod pod;
     try {
-      Pod pod = client.pods().inNamespace(namespace).withName(name).get();
+      pod = client.pods().inNamespace(namespace).withName(name).get();
+    } catch (RuntimeException e) {
+      problems.add(namespace + "/" + name + ": " + POD_READ_FAILED + ": " + e);
+      return;
+    }
+    try {
       boolean gone = pod == null || !uid.equals(pod.getMetadata().getUid());
       if (gone || pod.getMetadata().getDeletionTimestamp() != null) {
         stop(namespace, name, uid, gone);
