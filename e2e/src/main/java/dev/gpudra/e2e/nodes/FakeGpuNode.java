@@ -100,7 +100,7 @@ public final class FakeGpuNode implements AutoCloseable {
       Map<String, String> pluginSettings,
       List<String> jvmOptions)
       throws IOException {
-    return start(plane, name, profile, pluginSettings, jvmOptions, launch -> launch);
+    return start(plane, name, profile, pluginSettings, jvmOptions, UnaryOperator.identity());
   }
 
   /**
