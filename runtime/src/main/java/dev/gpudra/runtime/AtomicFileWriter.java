@@ -68,6 +68,21 @@ public final class AtomicFileWriter {
    */
   public static void write(Path target, byte[] bytes, Set<PosixFilePermission> mode)
       throws IOException {
+    syncDirectory(replace(target, bytes, mode));
+  }
+
+  /**
+   * Writes {@code bytes} to {@code target} like {@link #write} but without the final directory
+   * sync: on return every reader sees the new content, complete and fsync'ed, under the target's
+   * name; the name survives a power loss once the returned directory is synced ({@link
+   * #syncDirectory}, or a {@link DirectorySync} shared by concurrent writers).
+   *
+   * @return the target's directory
+   * @throws IOException when creating, writing, syncing or renaming fails; no temporary file
+   *     remains
+   */
+  public static Path replace(Path target, byte[] bytes, Set<PosixFilePermission> mode)
+      throws IOException {
     Objects.requireNonNull(bytes, "bytes");
     Set<PosixFilePermission> permissions = Set.copyOf(mode);
     Path dir = directoryOf(target);
@@ -101,7 +116,7 @@ public final class AtomicFileWriter {
       }
       throw e;
     }
-    syncDirectory(dir);
+    return dir;
   }
 
   /**
