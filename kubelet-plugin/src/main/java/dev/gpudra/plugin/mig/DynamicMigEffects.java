@@ -82,6 +82,12 @@ public final class DynamicMigEffects implements ClaimEffects {
     return plan.withDevices(devices);
   }
 
+  /** Only a plan with a MIG device still to make changes the node. */
+  @Override
+  public boolean changesNode(PreparePlan plan) {
+    return plan.devices().stream().anyMatch(PlannedDevice.NewMig.class::isInstance);
+  }
+
   private PlannedDevice.Existing create(
       ClaimRef claim, PlannedDevice.NewMig device, Deque<Made> made) {
     CheckpointedDevice record = device.record();

@@ -45,9 +45,10 @@ public interface ClaimEffects {
   void undo(PreparedClaim claim);
 
   /**
-   * Whether {@link #apply} may change the node for {@code plan}. When not, prepare does not make
-   * {@code PREPARE_STARTED} durable first: a crash then leaves at most a spec without an entry,
-   * which recovery removes. When in doubt, true.
+   * Whether {@link #apply} may change the node for {@code plan}. When not, {@code apply} would
+   * return {@code plan} as it is, and prepare neither calls it nor makes {@code PREPARE_STARTED}
+   * durable first: a crash then leaves at most a spec without an entry, which recovery removes.
+   * When in doubt, true.
    */
   default boolean changesNode(PreparePlan plan) {
     return true;

@@ -26,13 +26,13 @@ import org.slf4j.MDC;
  * (idempotent, no API call, no effects); one whose spec is gone gets it written again from the
  * claim, still without effects. Otherwise the claim is read from the API server and planned; then,
  * as the only call for that claim, conflicts with other claims are checked and the devices reserved
- * ({@code PREPARE_STARTED} in memory, atomically with the check), {@code PREPARE_STARTED} is made
- * durable when effects follow, effects are applied, the CDI spec is written and {@code
- * PREPARE_COMPLETED} is made durable; the answer waits for it. A crash between any two steps leaves
- * a checkpoint that recovery and the kubelet's repeated call complete or undo: a spec without an
- * entry is removed, an entry without its spec is prepared again. A refusal writes nothing; a
- * failure after the reservation is rolled back as far as possible and otherwise left for the next
- * call.
+ * ({@code PREPARE_STARTED} in memory, atomically with the check); when effects follow, {@code
+ * PREPARE_STARTED} is made durable and the effects are applied; the CDI spec is put in place, and
+ * {@code PREPARE_COMPLETED} and the spec's directory entry are made durable side by side; the
+ * answer waits for both. A crash between any two steps leaves a checkpoint that recovery and the
+ * kubelet's repeated call complete or undo: a spec without an entry is removed, an entry without
+ * its spec is prepared again. A refusal writes nothing; a failure after the reservation is rolled
+ * back as far as possible and otherwise left for the next call.
  *
  * <p>Thread-safe: calls for different claims run concurrently and share checkpoint writes ({@link
  * NodeState} group commit); effects of different claims run one at a time.
@@ -120,7 +120,7 @@ public final class ClaimPreparer {
     if (problem != null) {
       return new PrepareResult.Failed(problem);
     }
-    Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
+    Optional<PrepareResult> done = completed(state.durableClaim(ref.uid()));
     if (done.isPresent() && specExists(ref.uid())) {
       return done.get();
     }
@@ -171,7 +171,7 @@ public final class ClaimPreparer {
   private PrepareResult apply(PreparePlan plan) {
     ClaimRef ref = plan.claim();
     // A concurrent call for the same claim may have finished while this one planned.
-    Optional<PrepareResult> done = completed(state.durableSnapshot(), ref.uid());
+    Optional<PrepareResult> done = completed(state.durableClaim(ref.uid()));
     if (done.isPresent()) {
       return specExists(ref.uid()) ? done.get() : rewriteSpec(plan, done.get());
     }
@@ -222,7 +222,7 @@ public final class ClaimPreparer {
     if (started.completed()) {
       // Completed by the other instance on this node (its record is on disk) or by an earlier
       // holder of this claim's lock, which made it durable before letting go.
-      Optional<PrepareResult> recorded = completed(state.durableSnapshot(), ref.uid());
+      Optional<PrepareResult> recorded = completed(state.durableClaim(ref.uid()));
       if (recorded.isPresent()) {
         return specExists(ref.uid()) ? recorded.get() : rewriteSpec(plan, recorded.get());
       }
@@ -234,13 +234,17 @@ public final class ClaimPreparer {
       if (changesNode) {
         state.awaitDurable(started.seq());
         steps.reached("prepare:started-saved");
+        applied = state.effects(() -> effects.apply(plan));
       }
-      applied = state.effects(() -> effects.apply(plan));
       steps.reached("prepare:effects-applied");
       ClaimSpec spec = specs.build(ref.uid(), applied.hardware());
-      writer.write(spec);
+      CdiSpecWriter.Placed placed = writer.place(spec);
       steps.reached("prepare:spec-written");
+      // The spec's directory entry and the completed record become durable at once; the answer
+      // waits for both. Their order on disk matters only after a power loss, and the boot after
+      // one empties the checkpoint and removes every spec.
       state.awaitDurable(state.put(applied.entry(ClaimState.PREPARE_COMPLETED)));
+      placed.awaitDurable();
       steps.reached("prepare:completed-saved");
     } catch (RuntimeException e) {
       // A failed apply removed what it made; after a successful one, its records say what to undo.
@@ -288,9 +292,8 @@ public final class ClaimPreparer {
         now.claims().size(), now.entries().stream().mapToInt(c -> c.devices().size()).sum());
   }
 
-  private static Optional<PrepareResult> completed(Checkpoint checkpoint, String uid) {
-    return checkpoint
-        .claim(uid)
+  private static Optional<PrepareResult> completed(Optional<PreparedClaim> entry) {
+    return entry
         .filter(c -> c.state() == ClaimState.PREPARE_COMPLETED)
         .map(c -> new PrepareResult.Prepared(c.devices()));
   }

@@ -87,7 +87,7 @@ public final class ClaimUnpreparer {
 
   // Runs as the only call for this claim, so no prepare of it is in flight.
   private Optional<String> unprepareClaim(ClaimRef ref) {
-    Optional<PreparedClaim> entry = state.durableSnapshot().claim(ref.uid());
+    Optional<PreparedClaim> entry = state.durableClaim(ref.uid());
     if (entry.isEmpty()) {
       if (writer.delete(ref.uid())) {
         LOG.info("removed the leftover CDI spec of unknown claim {}", ref);

@@ -5,9 +5,11 @@ import dev.gpudra.core.checkpoint.CheckpointChange;
 import dev.gpudra.core.checkpoint.PreparedClaim;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -19,8 +21,9 @@ import java.util.function.Supplier;
  * claims asking for the same device at once cannot both see it free; each returns a sequence
  * number, and {@link #awaitDurable} returns once that change is on disk. Group commit: whichever
  * waiting thread gets the I/O lock writes every change queued so far in one append and one
- * fdatasync ({@link CheckpointStore#commit}), and every waiter whose change it covered returns;
- * nobody waits for a disk write while holding the state lock.
+ * fdatasync ({@link CheckpointStore#commit}; of a claim's changes in one batch only the last), and
+ * every waiter whose change it covered returns; nobody waits for a disk write while holding the
+ * state lock.
  *
  * <p>Invariants: the disk holds a prefix of the in-memory changes, in order (a change is durable
  * only with every change before it); an answer to the kubelet is given only after {@link
@@ -33,13 +36,14 @@ import java.util.function.Supplier;
  * implementations expect; neither is held by the state lock's owner.
  *
  * <p>Another instance on the node (a rolling update's overlap) may change the checkpoint file:
- * before answering from memory ({@link #durableSnapshot}) or deciding ({@link #locked}) this state
- * checks with one stat whether the file was replaced, and if so takes in what is on disk with its
- * own changes not yet written applied on top; a commit that finds the file changed does the same
- * ({@link CheckpointStore#commit}). Invariant: memory is the content of the store's view it records
- * ({@code applied}) plus the pending changes; a reader that finds the store's view ahead of it
- * waits (I/O lock) for the commit that is applying it, so no decision is made from memory that
- * lacks records the store has already taken in.
+ * before answering from memory ({@link #durableClaim}, {@link #durableSnapshot}) or deciding
+ * ({@link #locked}) this state checks with one stat whether the file was replaced, and if so takes
+ * in what is on disk with its own changes not yet written applied on top; a commit that finds the
+ * file changed does the same ({@link CheckpointStore#commit}). Invariant: memory is the content of
+ * the store's view it records ({@code applied}) plus the pending changes; a reader that finds the
+ * store's view ahead of it waits (I/O lock) for the commit that is applying it, so no decision is
+ * made from memory that lacks records the store has already taken in; a view ahead only by this
+ * state's own appends needs no wait (memory held those changes before they were written).
  */
 public final class NodeState {
 
@@ -53,6 +57,8 @@ public final class NodeState {
   private Checkpoint current;
   private final List<CheckpointChange> pending = new ArrayList<>();
   private long lastSeq;
+  // Per claim UID, the sequence number of its last change not yet known durable.
+  private final Map<String, Long> lastChangeOf = new HashMap<>();
   // Written under io, read without.
   private volatile long durableSeq;
   // The store's view that current reflects (current = that file's content + pending). Written
@@ -112,6 +118,26 @@ public final class NodeState {
     return now;
   }
 
+  /**
+   * Claim {@code uid}'s entry once it is durable: safe to answer the kubelet from. Waits only for
+   * this claim's own changes on their way to disk, never for other claims': a burst of prepares
+   * does not queue behind each other's commits to read their own entries.
+   */
+  public Optional<PreparedClaim> durableClaim(String uid) {
+    refresh();
+    Optional<PreparedClaim> entry;
+    long seq;
+    lock.lock();
+    try {
+      entry = current.claim(uid);
+      seq = lastChangeOf.getOrDefault(uid, 0L);
+    } finally {
+      lock.unlock();
+    }
+    awaitDurable(seq);
+    return entry;
+  }
+
   /** Runs {@code work} holding the state lock: a read-decide-change sequence with no I/O. */
   public <T> T locked(Supplier<T> work) {
     refresh();
@@ -138,7 +164,8 @@ public final class NodeState {
     try {
       current = change.applyTo(current);
       pending.add(change);
-      return ++lastSeq;
+      lastChangeOf.put(uidOf(change), ++lastSeq);
+      return lastSeq;
     } finally {
       lock.unlock();
     }
@@ -169,7 +196,7 @@ public final class NodeState {
       lock.lock();
       try {
         upTo = current;
-        batch = List.copyOf(pending);
+        batch = lastPerClaim(pending);
         pending.clear();
         last = lastSeq;
       } finally {
@@ -182,9 +209,36 @@ public final class NodeState {
       }
       applied = store.view();
       durableSeq = last;
+      lock.lock();
+      try {
+        lastChangeOf.values().removeIf(seqOfClaim -> seqOfClaim <= last);
+      } finally {
+        lock.unlock();
+      }
     } finally {
       io.unlock();
     }
+  }
+
+  // The batch as written: per claim only its last change (a reservation completed in the same batch
+  // is one record), in the order of those last changes. Changes to different claims commute and a
+  // claim's last change overwrites its earlier ones, so the file's content after the batch is the
+  // same; a crash part-way through an append was never acknowledged.
+  private static List<CheckpointChange> lastPerClaim(List<CheckpointChange> changes) {
+    Map<String, CheckpointChange> last = new LinkedHashMap<>();
+    for (CheckpointChange change : changes) {
+      String uid = uidOf(change);
+      last.remove(uid);
+      last.put(uid, change);
+    }
+    return List.copyOf(last.values());
+  }
+
+  private static String uidOf(CheckpointChange change) {
+    return switch (change) {
+      case CheckpointChange.Put put -> put.claim().uid();
+      case CheckpointChange.Remove remove -> remove.uid();
+    };
   }
 
   // Takes in another instance's changes when the file was replaced since this state's last write.
@@ -192,10 +246,12 @@ public final class NodeState {
   // before the stat: when it is the view memory reflects, memory holds what that file held, and the
   // stat says whether the disk still holds that file; when it is not, another thread of this state
   // is between the store and memory (a commit that took in another instance's records and has not
-  // rebased yet), and this one waits for it rather than decide from memory that lacks them.
+  // rebased yet), and this one waits for it rather than decide from memory that lacks them. A view
+  // ahead only by this state's own appends (same file, written by this store) holds nothing memory
+  // lacks: the appended changes were in memory before they were written.
   private void refresh() {
     CheckpointStore.View seen = store.view();
-    if (Objects.equals(seen, applied) && !store.replacedSince(seen)) {
+    if (memoryHoldsAll(applied, seen) && !store.replacedSince(seen)) {
       return;
     }
     if (lock.isHeldByCurrentThread()) {
@@ -208,6 +264,22 @@ public final class NodeState {
     } finally {
       io.unlock();
     }
+  }
+
+  // Whether memory, reflecting view memoryView plus its pending changes, holds everything in the
+  // file as the store sees it (seen): the same view, or the same file of this store's own making
+  // grown only by this state's appends.
+  private static boolean memoryHoldsAll(
+      CheckpointStore.View memoryView, CheckpointStore.View seen) {
+    if (Objects.equals(memoryView, seen)) {
+      return true;
+    }
+    return memoryView != null
+        && seen != null
+        && memoryView.own()
+        && seen.own()
+        && memoryView.fileKey().equals(seen.fileKey())
+        && seen.size() >= memoryView.size();
   }
 
   // Memory becomes what is on disk with the changes not yet taken by a commit applied on top.

@@ -56,6 +56,16 @@ class DynamicMigEffectsTest {
   }
 
   @Test
+  void onlyAPlanWithAMigDeviceStillToMakeChangesTheNode() {
+    PreparePlan planned = plan(newMig("3g40gb", 9, 4, 4));
+    assertThat(effects.changesNode(planned)).isTrue();
+
+    // Made, the device exists: preparing such a plan saves no PREPARE_STARTED first.
+    PreparePlan applied = effects.apply(planned);
+    assertThat(effects.changesNode(applied)).isFalse();
+  }
+
+  @Test
   void createsTheGpuInstanceAtExactlyThePlacementAndAComputeInstanceFillingIt() {
     PreparePlan applied = effects.apply(plan(newMig("3g40gb", 9, 4, 4)));
 

@@ -1,6 +1,7 @@
 package dev.gpudra.plugin.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
 import dev.gpudra.core.checkpoint.CheckpointedDevice;
@@ -12,10 +13,13 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -97,5 +101,51 @@ class NodeStateIT {
     assertThat(afterMany.split("GPUDRA-CHANGE ", -1).length - 1).isLessThan(400);
     assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(state.snapshot()));
+  }
+
+  @Test
+  void aClaimsOwnDurableEntryIsReadWhileAnotherClaimsCommitIsStillOnItsWayToDisk()
+      throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot").with(claim(1)));
+    CountDownLatch appended = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    // Holds the next commit between its append and its fdatasync.
+    NodeState state =
+        new NodeState(
+            store,
+            Checkpoint.empty("boot").with(claim(1)),
+            step -> {
+              appended.countDown();
+              awaitQuietly(release);
+            });
+    try (ExecutorService pods = Executors.newFixedThreadPool(2)) {
+      Future<?> slow = pods.submit(() -> state.awaitDurable(state.put(claim(2))));
+      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+
+      // Claim 1 has nothing on its way to disk: answered at once, not after claim 2's commit.
+      Future<Optional<PreparedClaim>> first = pods.submit(() -> state.durableClaim(claim(1).uid()));
+      assertThat(first.get(10, TimeUnit.SECONDS)).contains(claim(1));
+      // Claim 2's entry is durable only once its commit is.
+      Future<Optional<PreparedClaim>> second =
+          pods.submit(() -> state.durableClaim(claim(2).uid()));
+      assertThatThrownBy(() -> second.get(300, TimeUnit.MILLISECONDS))
+          .isInstanceOf(TimeoutException.class);
+      release.countDown();
+      assertThat(second.get(10, TimeUnit.SECONDS)).contains(claim(2));
+      slow.get(10, TimeUnit.SECONDS);
+    }
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(
+            new CheckpointStore.Loaded.Valid(
+                Checkpoint.empty("boot").with(claim(1)).with(claim(2))));
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }
