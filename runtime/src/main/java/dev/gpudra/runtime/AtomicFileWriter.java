@@ -25,7 +25,11 @@ import java.util.regex.Pattern;
 /**
  * Replaces a file atomically and durably: the bytes go to a temporary file in the target's
  * directory, are fsync'ed, renamed over the target, and the directory is fsync'ed. A reader, also
- * one after a crash, sees either the old content or the new, never a partial file.
+ * one after a crash, sees either the old content or the new, never a partial file. {@link #publish}
+ * does the same without the two fsyncs, for a file that matters only until the machine restarts:
+ * every reader sees the old content or the new, never a partial file, and a process crash changes
+ * nothing of that; only a power loss or kernel crash may leave the name missing or the file short,
+ * which the owner of such files must clear up after the restart.
  *
  * <p>Safe in a directory where somebody may have planted symbolic links: the temporary file has an
  * unpredictable name ({@code .<target>.<32 random hex digits>.tmp}) and is created exclusively
@@ -68,20 +72,25 @@ public final class AtomicFileWriter {
    */
   public static void write(Path target, byte[] bytes, Set<PosixFilePermission> mode)
       throws IOException {
-    syncDirectory(replace(target, bytes, mode));
+    syncDirectory(replace(target, bytes, mode, true));
   }
 
   /**
-   * Writes {@code bytes} to {@code target} like {@link #write} but without the final directory
-   * sync: on return every reader sees the new content, complete and fsync'ed, under the target's
-   * name; the name survives a power loss once the returned directory is synced ({@link
-   * #syncDirectory}, or a {@link DirectorySync} shared by concurrent writers).
+   * Writes {@code bytes} to {@code target} like {@link #write}, atomically for every reader and as
+   * safely, but with no fsync of the file or the directory: for a file that only matters until the
+   * machine restarts (a power loss may leave the name missing or the file short).
    *
-   * @return the target's directory
-   * @throws IOException when creating, writing, syncing or renaming fails; no temporary file
-   *     remains
+   * @throws IOException when creating, writing or renaming fails; no temporary file remains
    */
-  public static Path replace(Path target, byte[] bytes, Set<PosixFilePermission> mode)
+  public static void publish(Path target, byte[] bytes, Set<PosixFilePermission> mode)
+      throws IOException {
+    replace(target, bytes, mode, false);
+  }
+
+  // The temporary file, its content (fsync'ed when durable) and the rename; the directory's sync is
+  // the caller's. Returns the target's directory.
+  private static Path replace(
+      Path target, byte[] bytes, Set<PosixFilePermission> mode, boolean durable)
       throws IOException {
     Objects.requireNonNull(bytes, "bytes");
     Set<PosixFilePermission> permissions = Set.copyOf(mode);
@@ -102,7 +111,9 @@ public final class AtomicFileWriter {
         while (buf.hasRemaining()) {
           ch.write(buf);
         }
-        ch.force(true);
+        if (durable) {
+          ch.force(true);
+        }
       }
       // rename(2): replaces the entry called finalName, whatever it is; never follows a link.
       Files.move(temp, finalName, StandardCopyOption.ATOMIC_MOVE);

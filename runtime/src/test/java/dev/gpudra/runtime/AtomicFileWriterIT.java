@@ -89,6 +89,43 @@ class AtomicFileWriterIT {
   }
 
   @Test
+  void publishReplacesWholeWithTheExactModeAndLeavesNoTemporaryFile() throws IOException {
+    Path target = dir().resolve("spec.json");
+    Files.writeString(target, "a much longer old content");
+
+    AtomicFileWriter.publish(target, bytes("{}"), PosixFilePermissions.fromString("rw-r-----"));
+
+    assertThat(target).hasContent("{}");
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(target)))
+        .isEqualTo("rw-r-----");
+    assertThat(listing(dir())).containsExactly("spec.json");
+  }
+
+  @Test
+  void publishReplacesALinkPlantedAtTheTargetAndNeverWritesThroughIt() throws IOException {
+    Path outside = Files.writeString(tmp.resolve("passwd"), "root:x:0:0\n");
+    Path target = dir().resolve("spec.json");
+    Files.createSymbolicLink(target, outside);
+
+    AtomicFileWriter.publish(target, bytes("{}"), OWNER_ONLY);
+
+    assertThat(outside).hasContent("root:x:0:0\n");
+    assertThat(Files.isRegularFile(target, LinkOption.NOFOLLOW_LINKS)).isTrue();
+    assertThat(target).hasContent("{}");
+  }
+
+  @Test
+  void aFailedPublishLeavesTheOldTargetAndNoTemporaryFile() throws IOException {
+    Path target = dir().resolve("spec.json");
+    Files.createDirectories(target.resolve("child"));
+
+    assertThatThrownBy(() -> AtomicFileWriter.publish(target, bytes("{}"), OWNER_ONLY))
+        .isInstanceOf(IOException.class);
+
+    assertThat(listing(dir())).containsExactly("spec.json");
+  }
+
+  @Test
   void aLinkPlantedAtTheTargetToADirectoryOutsideIsReplacedNotFollowed() throws IOException {
     Path outside = Files.createDirectories(tmp.resolve("elsewhere"));
     Path target = dir().resolve("state");

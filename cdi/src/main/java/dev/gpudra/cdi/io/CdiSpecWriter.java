@@ -4,7 +4,6 @@ import dev.gpudra.cdi.CdiNames;
 import dev.gpudra.cdi.ClaimSpec;
 import dev.gpudra.cdi.spec.CdiJson;
 import dev.gpudra.runtime.AtomicFileWriter;
-import dev.gpudra.runtime.DirectorySync;
 import dev.gpudra.runtime.PrivateDirectory;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -21,18 +20,24 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.Predicate;
 
 /**
  * The one class that writes, deletes and lists our CDI spec files.
  *
- * <p>Writes are atomic and durable ({@link AtomicFileWriter}): the bytes go to a temporary file in
- * the CDI directory, which is fsync'ed, renamed over the final name, and the directory is fsync'ed
- * (one directory fsync shared by the writes and deletes in flight, {@link DirectorySync}); a failed
- * write removes its temporary file. A runtime reading the directory therefore sees either the old
- * spec or the new one, never a partial file, also across a crash. Temporary names end in {@code
- * .tmp}, which runtimes ignore (they read {@code .json} and {@code .yaml} only).
+ * <p>Writes are atomic ({@link AtomicFileWriter#publish}): the bytes go to a temporary file in the
+ * CDI directory, which is renamed over the final name; a failed write removes its temporary file. A
+ * runtime reading the directory therefore sees either the old spec or the new one, never a partial
+ * file, also after the plugin crashed. Temporary names end in {@code .tmp}, which runtimes ignore
+ * (they read {@code .json} and {@code .yaml} only).
+ *
+ * <p>Nothing here is fsync'ed: a spec matters only in the boot it was written in. The record that
+ * must survive is the checkpoint's; after a power loss or kernel crash the node restarts, the
+ * containers using the specs are gone, and start-up recovery finds the checkpoint of an earlier
+ * boot and removes every spec of ours, whole or not, before the kubelet prepares anew (the chart's
+ * {@code /var/run/cdi} is usually a tmpfs, where nothing survives a restart anyway). A process
+ * crash loses nothing written, since every process reads the same page cache. So the prepare's one
+ * disk wait is the checkpoint's.
  *
  * <p>Nothing outside the CDI directory is ever written or deleted, whatever links somebody planted
  * in it: temporary files are created exclusively under unpredictable names, the rename and the
@@ -58,14 +63,12 @@ public final class CdiSpecWriter {
   private static final String TEMP_SUFFIX = AtomicFileWriter.TEMP_SUFFIX;
 
   private final Path cdiRoot;
-  private final DirectorySync directory;
 
   /**
    * @param cdiRoot the CDI spec directory (e.g. {@code /var/run/cdi}); created on first write
    */
   public CdiSpecWriter(Path cdiRoot) {
     this.cdiRoot = cdiRoot.toAbsolutePath().normalize();
-    this.directory = new DirectorySync(this.cdiRoot);
   }
 
   /** The CDI directory. */
@@ -88,7 +91,7 @@ public final class CdiSpecWriter {
   }
 
   /**
-   * Writes a claim's spec, replacing any previous one atomically, and returns once it is durable.
+   * Writes a claim's spec, replacing any previous one atomically; every reader sees it on return.
    *
    * @return the path written
    * @throws IllegalArgumentException when the spec is not claim {@code spec.claimUid()}'s; then
@@ -96,23 +99,6 @@ public final class CdiSpecWriter {
    * @throws UncheckedIOException when the write fails; no partial or temporary file remains
    */
   public Path write(ClaimSpec spec) {
-    Placed placed = place(spec);
-    placed.awaitDurable();
-    return placed.path();
-  }
-
-  /**
-   * Writes a claim's spec like {@link #write}, returning as soon as the spec is in place: complete
-   * and fsync'ed under its name, what every reader (the container runtime) sees from then on. Its
-   * directory entry becomes durable in the background, in one directory fsync shared with the other
-   * writes and deletes in flight; {@link Placed#awaitDurable} waits for it. Meanwhile the caller
-   * may make its own record durable.
-   *
-   * @throws IllegalArgumentException when the spec is not claim {@code spec.claimUid()}'s; then
-   *     nothing has been written
-   * @throws UncheckedIOException when the write fails; no partial or temporary file remains
-   */
-  public Placed place(ClaimSpec spec) {
     Path target = specPath(spec.claimUid());
     if (!target.getFileName().toString().equals(spec.fileName())) {
       throw new IllegalArgumentException("spec file name does not match claim " + spec.claimUid());
@@ -121,31 +107,13 @@ public final class CdiSpecWriter {
     byte[] bytes = CdiJson.encode(spec.spec());
     try {
       PrivateDirectory.create(cdiRoot, DIRECTORY_PERMISSIONS);
-      AtomicFileWriter.replace(target, bytes, SPEC_PERMISSIONS);
+      AtomicFileWriter.publish(target, bytes, SPEC_PERMISSIONS);
+      return target;
     } catch (AtomicMoveNotSupportedException e) {
       throw new UncheckedIOException(
           "CDI directory " + cdiRoot + " does not support atomic rename", e);
     } catch (IOException e) {
       throw new UncheckedIOException("writing CDI spec " + target + " failed", e);
-    }
-    return new Placed(target, directory.request(), cdiRoot);
-  }
-
-  /**
-   * A spec in place ({@link #place}) whose directory entry is on its way to disk.
-   *
-   * @param path the spec file
-   * @param durable completes once the directory entry is durable
-   * @param cdiRoot the directory synced
-   */
-  public record Placed(Path path, CompletableFuture<Void> durable, Path cdiRoot) {
-    /**
-     * Returns once the spec survives a power loss.
-     *
-     * @throws UncheckedIOException when syncing the CDI directory failed
-     */
-    public void awaitDurable() {
-      DirectorySync.await(durable, cdiRoot);
     }
   }
 
@@ -159,11 +127,7 @@ public final class CdiSpecWriter {
   public boolean delete(String claimUid) {
     Path target = specPath(claimUid);
     try {
-      boolean existed = Files.deleteIfExists(target);
-      if (existed) {
-        syncDirectoryUnchecked();
-      }
-      return existed;
+      return Files.deleteIfExists(target);
     } catch (IOException e) {
       throw new UncheckedIOException("deleting CDI spec " + target + " failed", e);
     }
@@ -207,9 +171,6 @@ public final class CdiSpecWriter {
         throw new UncheckedIOException("removing leftover " + name + " failed", e);
       }
     }
-    if (removed > 0) {
-      syncDirectoryUnchecked();
-    }
     return removed;
   }
 
@@ -252,11 +213,5 @@ public final class CdiSpecWriter {
     String inner = tempName.substring(1, tempName.length() - TEMP_SUFFIX.length());
     int lastDot = inner.lastIndexOf('.');
     return lastDot < 0 ? inner : inner.substring(0, lastDot);
-  }
-
-  // A rename or unlink is durable only once the directory entry itself is on disk; concurrent
-  // callers share one directory fsync.
-  private void syncDirectoryUnchecked() {
-    directory.sync();
   }
 }

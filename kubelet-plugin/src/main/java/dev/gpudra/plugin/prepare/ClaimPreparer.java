@@ -27,9 +27,9 @@ import org.slf4j.MDC;
  * claim, still without effects. Otherwise the claim is read from the API server and planned; then,
  * as the only call for that claim, conflicts with other claims are checked and the devices reserved
  * ({@code PREPARE_STARTED} in memory, atomically with the check); when effects follow, {@code
- * PREPARE_STARTED} is made durable and the effects are applied; the CDI spec is put in place, and
- * {@code PREPARE_COMPLETED} and the spec's directory entry are made durable side by side; the
- * answer waits for both. A crash between any two steps leaves a checkpoint that recovery and the
+ * PREPARE_STARTED} is made durable and the effects are applied; the CDI spec is written (for this
+ * boot: not fsync'ed, see {@link CdiSpecWriter}) and {@code PREPARE_COMPLETED} is made durable; the
+ * answer waits for it. A crash between any two steps leaves a checkpoint that recovery and the
  * kubelet's repeated call complete or undo: a spec without an entry is removed, an entry without
  * its spec is prepared again. A refusal writes nothing; a failure after the reservation is rolled
  * back as far as possible and otherwise left for the next call.
@@ -238,13 +238,11 @@ public final class ClaimPreparer {
       }
       steps.reached("prepare:effects-applied");
       ClaimSpec spec = specs.build(ref.uid(), applied.hardware());
-      CdiSpecWriter.Placed placed = writer.place(spec);
+      // Visible to the runtime at once, never fsync'ed: a spec lives for this boot only
+      // (CdiSpecWriter); the completed record is what must be durable before the answer.
+      writer.write(spec);
       steps.reached("prepare:spec-written");
-      // The spec's directory entry and the completed record become durable at once; the answer
-      // waits for both. Their order on disk matters only after a power loss, and the boot after
-      // one empties the checkpoint and removes every spec.
       state.awaitDurable(state.put(applied.entry(ClaimState.PREPARE_COMPLETED)));
-      placed.awaitDurable();
       steps.reached("prepare:completed-saved");
     } catch (RuntimeException e) {
       // A failed apply removed what it made; after a successful one, its records say what to undo.
