@@ -84,6 +84,8 @@ public final class CheckpointStore {
   // What seen is, published whole so that a reader without the lock never sees half of a change;
   // null while no file is seen.
   private volatile View view;
+  // How many files this store has read or written whole: the opening of the next view.
+  private long openings;
   private long snapshotBytes;
   private long appendedBytes;
   // Changes of failed appends, not yet on disk: part of the next save.
@@ -114,8 +116,10 @@ public final class CheckpointStore {
    * @param size the size this store last knew it to have
    * @param own whether this store wrote it and may append to it (no append failed since); another
    *     instance never appends to a file this store wrote, it replaces it
+   * @param opening which of the files this store read or wrote whole it is (counting from 1): two
+   *     views of one opening are one file, even where a later file reuses an earlier one's inode
    */
-  public record View(Object fileKey, long size, boolean own) {}
+  public record View(Object fileKey, long size, boolean own, long opening) {}
 
   /**
    * The file this store reads and writes now; null while it has none (before the first load or
@@ -276,7 +280,7 @@ public final class CheckpointStore {
       // instance writes meanwhile.
       View failed = view;
       if (failed != null) {
-        view = new View(failed.fileKey(), failed.size(), false);
+        view = new View(failed.fileKey(), failed.size(), false, failed.opening());
       }
       unsynced.addAll(changes);
       throw e;
@@ -313,7 +317,7 @@ public final class CheckpointStore {
       seen.force(false);
       appendedBytes += bytes.length;
       View before = view;
-      view = new View(before.fileKey(), before.size() + bytes.length, true);
+      view = new View(before.fileKey(), before.size() + bytes.length, true, before.opening());
     } catch (IOException e) {
       // The file may end in part of this append: only a full save may follow.
       throw new UncheckedIOException("appending to checkpoint " + file + " failed", e);
@@ -399,7 +403,7 @@ public final class CheckpointStore {
 
   private void seen(FileChannel channel, Object key, long size, boolean own) {
     seen = channel;
-    view = new View(key, size, own);
+    view = new View(key, size, own, ++openings);
   }
 
   private Object fileKey() throws IOException {

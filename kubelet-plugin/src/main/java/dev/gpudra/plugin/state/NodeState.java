@@ -268,7 +268,8 @@ public final class NodeState {
 
   // Whether memory, reflecting view memoryView plus its pending changes, holds everything in the
   // file as the store sees it (seen): the same view, or the same file of this store's own making
-  // grown only by this state's appends.
+  // (the same opening, not merely the same inode, which a later file may reuse) grown only by this
+  // state's appends.
   private static boolean memoryHoldsAll(
       CheckpointStore.View memoryView, CheckpointStore.View seen) {
     if (Objects.equals(memoryView, seen)) {
@@ -278,6 +279,7 @@ public final class NodeState {
         && seen != null
         && memoryView.own()
         && seen.own()
+        && memoryView.opening() == seen.opening()
         && memoryView.fileKey().equals(seen.fileKey())
         && seen.size() >= memoryView.size();
   }

@@ -4,6 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.gpudra.core.checkpoint.Checkpoint;
+import dev.gpudra.core.checkpoint.CheckpointChange;
+import dev.gpudra.core.checkpoint.CheckpointedDevice;
+import dev.gpudra.core.checkpoint.ClaimState;
+import dev.gpudra.core.checkpoint.PreparedClaim;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,6 +31,17 @@ class CheckpointStoreIT {
     return tmp.resolve("state");
   }
 
+  private static PreparedClaim claim() {
+    return new PreparedClaim(
+        "00000000-0000-4000-8000-000000000001",
+        "ml",
+        "c1",
+        ClaimState.PREPARE_COMPLETED,
+        List.of(
+            new CheckpointedDevice(
+                List.of("gpu"), "node-a", "gpu-1", List.of(), true, "Exclusive")));
+  }
+
   @Test
   void aSavedCheckpointLoadsBackAndLeavesNoTemporaryFile() throws IOException {
     CheckpointStore store = new CheckpointStore(dir(), clock);
@@ -37,6 +52,26 @@ class CheckpointStoreIT {
     assertThat(store.load())
         .isEqualTo(new CheckpointStore.Loaded.Valid(Checkpoint.empty("boot-2")));
     assertThat(listing()).containsExactly(CheckpointStore.FILE_NAME, CheckpointLock.FILE_NAME);
+  }
+
+  @Test
+  void appendsKeepTheViewsOpeningAndEveryWholeSaveOrReadIsANewOne() {
+    CheckpointStore store = new CheckpointStore(dir(), clock);
+    store.save(Checkpoint.empty("boot-1"));
+    CheckpointStore.View saved = store.view();
+
+    Checkpoint withClaim = Checkpoint.empty("boot-1").with(claim());
+    store.commit(withClaim, List.of(new CheckpointChange.Put(claim())), () -> {});
+    CheckpointStore.View appended = store.view();
+    store.save(withClaim);
+    CheckpointStore.View savedAgain = store.view();
+
+    // One file grown by an append: memory that held the change before it was written holds all.
+    assertThat(appended.opening()).isEqualTo(saved.opening());
+    assertThat(appended.fileKey()).isEqualTo(saved.fileKey());
+    assertThat(appended.size()).isGreaterThan(saved.size());
+    // A new file is a new opening, even if its inode number were the old file's.
+    assertThat(savedAgain.opening()).isGreaterThan(appended.opening());
   }
 
   @Test
