@@ -18,6 +18,7 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -162,10 +163,11 @@ public final class PrepareLatencyBenchmark {
               rig.dra().unprepare(batch.stream().map(PrepareLatencyBenchmark::ref).toList());
             }
           };
-      single(inProcess, WARM_UP, "local-warm", local, new ArrayList<>());
-      concurrent(inProcess, WARM_UP_ROUNDS, "local-warm-many");
-      List<Long> localSingle = single(inProcess, SINGLE, "local-one", local, floor);
-      List<Long> localConcurrent = concurrent(inProcess, ROUNDS, "local-many");
+      single(inProcess, WARM_UP, "local-warm", local, new ArrayList<>(), new ArrayList<>());
+      concurrent(inProcess, WARM_UP_ROUNDS, "local-warm-many", new ArrayList<>());
+      List<GcPauses> gcs = new ArrayList<>();
+      List<Long> localSingle = single(inProcess, SINGLE, "local-one", local, floor, gcs);
+      List<Long> localConcurrent = concurrent(inProcess, ROUNDS, "local-many", gcs);
       // Printed at once: the table that matters does not depend on the plugin JVM starting.
       System.out.println();
       System.out.println(
@@ -175,6 +177,12 @@ public final class PrepareLatencyBenchmark {
       row("floor: 1 fsync'ed replace", floor, floor, alone);
       row("1 claim at a time", localSingle, floor, alone);
       row(CONCURRENT + " pods concurrently", localConcurrent, floor, alone);
+      System.out.printf(
+          Locale.ROOT,
+          "garbage collections in this JVM while measuring: 1 claim %s; %d pods %s%n",
+          gcs.get(0),
+          CONCURRENT,
+          gcs.get(1));
       if (Boolean.getBoolean("gpudra.bench.localOnly")) {
         printLoad();
         return;
@@ -218,10 +226,10 @@ public final class PrepareLatencyBenchmark {
                 dra.unprepare(batch);
               }
             };
-        single(overGrpc, WARM_UP, "warm", local, new ArrayList<>());
-        concurrent(overGrpc, WARM_UP_ROUNDS, "warm-many");
-        grpcSingle = single(overGrpc, SINGLE, "one", local, grpcFloor);
-        grpcConcurrent = concurrent(overGrpc, ROUNDS, "many");
+        single(overGrpc, WARM_UP, "warm", local, new ArrayList<>(), new ArrayList<>());
+        concurrent(overGrpc, WARM_UP_ROUNDS, "warm-many", new ArrayList<>());
+        grpcSingle = single(overGrpc, SINGLE, "one", local, grpcFloor, new ArrayList<>());
+        grpcConcurrent = concurrent(overGrpc, ROUNDS, "many", new ArrayList<>());
         sharing =
             SharingLatency.measure(
                 claim -> overGrpc.prepare(claim), overGrpc::unprepare, claims, NODE);
@@ -270,27 +278,43 @@ public final class PrepareLatencyBenchmark {
 
   // One claim at a time, each after one floor sample in floorDir (added to floor).
   private static List<Long> single(
-      Target target, int count, String prefix, Path floorDir, List<Long> floor)
+      Target target, int count, String prefix, Path floorDir, List<Long> floor, List<GcPauses> gcs)
       throws java.io.IOException {
-    List<Long> samples = new ArrayList<>();
+    // Every claim made before the first call: no claim is built while another call is measured.
+    List<PodClaim> claims = new ArrayList<>();
     for (int i = 0; i < count; i++) {
-      PodClaim claim = target.allocated(prefix + "-" + i, GPUS[i % GPUS.length], false);
+      claims.add(target.allocated(prefix + "-" + i, GPUS[i % GPUS.length], false));
+    }
+    // The measured calls start on a collected heap: no collection of the harness's own garbage
+    // (the claims above) lands on them. Those that still do are counted (GcPauses).
+    System.gc();
+    GcPauses gc = GcPauses.start();
+    List<Long> samples = new ArrayList<>();
+    for (PodClaim claim : claims) {
       floor.addAll(FsyncFloor.measure(floorDir, 1));
       samples.add(target.prepare(claim));
       target.unprepare(List.of(claim));
     }
+    gcs.add(gc.stop());
     return samples;
   }
 
   // Rounds of 32 pods released at once, each preparing its own admin-access claim.
-  private static List<Long> concurrent(Target target, int rounds, String prefix) throws Exception {
+  private static List<Long> concurrent(Target target, int rounds, String prefix, List<GcPauses> gcs)
+      throws Exception {
+    List<List<PodClaim>> batches = new ArrayList<>();
+    for (int round = 0; round < rounds; round++) {
+      List<PodClaim> batch = new ArrayList<>();
+      for (int i = 0; i < CONCURRENT; i++) {
+        batch.add(target.allocated(prefix + "-" + round + "-" + i, GPUS[i % GPUS.length], true));
+      }
+      batches.add(batch);
+    }
+    System.gc();
+    GcPauses gc = GcPauses.start();
     List<Long> samples = new ArrayList<>();
     try (ExecutorService pods = Executors.newFixedThreadPool(CONCURRENT)) {
-      for (int round = 0; round < rounds; round++) {
-        List<PodClaim> batch = new ArrayList<>();
-        for (int i = 0; i < CONCURRENT; i++) {
-          batch.add(target.allocated(prefix + "-" + round + "-" + i, GPUS[i % GPUS.length], true));
-        }
+      for (List<PodClaim> batch : batches) {
         CountDownLatch go = new CountDownLatch(1);
         List<Future<Long>> calls = new ArrayList<>();
         for (PodClaim claim : batch) {
@@ -308,7 +332,31 @@ public final class PrepareLatencyBenchmark {
         target.unprepare(batch);
       }
     }
+    gcs.add(gc.stop());
     return samples;
+  }
+
+  /** The collections of this JVM between start and stop, and their total time. */
+  private record GcPauses(long count, long millis) {
+    static GcPauses start() {
+      long count = 0;
+      long millis = 0;
+      for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        count += gc.getCollectionCount();
+        millis += gc.getCollectionTime();
+      }
+      return new GcPauses(count, millis);
+    }
+
+    GcPauses stop() {
+      GcPauses now = start();
+      return new GcPauses(now.count - count, now.millis - millis);
+    }
+
+    @Override
+    public String toString() {
+      return count + " (" + millis + " ms)";
+    }
   }
 
   private static void header() {
