@@ -55,11 +55,11 @@ import java.util.concurrent.Future;
  * </ol>
  *
  * Not a test: it asserts nothing and prints tables. Each scenario runs warm first (300 single
- * prepares, 3 rounds), then 1000 single prepares and 30 rounds of 32. The API read of the local
- * scenarios happens before the measured call (for a round, before its pods are released). The 32
- * concurrent claims are admin-access claims spread over four GPUs: the same prepare path, without
- * the exclusivity refusal. Goals: one claim's p99 within 3x the floor, 32 concurrent pods' p99
- * within 10x.
+ * prepares, 3 rounds), then 1000 single prepares and 30 rounds of 32. Every claim of a phase is
+ * made before the phase's first measured call, which starts on a collected heap. The 32 concurrent
+ * claims are admin-access claims spread over four GPUs: the same prepare path, without the
+ * exclusivity refusal. Goals: one claim's p99 within 3x the floor, 32 concurrent pods' p99 within
+ * 10x.
  *
  * <p>The {@code bench} profile runs this JVM with the plugin's JIT and GC ({@code
  * -XX:TieredStopAtLevel=1 -XX:+UseSerialGC}, as the chart and the test kit's plugin process do).
@@ -107,7 +107,7 @@ public final class PrepareLatencyBenchmark {
     try (KubernetesClient client = server.createClient()) {
       Claims claims = new Claims(client, "bench");
       Path local = Files.createDirectories(root.resolve("local"));
-      // Sampled between the prepares throughout, so that the floor and the prepares see the disk
+      // Sampled once before each single prepare, so that the floor and the prepares see the disk
       // in the same moods.
       List<Long> floor = new ArrayList<>();
       // And once alone, back to back before anything else runs: the disk at its quietest.
