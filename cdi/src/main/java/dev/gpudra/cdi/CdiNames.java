@@ -25,13 +25,13 @@ public final class CdiNames {
   /** Extension of the spec files we write (runtimes read {@code .json} and {@code .yaml}). */
   public static final String EXTENSION = ".json";
 
-  private static final String UID =
+  // A UUID in its 36-character text form, hex digits of either case; isUuid checks exactly this.
+  static final String UID =
       "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}";
-  private static final Pattern UID_PATTERN = Pattern.compile(UID);
 
-  // RFC 1123 label, which is what the resource.k8s.io API allows for a device name.
-  private static final Pattern DEVICE_NAME_PATTERN =
-      Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  // RFC 1123 label, which is what the resource.k8s.io API allows for a device name; isDnsLabel
+  // checks exactly this.
+  static final String DEVICE_NAME = "[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?";
 
   private static final Pattern SPEC_FILE_PATTERN =
       Pattern.compile(
@@ -44,7 +44,7 @@ public final class CdiNames {
    * character text form), otherwise throws.
    */
   public static String requireClaimUid(String claimUid) {
-    if (claimUid == null || !UID_PATTERN.matcher(claimUid).matches()) {
+    if (claimUid == null || !isUuid(claimUid, 0)) {
       throw new IllegalArgumentException(
           "invalid claim UID "
               + quote(claimUid)
@@ -56,7 +56,7 @@ public final class CdiNames {
 
   /** Returns {@code deviceName} when it is a valid DRA device name (RFC 1123 label). */
   public static String requireDeviceName(String deviceName) {
-    if (deviceName == null || !DEVICE_NAME_PATTERN.matcher(deviceName).matches()) {
+    if (deviceName == null || !isDnsLabel(deviceName)) {
       throw new IllegalArgumentException(
           "invalid device name "
               + quote(deviceName)
@@ -84,7 +84,7 @@ public final class CdiNames {
     if (shareId == null) {
       return cdiDeviceName(claimUid, deviceName);
     }
-    if (!UID_PATTERN.matcher(shareId).matches()) {
+    if (!isUuid(shareId, 0)) {
       throw new IllegalArgumentException(
           "invalid share ID " + quote(shareId) + ": expected a UUID");
     }
@@ -128,5 +128,42 @@ public final class CdiNames {
               }
             });
     return b.append('"').toString();
+  }
+
+  // The names below are checked several times in every prepare: by hand, as a regex costs many
+  // times more. CdiNamesTest holds each to its pattern above.
+
+  /** Whether {@code text} from {@code offset} to its end is a UUID as {@link #UID} says. */
+  static boolean isUuid(String text, int offset) {
+    if (text.length() - offset != 36) {
+      return false;
+    }
+    for (int i = 0; i < 36; i++) {
+      char c = text.charAt(offset + i);
+      boolean ok =
+          (i == 8 || i == 13 || i == 18 || i == 23)
+              ? c == '-'
+              : (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+      if (!ok) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** Whether {@code name} is an RFC 1123 label as {@link #DEVICE_NAME} says. */
+  static boolean isDnsLabel(String name) {
+    int length = name.length();
+    if (length == 0 || length > 63) {
+      return false;
+    }
+    for (int i = 0; i < length; i++) {
+      char c = name.charAt(i);
+      boolean alphanumeric = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+      if (!alphanumeric && !(c == '-' && i > 0 && i < length - 1)) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -29,7 +29,7 @@ public sealed interface PreparedDevice {
     public FullGpu {
       CdiNames.requireDeviceName(deviceName);
       Checks.requireGpuMinor(minor, "GPU minor");
-      Checks.requireUuid(uuid, Checks.GPU_UUID, "GPU UUID");
+      Checks.requireGpuUuid(uuid, "GPU UUID");
       Checks.requireSharing(sharing);
     }
   }
@@ -62,7 +62,7 @@ public sealed interface PreparedDevice {
     public MigDevice {
       CdiNames.requireDeviceName(deviceName);
       Checks.requireGpuMinor(parentMinor, "parent GPU minor");
-      Checks.requireUuid(parentUuid, Checks.GPU_UUID, "parent GPU UUID");
+      Checks.requireGpuUuid(parentUuid, "parent GPU UUID");
       Checks.requireUuid(uuid, Checks.MIG_UUID, "MIG UUID");
       if (gpuInstanceId < 0 || computeInstanceId < 0) {
         throw new IllegalArgumentException("MIG " + deviceName + ": negative GI/CI id");
@@ -79,9 +79,8 @@ public sealed interface PreparedDevice {
 
   /** Field checks shared by the variants. */
   final class Checks {
-    static final Pattern GPU_UUID =
-        Pattern.compile(
-            "GPU-[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
+    // GPU-<uuid>, checked by hand (CdiNames.isUuid): every prepare of a GPU checks one.
+    static final String GPU_UUID = "GPU-" + CdiNames.UID;
     // Current drivers name MIG devices MIG-<uuid>; drivers before R470 used
     // MIG-GPU-<uuid>/<gi>/<ci>.
     static final Pattern MIG_UUID =
@@ -105,6 +104,12 @@ public sealed interface PreparedDevice {
     static void requireCapMinor(int minor, String what) {
       if (minor < 0 || minor > MAX_MINOR) {
         throw new IllegalArgumentException(what + " out of range: " + minor);
+      }
+    }
+
+    static void requireGpuUuid(String uuid, String what) {
+      if (uuid == null || !uuid.startsWith("GPU-") || !CdiNames.isUuid(uuid, 4)) {
+        throw new IllegalArgumentException("invalid " + what + " " + CdiNames.quote(uuid));
       }
     }
 

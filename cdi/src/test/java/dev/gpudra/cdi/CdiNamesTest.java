@@ -67,4 +67,66 @@ class CdiNamesTest {
   void recognisesOnlyItsOwnSpecFileNames(String fileName, String uid) {
     assertThat(CdiNames.claimUidOfSpecFile(fileName)).isEqualTo(Optional.ofNullable(uid));
   }
+
+  // The hand-written checks accept exactly what the documented patterns accept: every string near
+  // a valid name (each position swapped for a character of interest, one character more or less)
+  // and random strings over the names' alphabet, at every length around the limits.
+  @Test
+  void handWrittenUuidAndLabelChecksAgreeWithTheirPatterns() {
+    java.util.regex.Pattern uid = java.util.regex.Pattern.compile(CdiNames.UID);
+    java.util.regex.Pattern label = java.util.regex.Pattern.compile(CdiNames.DEVICE_NAME);
+    java.util.regex.Pattern gpu = java.util.regex.Pattern.compile(PreparedDevice.Checks.GPU_UUID);
+    String alphabet = "0189afAFgzGZ-_./ \n\u00e9";
+    java.util.List<String> candidates = new java.util.ArrayList<>();
+    for (String valid : java.util.List.of(UID, UID.toUpperCase(java.util.Locale.ROOT), "gpu-3")) {
+      candidates.add(valid);
+      candidates.add(valid.substring(1));
+      candidates.add(valid + "0");
+      candidates.add("-" + valid);
+      candidates.add(valid + "-");
+      for (int i = 0; i < valid.length(); i++) {
+        for (int a = 0; a < alphabet.length(); a++) {
+          candidates.add(valid.substring(0, i) + alphabet.charAt(a) + valid.substring(i + 1));
+        }
+      }
+    }
+    java.util.Random random = new java.util.Random(20261204L);
+    for (int n = 0; n < 20_000; n++) {
+      int length = random.nextInt(70);
+      StringBuilder text = new StringBuilder();
+      for (int i = 0; i < length; i++) {
+        text.append(alphabet.charAt(random.nextInt(alphabet.length())));
+      }
+      candidates.add(text.toString());
+    }
+    candidates.add("a".repeat(63));
+    candidates.add("a".repeat(64));
+    candidates.add("");
+    int accepted = 0;
+    for (String text : candidates) {
+      boolean isUid = uid.matcher(text).matches();
+      assertThat(CdiNames.isUuid(text, 0)).as("uuid %s", text).isEqualTo(isUid);
+      assertThat(CdiNames.isDnsLabel(text))
+          .as("label %s", text)
+          .isEqualTo(label.matcher(text).matches());
+      boolean isGpu = gpu.matcher("GPU-" + text).matches();
+      assertThat(isGpu).isEqualTo(isUid);
+      assertThat(
+              throwsNothing(() -> PreparedDevice.Checks.requireGpuUuid("GPU-" + text, "GPU UUID")))
+          .as("GPU UUID %s", text)
+          .isEqualTo(isGpu);
+      accepted += isUid || label.matcher(text).matches() ? 1 : 0;
+    }
+    // Both sides of each check were exercised, not only the rejections.
+    assertThat(accepted).isGreaterThan(100);
+  }
+
+  private static boolean throwsNothing(Runnable check) {
+    try {
+      check.run();
+      return true;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
+  }
 }

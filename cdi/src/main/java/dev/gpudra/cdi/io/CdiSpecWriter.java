@@ -106,8 +106,14 @@ public final class CdiSpecWriter {
     // Encode before touching the disk, so an encoding failure writes nothing.
     byte[] bytes = CdiJson.encode(spec.spec());
     try {
-      PrivateDirectory.create(cdiRoot, DIRECTORY_PERMISSIONS);
-      AtomicFileWriter.publish(target, bytes, SPEC_PERMISSIONS);
+      try {
+        AtomicFileWriter.publish(target, bytes, SPEC_PERMISSIONS);
+      } catch (NoSuchFileException missingRoot) {
+        // The first spec, or the directory removed meanwhile: made only then, which spares every
+        // other write a lookup of the directory.
+        PrivateDirectory.create(cdiRoot, DIRECTORY_PERMISSIONS);
+        AtomicFileWriter.publish(target, bytes, SPEC_PERMISSIONS);
+      }
       return target;
     } catch (AtomicMoveNotSupportedException e) {
       throw new UncheckedIOException(

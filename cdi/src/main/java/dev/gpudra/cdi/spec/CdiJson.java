@@ -1,5 +1,6 @@
 package dev.gpudra.cdi.spec;
 
+import java.util.Arrays;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.SerializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -22,8 +23,10 @@ public final class CdiJson {
 
   /** Encodes a spec as UTF-8 JSON ending with a newline. */
   public static byte[] encode(CdiSpec spec) {
-    return (MAPPER.writeValueAsString(spec) + "\n")
-        .getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] json = MAPPER.writeValueAsBytes(spec);
+    byte[] line = Arrays.copyOf(json, json.length + 1);
+    line[json.length] = '\n';
+    return line;
   }
 
   /** Encodes any model value (container edits, device nodes...) the same way. */

@@ -1,7 +1,7 @@
 package dev.gpudra.cdi.spec;
 
+import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Released versions of the CDI specification, oldest first, and which spec content needs which.
@@ -59,28 +59,38 @@ public enum CdiVersion {
   /** The lowest version that can express a spec of this kind with these devices and edits. */
   public static CdiVersion minimumFor(
       String kind, List<CdiDevice> devices, ContainerEdits specEdits) {
-    List<ContainerEdits> allEdits =
-        Stream.concat(devices.stream().map(CdiDevice::containerEdits), Stream.of(specEdits))
-            .toList();
-    if (allEdits.stream().anyMatch(e -> !e.additionalGids().isEmpty())) {
-      return V0_7_0;
+    // Plain loops: every prepare builds a spec, and every spec is checked here twice.
+    List<ContainerEdits> allEdits = new ArrayList<>(devices.size() + 1);
+    for (CdiDevice device : devices) {
+      allEdits.add(device.containerEdits());
+    }
+    allEdits.add(specEdits);
+    boolean hostPath = false;
+    boolean typedMount = false;
+    for (ContainerEdits edits : allEdits) {
+      if (!edits.additionalGids().isEmpty()) {
+        return V0_7_0;
+      }
+      for (DeviceNode node : edits.deviceNodes()) {
+        hostPath |= node.hostPath() != null;
+      }
+      for (Mount mount : edits.mounts()) {
+        typedMount |= mount.type() != null;
+      }
     }
     int slash = kind.indexOf('/');
-    if (slash >= 0 && kind.substring(slash + 1).contains(".")) {
+    if (slash >= 0 && kind.indexOf('.', slash + 1) >= 0) {
       return V0_6_0;
     }
-    boolean digitFirst =
-        devices.stream()
-            .anyMatch(
-                d -> !d.name().isEmpty() && d.name().charAt(0) >= '0' && d.name().charAt(0) <= '9');
-    boolean hostPath =
-        allEdits.stream()
-            .flatMap(e -> e.deviceNodes().stream())
-            .anyMatch(n -> n.hostPath() != null);
+    boolean digitFirst = false;
+    for (CdiDevice device : devices) {
+      String name = device.name();
+      digitFirst |= !name.isEmpty() && name.charAt(0) >= '0' && name.charAt(0) <= '9';
+    }
     if (digitFirst || hostPath) {
       return V0_5_0;
     }
-    if (allEdits.stream().flatMap(e -> e.mounts().stream()).anyMatch(m -> m.type() != null)) {
+    if (typedMount) {
       return V0_4_0;
     }
     return V0_3_0;

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyOrder;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 
 /**
@@ -35,13 +36,23 @@ public record ContainerEdits(
     hooks = hooks == null ? List.of() : List.copyOf(hooks);
     mounts = mounts == null ? List.of() : List.copyOf(mounts);
     additionalGids = additionalGids == null ? List.of() : List.copyOf(additionalGids);
-    if (additionalGids.stream().anyMatch(g -> g < 0 || g > 0xffffffffL)) {
-      throw new IllegalArgumentException("additionalGids must be 32-bit unsigned");
+    for (long gid : additionalGids) {
+      if (gid < 0 || gid > 0xffffffffL) {
+        throw new IllegalArgumentException("additionalGids must be 32-bit unsigned");
+      }
     }
     // Runtimes let a later node or mount at the same path replace an earlier one; a duplicate in
     // our own output would be a builder bug that silently drops a device.
-    requireUnique(deviceNodes.stream().map(DeviceNode::path).toList(), "device node path");
-    requireUnique(mounts.stream().map(Mount::containerPath).toList(), "mount containerPath");
+    List<String> nodePaths = new ArrayList<>(deviceNodes.size());
+    for (DeviceNode node : deviceNodes) {
+      nodePaths.add(node.path());
+    }
+    requireUnique(nodePaths, "device node path");
+    List<String> mountPaths = new ArrayList<>(mounts.size());
+    for (Mount mount : mounts) {
+      mountPaths.add(mount.containerPath());
+    }
+    requireUnique(mountPaths, "mount containerPath");
   }
 
   /** True when applying these edits would change nothing. */
@@ -71,7 +82,7 @@ public record ContainerEdits(
   }
 
   private static void requireUnique(List<String> paths, String what) {
-    if (paths.stream().distinct().count() != paths.size()) {
+    if (paths.size() > 1 && new HashSet<>(paths).size() != paths.size()) {
       throw new IllegalArgumentException("duplicate " + what + " in " + paths);
     }
   }

@@ -2,10 +2,12 @@ package dev.gpudra.core.checkpoint;
 
 import java.util.Collection;
 import java.util.Collections;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -68,30 +70,30 @@ public record Checkpoint(String bootId, Map<String, PreparedClaim> claims) {
    * conflict descriptions ({@code gpu-0 held by claim ns/name (uid)}); empty when none.
    */
   public List<String> conflicts(String uid, List<CheckpointedDevice> devices) {
-    return devices.stream()
-        .flatMap(
-            mine ->
-                claims.values().stream()
-                    .filter(other -> !other.uid().equals(uid))
-                    .flatMap(
-                        other ->
-                            other.devices().stream()
-                                .filter(
-                                    theirs ->
-                                        theirs.poolName().equals(mine.poolName())
-                                            && theirs.deviceName().equals(mine.deviceName())
-                                            && mine.excludes(theirs))
-                                .map(
-                                    theirs ->
-                                        mine.deviceName()
-                                            + " is held by claim "
-                                            + other.namespace()
-                                            + "/"
-                                            + other.name()
-                                            + " ("
-                                            + other.uid()
-                                            + ")")))
-        .distinct()
-        .toList();
+    // Plain loops: this runs under the node state's lock on every prepare, over every entry.
+    Set<String> found = new LinkedHashSet<>();
+    for (CheckpointedDevice mine : devices) {
+      for (PreparedClaim other : claims.values()) {
+        if (other.uid().equals(uid)) {
+          continue;
+        }
+        for (CheckpointedDevice theirs : other.devices()) {
+          if (theirs.deviceName().equals(mine.deviceName())
+              && theirs.poolName().equals(mine.poolName())
+              && mine.excludes(theirs)) {
+            found.add(
+                mine.deviceName()
+                    + " is held by claim "
+                    + other.namespace()
+                    + "/"
+                    + other.name()
+                    + " ("
+                    + other.uid()
+                    + ")");
+          }
+        }
+      }
+    }
+    return List.copyOf(found);
   }
 }

@@ -317,10 +317,12 @@ public final class PreparePlanner {
   }
 
   private Gpu gpu(ClaimRef ref, String deviceName, int minor) throws PrepareRefusedException {
-    return inventory.gpus().stream()
-        .filter(g -> g.minor() == minor)
-        .findFirst()
-        .orElseThrow(() -> refused(ref, "device " + deviceName + " does not exist on this node"));
+    for (Gpu gpu : inventory.gpus()) {
+      if (gpu.minor() == minor) {
+        return gpu;
+      }
+    }
+    throw refused(ref, "device " + deviceName + " does not exist on this node");
   }
 
   // The policy admits only strategies the node can apply; the others never get here.
