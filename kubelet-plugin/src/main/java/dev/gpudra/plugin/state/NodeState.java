@@ -10,6 +10,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -53,6 +57,9 @@ public final class NodeState {
   private final ReentrantLock io = new ReentrantLock();
   private final ReentrantLock effects = new ReentrantLock();
   private final Map<String, ClaimLock> claimLocks = new HashMap<>();
+  // Group commit: set by the one thread writing a batch; the others park in waiters meanwhile.
+  private final AtomicBoolean committing = new AtomicBoolean();
+  private final Set<Thread> waiters = ConcurrentHashMap.newKeySet();
   // Guarded by lock.
   private Checkpoint current;
   private final List<CheckpointChange> pending = new ArrayList<>();
@@ -185,11 +192,49 @@ public final class NodeState {
     if (lock.isHeldByCurrentThread()) {
       throw new IllegalStateException("awaitDurable under the state lock");
     }
+    Thread me = Thread.currentThread();
+    boolean interrupted = false;
+    waiters.add(me);
+    try {
+      while (durableSeq < seq) {
+        if (committing.compareAndSet(false, true)) {
+          try {
+            if (durableSeq < seq) {
+              commitPending();
+            }
+          } finally {
+            committing.set(false);
+            wakeWaiters();
+          }
+        } else {
+          // Woken by the commit in flight when it ends (wakeWaiters); parking after it ended
+          // returns at once, as its wake-up was already given.
+          LockSupport.park(this);
+          interrupted |= Thread.interrupted();
+        }
+      }
+    } finally {
+      waiters.remove(me);
+      if (interrupted) {
+        me.interrupt();
+      }
+    }
+  }
+
+  // Every thread waiting for a commit, woken directly: each returns if the commit covered its
+  // change, and one of the others commits next. (Waiters queued on a lock would instead be let go
+  // one after the other, each only once the one before it has been scheduled.)
+  private void wakeWaiters() {
+    for (Thread waiter : waiters) {
+      LockSupport.unpark(waiter);
+    }
+  }
+
+  // Writes every queued change in one append and one fdatasync. Only the thread that set
+  // committing calls it, under io (refresh takes io too).
+  private void commitPending() {
     io.lock();
     try {
-      if (durableSeq >= seq) {
-        return; // an earlier group commit covered it
-      }
       Checkpoint upTo;
       List<CheckpointChange> batch;
       long last;

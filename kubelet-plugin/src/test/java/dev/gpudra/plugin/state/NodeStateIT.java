@@ -20,6 +20,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -139,6 +141,155 @@ class NodeStateIT {
         .isEqualTo(
             new CheckpointStore.Loaded.Valid(
                 Checkpoint.empty("boot").with(claim(1)).with(claim(2))));
+  }
+
+  @Test
+  void changesQueuedBehindACommitOnItsWayAreWrittenByOneMoreCommitAndEveryCallerReturns()
+      throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot"));
+    CountDownLatch appended = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger appends = new AtomicInteger();
+    // Holds the first commit between its append and its fdatasync.
+    NodeState state =
+        new NodeState(
+            store,
+            Checkpoint.empty("boot"),
+            step -> {
+              if (appends.incrementAndGet() == 1) {
+                appended.countDown();
+                awaitQuietly(release);
+              }
+            });
+    int queued = 16;
+    CountDownLatch changed = new CountDownLatch(queued);
+    List<Future<?>> calls = new ArrayList<>();
+    try (ExecutorService pods = Executors.newFixedThreadPool(queued + 1)) {
+      calls.add(pods.submit(() -> state.awaitDurable(state.put(claim(0)))));
+      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      for (int i = 1; i <= queued; i++) {
+        int n = i;
+        calls.add(
+            pods.submit(
+                () -> {
+                  long seq = state.put(claim(n));
+                  changed.countDown();
+                  state.awaitDurable(seq);
+                  return null;
+                }));
+      }
+      assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
+      release.countDown();
+      for (Future<?> call : calls) {
+        call.get(10, TimeUnit.SECONDS);
+      }
+    }
+    // The held commit, then one for the sixteen changes made meanwhile: not one each.
+    assertThat(appends.get()).isEqualTo(2);
+    Checkpoint expected = Checkpoint.empty("boot");
+    for (int i = 0; i <= queued; i++) {
+      expected = expected.with(claim(i));
+    }
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(new CheckpointStore.Loaded.Valid(expected));
+  }
+
+  @Test
+  void aCallerInterruptedWhileItsChangeIsOnItsWayReturnsOnlyOnceItIsDurableAndStaysInterrupted()
+      throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot"));
+    CountDownLatch appended = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger appends = new AtomicInteger();
+    NodeState state =
+        new NodeState(
+            store,
+            Checkpoint.empty("boot"),
+            step -> {
+              if (appends.incrementAndGet() == 1) {
+                appended.countDown();
+                awaitQuietly(release);
+              }
+            });
+    try (ExecutorService pods = Executors.newFixedThreadPool(2)) {
+      Future<?> held = pods.submit(() -> state.awaitDurable(state.put(claim(1))));
+      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      AtomicReference<Thread> waiter = new AtomicReference<>();
+      CountDownLatch changed = new CountDownLatch(1);
+      Future<Boolean> interrupted =
+          pods.submit(
+              () -> {
+                waiter.set(Thread.currentThread());
+                long seq = state.put(claim(2));
+                changed.countDown();
+                state.awaitDurable(seq);
+                return Thread.currentThread().isInterrupted();
+              });
+      assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
+      waiter.get().interrupt();
+      // Not let go by the interrupt: its change is not on disk yet.
+      assertThatThrownBy(() -> interrupted.get(300, TimeUnit.MILLISECONDS))
+          .isInstanceOf(TimeoutException.class);
+      release.countDown();
+      assertThat(interrupted.get(10, TimeUnit.SECONDS)).isTrue();
+      held.get(10, TimeUnit.SECONDS);
+    }
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(
+            new CheckpointStore.Loaded.Valid(
+                Checkpoint.empty("boot").with(claim(1)).with(claim(2))));
+  }
+
+  @Test
+  void whenACommitFailsItsCallerIsToldAndTheCallersQueuedBehindItAreWrittenWithItsChange()
+      throws Exception {
+    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
+    store.save(Checkpoint.empty("boot"));
+    CountDownLatch appended = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicInteger appends = new AtomicInteger();
+    // The first commit fails after its write, as a failed fdatasync would.
+    NodeState state =
+        new NodeState(
+            store,
+            Checkpoint.empty("boot"),
+            step -> {
+              if (appends.incrementAndGet() == 1) {
+                appended.countDown();
+                awaitQuietly(release);
+                throw new java.io.UncheckedIOException(new java.io.IOException("disk gone"));
+              }
+            });
+    try (ExecutorService pods = Executors.newFixedThreadPool(4)) {
+      Future<?> failing = pods.submit(() -> state.awaitDurable(state.put(claim(1))));
+      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      CountDownLatch changed = new CountDownLatch(2);
+      List<Future<?>> queued = new ArrayList<>();
+      for (int i = 2; i <= 3; i++) {
+        int n = i;
+        queued.add(
+            pods.submit(
+                () -> {
+                  long seq = state.put(claim(n));
+                  changed.countDown();
+                  state.awaitDurable(seq);
+                  return null;
+                }));
+      }
+      assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
+      release.countDown();
+      assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("disk gone");
+      for (Future<?> call : queued) {
+        call.get(10, TimeUnit.SECONDS);
+      }
+    }
+    // The next commit saved the whole checkpoint, the failed change included.
+    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
+        .isEqualTo(
+            new CheckpointStore.Loaded.Valid(
+                Checkpoint.empty("boot").with(claim(1)).with(claim(2)).with(claim(3))));
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
