@@ -23,11 +23,11 @@ import java.util.function.Supplier;
  *
  * <p>Changes ({@link #put}, {@link #remove}) apply in memory at once, under the state lock, so two
  * claims asking for the same device at once cannot both see it free; each returns a sequence
- * number, and {@link #awaitDurable} returns once that change is on disk. Group commit: whichever
- * waiting thread gets the I/O lock writes every change queued so far in one append and one
- * fdatasync ({@link CheckpointStore#commit}; of a claim's changes in one batch only the last), and
- * every waiter whose change it covered returns; nobody waits for a disk write while holding the
- * state lock.
+ * number, and {@link #awaitDurable} returns once that change is on disk. Group commit: one waiting
+ * thread at a time writes every change queued so far in one append and one fdatasync ({@link
+ * CheckpointStore#commit}; of a claim's changes in one batch only the last), the others park; when
+ * it is done it wakes them all at once, those whose change it covered return and one of the others
+ * writes the next batch. Nobody waits for a disk write while holding the state lock.
  *
  * <p>Invariants: the disk holds a prefix of the in-memory changes, in order (a change is durable
  * only with every change before it); an answer to the kubelet is given only after {@link
