@@ -33,11 +33,11 @@ import java.util.regex.Pattern;
  *
  * <p>Safe in a directory where somebody may have planted symbolic links: the temporary file has an
  * unpredictable name ({@code .<target>.<32 random hex digits>.tmp}) and is created exclusively
- * ({@code O_CREAT|O_EXCL}, which never follows a link), its mode is set on the file itself and not
- * through a link, and the final {@code rename(2)} replaces the target's directory entry, so a link
- * planted at the target's name is replaced, never followed. Nothing is therefore ever written
- * outside the target's directory. The directory itself may be reached through a link (an admin's
- * choice of path).
+ * ({@code O_CREAT|O_EXCL}, which never follows a link) with its mode, which is set again on the
+ * file itself (not through a link) when the process's umask took bits off it, and the final {@code
+ * rename(2)} replaces the target's directory entry, so a link planted at the target's name is
+ * replaced, never followed. Nothing is therefore ever written outside the target's directory. The
+ * directory itself may be reached through a link (an admin's choice of path).
  *
  * <p>The mode is explicit and set exactly, independent of the process's umask, so that a daemon
  * started with umask 000 still writes no file others can read.
@@ -56,6 +56,7 @@ public final class AtomicFileWriter {
   public static final String TEMP_SUFFIX = ".tmp";
 
   private static final SecureRandom RANDOM = new SecureRandom();
+  private static final int UMASK = readUmask();
   private static final int RANDOM_BYTES = 16;
   private static final Pattern RANDOM_PART =
       Pattern.compile("[0-9a-f]{" + (2 * RANDOM_BYTES) + "}");
@@ -104,9 +105,12 @@ public final class AtomicFileWriter {
       try (FileChannel ch =
           FileChannel.open(temp, exclusive, PosixFilePermissions.asFileAttribute(permissions))) {
         created = true;
-        // The create mode went through the umask; set it exactly, on the file and not a link.
-        Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-            .setPermissions(permissions);
+        // The create mode went through the umask: set it exactly, on the file and not a link,
+        // unless the umask left it whole (the usual case, which spares three system calls).
+        if (!createModeExact(permissions)) {
+          Files.getFileAttributeView(temp, PosixFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+              .setPermissions(permissions);
+        }
         ByteBuffer buf = ByteBuffer.wrap(bytes);
         while (buf.hasRemaining()) {
           ch.write(buf);
@@ -197,6 +201,58 @@ public final class AtomicFileWriter {
   public static void syncDirectory(Path dir) throws IOException {
     try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
       d.force(true);
+    }
+  }
+
+  /** Whether a file created with {@code mode} gets exactly that mode under this process's umask. */
+  static boolean createModeExact(Set<PosixFilePermission> mode) {
+    return UMASK >= 0 && (modeBits(mode) & UMASK) == 0;
+  }
+
+  /** The mode bits of {@code mode}, as {@code chmod} takes them ({@code 0640}...). */
+  static int modeBits(Set<PosixFilePermission> mode) {
+    int bits = 0;
+    for (PosixFilePermission permission : mode) {
+      bits |=
+          switch (permission) {
+            case OWNER_READ -> 0400;
+            case OWNER_WRITE -> 0200;
+            case OWNER_EXECUTE -> 0100;
+            case GROUP_READ -> 040;
+            case GROUP_WRITE -> 020;
+            case GROUP_EXECUTE -> 010;
+            case OTHERS_READ -> 04;
+            case OTHERS_WRITE -> 02;
+            case OTHERS_EXECUTE -> 01;
+          };
+    }
+    return bits;
+  }
+
+  /**
+   * The file mode creation mask in {@code status}, the text of {@code /proc/self/status} (its
+   * {@code Umask:} line, Linux 4.7 and later); -1 when it has none.
+   */
+  static int parseUmask(String status) {
+    for (String line : status.split("\n")) {
+      if (line.startsWith("Umask:")) {
+        try {
+          return Integer.parseInt(line.substring("Umask:".length()).trim(), 8);
+        } catch (NumberFormatException e) {
+          return -1;
+        }
+      }
+    }
+    return -1;
+  }
+
+  // Read once: nothing in the plugin changes its umask while it runs. -1 (always chmod) when
+  // unreadable.
+  private static int readUmask() {
+    try {
+      return parseUmask(Files.readString(Path.of("/proc/self/status")));
+    } catch (IOException | RuntimeException e) {
+      return -1;
     }
   }
 

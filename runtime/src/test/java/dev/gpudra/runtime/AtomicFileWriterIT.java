@@ -49,6 +49,33 @@ class AtomicFileWriterIT {
     assertThat(target).hasContent("new");
   }
 
+  // The writer skips its chmod when it expects the create mode to come through the umask whole:
+  // that expectation must be what the kernel does, for modes it keeps and modes it cuts.
+  @ParameterizedTest
+  @ValueSource(strings = {"rw-------", "rw-r-----", "rw-rw----", "rw-rw-rw-", "rwxrwxrwx"})
+  void expectsTheCreateModeWholeExactlyWhenTheKernelLeavesItWhole(String mode) throws IOException {
+    Set<PosixFilePermission> requested = PosixFilePermissions.fromString(mode);
+    Path created =
+        Files.createFile(
+            dir().resolve("probe-" + mode), PosixFilePermissions.asFileAttribute(requested));
+
+    boolean whole = Files.getPosixFilePermissions(created).equals(requested);
+
+    assertThat(AtomicFileWriter.createModeExact(requested)).isEqualTo(whole);
+  }
+
+  @Test
+  void readsTheUmaskFromTheProcessStatusAndModeBitsAsChmodTakesThem() {
+    assertThat(AtomicFileWriter.parseUmask("Name:\tjava\nUmask:\t0027\nState:\tR\n"))
+        .isEqualTo(027);
+    assertThat(AtomicFileWriter.parseUmask("Name:\tjava\nState:\tR\n")).isEqualTo(-1);
+    assertThat(AtomicFileWriter.parseUmask("Umask:\tnone\n")).isEqualTo(-1);
+    assertThat(AtomicFileWriter.modeBits(PosixFilePermissions.fromString("rw-r-----")))
+        .isEqualTo(0640);
+    assertThat(AtomicFileWriter.modeBits(PosixFilePermissions.fromString("rwxr-x--x")))
+        .isEqualTo(0751);
+  }
+
   @ParameterizedTest
   @ValueSource(strings = {"rw-------", "rw-r-----", "rw-rw----"})
   void setsExactlyTheRequestedModeWhateverTheUmask(String mode) throws IOException {
