@@ -3,6 +3,7 @@ package dev.gpudra.core.checkpoint;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -255,11 +256,14 @@ public final class CheckpointCodec {
   }
 
   private static byte[] changeFrame(byte[] body) {
-    String head =
-        String.format(Locale.ROOT, "%s crc32c=%08x length=%d", CHANGE, crc(body), body.length);
+    // "%08x" by hand: every group commit frames its changes here.
+    HexFormat hex = HexFormat.of();
+    String head = CHANGE + " crc32c=" + hex.toHexDigits((int) crc(body)) + " length=" + body.length;
     String header =
-        String.format(
-            Locale.ROOT, "%s head=%08x\n", head, crc(head.getBytes(StandardCharsets.US_ASCII)));
+        head
+            + " head="
+            + hex.toHexDigits((int) crc(head.getBytes(StandardCharsets.US_ASCII)))
+            + "\n";
     byte[] start = header.getBytes(StandardCharsets.US_ASCII);
     byte[] out = Arrays.copyOf(start, start.length + body.length + 1);
     System.arraycopy(body, 0, out, start.length, body.length);
