@@ -35,10 +35,9 @@ import java.util.stream.IntStream;
 
 /**
  * The plugin's prepare path in this JVM, as {@code PluginNode} assembles it (the real checkpoint
- * store, node state, CDI spec writer and planner on files in one directory), with the claims read
- * from memory instead of the API server: what remains is the plugin's own work and its disk writes.
- * The node has eight A100s, {@code gpu-0} to {@code gpu-7}; the benchmark's rig has no effects
- * beyond specs.
+ * store, node state, CDI spec writer and planner on real files), with the claims read from memory
+ * instead of the API server: what remains is the plugin's own work and its disk writes. The node
+ * has eight A100s, {@code gpu-0} to {@code gpu-7}; the benchmark's rig has no effects beyond specs.
  */
 public final class LocalPrepareRig {
 
@@ -48,8 +47,11 @@ public final class LocalPrepareRig {
   private final NodeState state;
   private final DraService dra;
 
-  LocalPrepareRig(Path dir, String nodeName) {
-    this(dir, nodeName, new ConcurrentHashMap<>(), ClaimEffects.NONE, false);
+  /**
+   * A plugin instance with its checkpoint under {@code dir} and its CDI specs in {@code cdiDir}.
+   */
+  LocalPrepareRig(Path dir, Path cdiDir, String nodeName) {
+    this(dir, cdiDir, nodeName, new ConcurrentHashMap<>(), ClaimEffects.NONE, false);
   }
 
   /**
@@ -62,17 +64,18 @@ public final class LocalPrepareRig {
    */
   public static LocalPrepareRig recovering(
       Path dir, String nodeName, Map<String, ResourceClaim> claims, ClaimEffects effects) {
-    return new LocalPrepareRig(dir, nodeName, claims, effects, true);
+    return new LocalPrepareRig(dir, dir.resolve("cdi"), nodeName, claims, effects, true);
   }
 
   private LocalPrepareRig(
       Path dir,
+      Path cdiDir,
       String nodeName,
       Map<String, ResourceClaim> claims,
       ClaimEffects effects,
       boolean recover) {
     this.claims = claims;
-    CdiSpecWriter writer = new CdiSpecWriter(dir.resolve("cdi"));
+    CdiSpecWriter writer = new CdiSpecWriter(cdiDir);
     CheckpointStore store = new CheckpointStore(dir.resolve("checkpoint"), Clock.systemUTC());
     Checkpoint initial;
     if (recover) {

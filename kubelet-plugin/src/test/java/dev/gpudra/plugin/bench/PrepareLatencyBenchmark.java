@@ -44,7 +44,12 @@ import java.util.concurrent.Future;
  *   <li>prepare without the API read ({@link LocalPrepareRig}: the plugin's prepare path in this
  *       JVM, claims read from memory, copies of claims allocated once in the API server, so that
  *       nothing else runs meanwhile), one claim at a time and 32 pods at once, with the ratio of
- *       each to the floor;
+ *       each to the floor. The checkpoint is on the disk under test, beside the floor's file; the
+ *       specs are where a node keeps them, on a tmpfs ({@code /dev/shm} here, {@code
+ *       -Dgpudra.bench.cdiDir} to change it: the chart's {@code /var/run/cdi} is on {@code /run}, a
+ *       tmpfs on systemd hosts). A last row runs the 32 pods again with the specs on the
+ *       checkpoint's disk. With each phase, the process's CPU time per prepare while the calls were
+ *       in flight;
  *   <li>prepare as the kubelet sees it: one gRPC call per pod over the unix socket to the plugin as
  *       its own JVM on a fake A100 node (mock NVML), claims read from fabric8's mock API server;
  *   <li>on that node, sharing ({@link SharingLatency}): an exclusive claim, a fractional share of a
@@ -112,77 +117,47 @@ public final class PrepareLatencyBenchmark {
       List<Long> floor = new ArrayList<>();
       // And once alone, back to back before anything else runs: the disk at its quietest.
       List<Long> alone = FsyncFloor.measure(local, SINGLE);
-      LocalPrepareRig rig = new LocalPrepareRig(local, NODE);
+      // The specs where a node keeps them: /var/run/cdi, the chart's default, is on /run, a
+      // tmpfs on systemd hosts. The checkpoint and the floor stay on the disk under test.
+      Path specs = Files.createTempDirectory(cdiBase(root), "gpudra-bench-cdi");
+      LocalPrepareRig rig = new LocalPrepareRig(local, specs, NODE);
+      // The same path with the specs on the checkpoint's disk, for a root that is not a tmpfs.
+      Path beside = Files.createDirectories(root.resolve("local-specs-on-disk"));
+      LocalPrepareRig onDisk = new LocalPrepareRig(beside, beside.resolve("cdi"), NODE);
       Map<String, ResourceClaim> templates = new HashMap<>();
-      Target inProcess =
-          new Target() {
-            // A copy, under a new name and UID, of a claim allocated once in the API server for
-            // this GPU and access: the local scenarios send nothing to the API server, whose
-            // work would otherwise share the CPUs and the heap with the measured calls.
-            @Override
-            public PodClaim allocated(String name, String gpu, boolean adminAccess) {
-              ResourceClaim template =
-                  templates.computeIfAbsent(
-                      gpu + "/" + adminAccess,
-                      key -> {
-                        PodClaim first =
-                            allocate(claims, "template-" + templates.size(), gpu, adminAccess);
-                        return client
-                            .resources(ResourceClaim.class)
-                            .inNamespace(first.namespace())
-                            .withName(first.name())
-                            .get();
-                      });
-              ResourceClaim copy =
-                  new ResourceClaimBuilder(template)
-                      .editMetadata()
-                      .withName(name)
-                      .withUid(UUID.randomUUID().toString())
-                      .endMetadata()
-                      .build();
-              rig.add(copy);
-              return new PodClaim(
-                  copy.getMetadata().getNamespace(),
-                  copy.getMetadata().getUid(),
-                  copy.getMetadata().getName());
-            }
-
-            @Override
-            public long prepare(PodClaim claim) {
-              long start = System.nanoTime();
-              PrepareResult result = rig.dra().prepare(List.of(ref(claim))).get(claim.uid());
-              long nanos = System.nanoTime() - start;
-              if (!(result instanceof PrepareResult.Prepared)) {
-                throw new IllegalStateException("prepare failed: " + result);
-              }
-              return nanos;
-            }
-
-            @Override
-            public void unprepare(List<PodClaim> batch) {
-              rig.dra().unprepare(batch.stream().map(PrepareLatencyBenchmark::ref).toList());
-            }
-          };
+      Target inProcess = inJvm(rig, templates, claims, client);
+      Target inProcessOnDisk = inJvm(onDisk, templates, claims, client);
       single(inProcess, WARM_UP, "local-warm", local, new ArrayList<>(), new ArrayList<>());
       concurrent(inProcess, WARM_UP_ROUNDS, "local-warm-many", new ArrayList<>());
-      List<GcPauses> gcs = new ArrayList<>();
+      concurrent(inProcessOnDisk, WARM_UP_ROUNDS, "disk-warm-many", new ArrayList<>());
+      List<PhaseCost> gcs = new ArrayList<>();
       List<Long> localSingle = single(inProcess, SINGLE, "local-one", local, floor, gcs);
       List<Long> localConcurrent = concurrent(inProcess, ROUNDS, "local-many", gcs);
+      List<Long> diskConcurrent = concurrent(inProcessOnDisk, ROUNDS, "disk-many", gcs);
+      deleteEmptyDirectory(specs);
       // Printed at once: the table that matters does not depend on the plugin JVM starting.
       System.out.println();
       System.out.println(
-          "Prepare latency without the API read (prepare path in this JVM), files under " + local);
+          "Prepare latency without the API read (prepare path in this JVM): checkpoint and floor"
+              + " under "
+              + local
+              + ", specs under "
+              + specs);
       header();
       row("floor alone, before the run", alone, floor, alone);
       row("floor: 1 fsync'ed replace", floor, floor, alone);
       row("1 claim at a time", localSingle, floor, alone);
       row(CONCURRENT + " pods concurrently", localConcurrent, floor, alone);
+      row(CONCURRENT + " pods, specs on the disk", diskConcurrent, floor, alone);
       System.out.printf(
           Locale.ROOT,
-          "garbage collections in this JVM while measuring: 1 claim %s; %d pods %s%n",
+          "while measuring, garbage collections in this JVM and the process's CPU time per"
+              + " prepare:%n  1 claim %s; %d pods %s; %d pods, specs on the disk %s%n",
           gcs.get(0),
           CONCURRENT,
-          gcs.get(1));
+          gcs.get(1),
+          CONCURRENT,
+          gcs.get(2));
       if (Boolean.getBoolean("gpudra.bench.localOnly")) {
         printLoad();
         return;
@@ -259,6 +234,84 @@ public final class PrepareLatencyBenchmark {
     }
   }
 
+  /**
+   * Prepare through {@code rig} in this JVM. Each claim is a copy, under a new name and UID, of a
+   * claim allocated once in the API server for its GPU and access (kept in {@code templates}): the
+   * local scenarios send nothing to the API server, whose work would otherwise share the CPUs and
+   * the heap with the measured calls.
+   */
+  private static Target inJvm(
+      LocalPrepareRig rig,
+      Map<String, ResourceClaim> templates,
+      Claims claims,
+      KubernetesClient client) {
+    return new Target() {
+      @Override
+      public PodClaim allocated(String name, String gpu, boolean adminAccess) {
+        ResourceClaim template =
+            templates.computeIfAbsent(
+                gpu + "/" + adminAccess,
+                key -> {
+                  PodClaim first =
+                      allocate(claims, "template-" + templates.size(), gpu, adminAccess);
+                  return client
+                      .resources(ResourceClaim.class)
+                      .inNamespace(first.namespace())
+                      .withName(first.name())
+                      .get();
+                });
+        ResourceClaim copy =
+            new ResourceClaimBuilder(template)
+                .editMetadata()
+                .withName(name)
+                .withUid(UUID.randomUUID().toString())
+                .endMetadata()
+                .build();
+        rig.add(copy);
+        return new PodClaim(
+            copy.getMetadata().getNamespace(),
+            copy.getMetadata().getUid(),
+            copy.getMetadata().getName());
+      }
+
+      @Override
+      public long prepare(PodClaim claim) {
+        long start = System.nanoTime();
+        PrepareResult result = rig.dra().prepare(List.of(ref(claim))).get(claim.uid());
+        long nanos = System.nanoTime() - start;
+        if (!(result instanceof PrepareResult.Prepared)) {
+          throw new IllegalStateException("prepare failed: " + result);
+        }
+        return nanos;
+      }
+
+      @Override
+      public void unprepare(List<PodClaim> batch) {
+        rig.dra().unprepare(batch.stream().map(PrepareLatencyBenchmark::ref).toList());
+      }
+    };
+  }
+
+  // Where the specs of the local scenarios go: -Dgpudra.bench.cdiDir, else /dev/shm (a tmpfs, as
+  // /run is on a node), else beside the rest under root.
+  private static Path cdiBase(Path root) throws java.io.IOException {
+    String configured = System.getProperty("gpudra.bench.cdiDir");
+    if (configured != null) {
+      return Files.createDirectories(Path.of(configured));
+    }
+    Path shm = Path.of("/dev/shm");
+    return Files.isDirectory(shm) && Files.isWritable(shm) ? shm : root;
+  }
+
+  // Every claim was unprepared, so its spec is gone: what is left is the empty directory.
+  private static void deleteEmptyDirectory(Path dir) {
+    try {
+      Files.deleteIfExists(dir);
+    } catch (java.io.IOException e) {
+      System.out.println("left " + dir + ": " + e.getMessage());
+    }
+  }
+
   private static void printLoad() throws java.io.IOException {
     System.out.printf(
         Locale.ROOT,
@@ -278,7 +331,7 @@ public final class PrepareLatencyBenchmark {
 
   // One claim at a time, each after one floor sample in floorDir (added to floor).
   private static List<Long> single(
-      Target target, int count, String prefix, Path floorDir, List<Long> floor, List<GcPauses> gcs)
+      Target target, int count, String prefix, Path floorDir, List<Long> floor, List<PhaseCost> gcs)
       throws java.io.IOException {
     // Every claim made before the first call: no claim is built while another call is measured.
     List<PodClaim> claims = new ArrayList<>();
@@ -286,22 +339,25 @@ public final class PrepareLatencyBenchmark {
       claims.add(target.allocated(prefix + "-" + i, GPUS[i % GPUS.length], false));
     }
     // The measured calls start on a collected heap: no collection of the harness's own garbage
-    // (the claims above) lands on them. Those that still do are counted (GcPauses).
+    // (the claims above) lands on them. Those that still do are counted (PhaseCost).
     System.gc();
-    GcPauses gc = GcPauses.start();
+    PhaseCost gc = PhaseCost.start();
     List<Long> samples = new ArrayList<>();
+    long cpu = 0;
     for (PodClaim claim : claims) {
       floor.addAll(FsyncFloor.measure(floorDir, 1));
+      long cpuBefore = processCpuNanos();
       samples.add(target.prepare(claim));
+      cpu += processCpuNanos() - cpuBefore;
       target.unprepare(List.of(claim));
     }
-    gcs.add(gc.stop());
+    gcs.add(gc.stop(cpu, samples.size()));
     return samples;
   }
 
   // Rounds of 32 pods released at once, each preparing its own admin-access claim.
-  private static List<Long> concurrent(Target target, int rounds, String prefix, List<GcPauses> gcs)
-      throws Exception {
+  private static List<Long> concurrent(
+      Target target, int rounds, String prefix, List<PhaseCost> gcs) throws Exception {
     List<List<PodClaim>> batches = new ArrayList<>();
     for (int round = 0; round < rounds; round++) {
       List<PodClaim> batch = new ArrayList<>();
@@ -311,8 +367,9 @@ public final class PrepareLatencyBenchmark {
       batches.add(batch);
     }
     System.gc();
-    GcPauses gc = GcPauses.start();
+    PhaseCost gc = PhaseCost.start();
     List<Long> samples = new ArrayList<>();
+    long cpu = 0;
     try (ExecutorService pods = Executors.newFixedThreadPool(CONCURRENT)) {
       for (List<PodClaim> batch : batches) {
         CountDownLatch go = new CountDownLatch(1);
@@ -325,38 +382,55 @@ public final class PrepareLatencyBenchmark {
                     return target.prepare(claim);
                   }));
         }
+        long cpuBefore = processCpuNanos();
         go.countDown();
         for (Future<Long> call : calls) {
           samples.add(call.get());
         }
+        cpu += processCpuNanos() - cpuBefore;
         target.unprepare(batch);
       }
     }
-    gcs.add(gc.stop());
+    gcs.add(gc.stop(cpu, samples.size()));
     return samples;
   }
 
-  /** The collections of this JVM between start and stop, and their total time. */
-  private record GcPauses(long count, long millis) {
-    static GcPauses start() {
+  /**
+   * The collections of this JVM between start and stop and their total time; and the CPU time the
+   * process used while prepares were in flight (user and system, every thread: the calls' own work
+   * and the kernel's for their files, not the floor's or the unprepares'), per prepare.
+   */
+  private record PhaseCost(long count, long millis, long cpuNanos, int prepares) {
+    static PhaseCost start() {
       long count = 0;
       long millis = 0;
       for (var gc : ManagementFactory.getGarbageCollectorMXBeans()) {
         count += gc.getCollectionCount();
         millis += gc.getCollectionTime();
       }
-      return new GcPauses(count, millis);
+      return new PhaseCost(count, millis, 0, 0);
     }
 
-    GcPauses stop() {
-      GcPauses now = start();
-      return new GcPauses(now.count - count, now.millis - millis);
+    PhaseCost stop(long preparesCpuNanos, int preparesDone) {
+      PhaseCost now = start();
+      return new PhaseCost(now.count - count, now.millis - millis, preparesCpuNanos, preparesDone);
     }
 
     @Override
     public String toString() {
-      return count + " (" + millis + " ms)";
+      return String.format(
+          Locale.ROOT,
+          "%d (%d ms), CPU %.3f ms per prepare",
+          count,
+          millis,
+          cpuNanos / 1e6 / Math.max(1, prepares));
     }
+  }
+
+  // CPU time of this process so far, every thread, user and system.
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   private static void header() {
