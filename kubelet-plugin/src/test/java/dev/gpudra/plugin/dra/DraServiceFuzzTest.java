@@ -238,6 +238,8 @@ class DraServiceFuzzTest {
     try {
       // tmpfs: a prepare's fsyncs cost microseconds, so the fuzzer spends its time in our code.
       Path root = Files.createTempDirectory(Path.of("/dev/shm"), "gpudra-fuzz-dra");
+      // Memory, not disk: given back when the JVM ends.
+      Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(root)));
       CheckpointStore store = new CheckpointStore(root.resolve("checkpoint"), Clock.systemUTC());
       state = new NodeState(store, Checkpoint.empty("fuzz-boot"));
       writer = new CdiSpecWriter(root.resolve("cdi"));
@@ -271,6 +273,16 @@ class DraServiceFuzzTest {
             new ClaimUnpreparer(
                 state, ClaimEffects.NONE, writer, StepListener.NONE, PluginMetrics.NOOP));
     service = new DraV1Service(dra);
+  }
+
+  private static void deleteTree(Path root) {
+    try (var paths = Files.walk(root)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
+    } catch (IOException | UncheckedIOException e) {
+      System.err.println("left " + root + ": " + e.getMessage());
+    }
   }
 
   /** Three whole A100s and one in MIG mode holding a 1g.10gb device. */
