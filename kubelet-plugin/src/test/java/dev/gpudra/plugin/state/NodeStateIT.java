@@ -146,76 +146,41 @@ class NodeStateIT {
   @Test
   void changesQueuedBehindACommitOnItsWayAreWrittenByOneMoreCommitAndEveryCallerReturns()
       throws Exception {
-    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
-    store.save(Checkpoint.empty("boot"));
-    CountDownLatch appended = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger appends = new AtomicInteger();
-    // Holds the first commit between its append and its fdatasync.
-    NodeState state =
-        new NodeState(
-            store,
-            Checkpoint.empty("boot"),
-            step -> {
-              if (appends.incrementAndGet() == 1) {
-                appended.countDown();
-                awaitQuietly(release);
-              }
-            });
+    HeldFirstCommit held = new HeldFirstCommit(tmp, false);
+    NodeState state = held.state;
     int queued = 16;
     CountDownLatch changed = new CountDownLatch(queued);
     List<Future<?>> calls = new ArrayList<>();
     try (ExecutorService pods = Executors.newFixedThreadPool(queued + 1)) {
       calls.add(pods.submit(() -> state.awaitDurable(state.put(claim(0)))));
-      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(held.appended.await(10, TimeUnit.SECONDS)).isTrue();
       for (int i = 1; i <= queued; i++) {
         int n = i;
-        calls.add(
-            pods.submit(
-                () -> {
-                  long seq = state.put(claim(n));
-                  changed.countDown();
-                  state.awaitDurable(seq);
-                  return null;
-                }));
+        calls.add(putAndAwait(pods, state, n, changed));
       }
       assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
-      release.countDown();
+      held.release.countDown();
       for (Future<?> call : calls) {
         call.get(10, TimeUnit.SECONDS);
       }
     }
     // The held commit, then one for the sixteen changes made meanwhile: not one each.
-    assertThat(appends.get()).isEqualTo(2);
+    assertThat(held.appends.get()).isEqualTo(2);
     Checkpoint expected = Checkpoint.empty("boot");
     for (int i = 0; i <= queued; i++) {
       expected = expected.with(claim(i));
     }
-    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
-        .isEqualTo(new CheckpointStore.Loaded.Valid(expected));
+    assertOnDisk(expected);
   }
 
   @Test
   void aCallerInterruptedWhileItsChangeIsOnItsWayReturnsOnlyOnceItIsDurableAndStaysInterrupted()
       throws Exception {
-    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
-    store.save(Checkpoint.empty("boot"));
-    CountDownLatch appended = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger appends = new AtomicInteger();
-    NodeState state =
-        new NodeState(
-            store,
-            Checkpoint.empty("boot"),
-            step -> {
-              if (appends.incrementAndGet() == 1) {
-                appended.countDown();
-                awaitQuietly(release);
-              }
-            });
+    HeldFirstCommit held = new HeldFirstCommit(tmp, false);
+    NodeState state = held.state;
     try (ExecutorService pods = Executors.newFixedThreadPool(2)) {
-      Future<?> held = pods.submit(() -> state.awaitDurable(state.put(claim(1))));
-      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      Future<?> first = pods.submit(() -> state.awaitDurable(state.put(claim(1))));
+      assertThat(held.appended.await(10, TimeUnit.SECONDS)).isTrue();
       AtomicReference<Thread> waiter = new AtomicReference<>();
       CountDownLatch changed = new CountDownLatch(1);
       Future<Boolean> interrupted =
@@ -232,64 +197,85 @@ class NodeStateIT {
       // Not let go by the interrupt: its change is not on disk yet.
       assertThatThrownBy(() -> interrupted.get(300, TimeUnit.MILLISECONDS))
           .isInstanceOf(TimeoutException.class);
-      release.countDown();
+      held.release.countDown();
       assertThat(interrupted.get(10, TimeUnit.SECONDS)).isTrue();
-      held.get(10, TimeUnit.SECONDS);
+      first.get(10, TimeUnit.SECONDS);
     }
-    assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
-        .isEqualTo(
-            new CheckpointStore.Loaded.Valid(
-                Checkpoint.empty("boot").with(claim(1)).with(claim(2))));
+    assertOnDisk(Checkpoint.empty("boot").with(claim(1)).with(claim(2)));
   }
 
   @Test
   void whenACommitFailsItsCallerIsToldAndTheCallersQueuedBehindItAreWrittenWithItsChange()
       throws Exception {
-    CheckpointStore store = new CheckpointStore(tmp, Clock.systemUTC());
-    store.save(Checkpoint.empty("boot"));
-    CountDownLatch appended = new CountDownLatch(1);
-    CountDownLatch release = new CountDownLatch(1);
-    AtomicInteger appends = new AtomicInteger();
     // The first commit fails after its write, as a failed fdatasync would.
-    NodeState state =
-        new NodeState(
-            store,
-            Checkpoint.empty("boot"),
-            step -> {
-              if (appends.incrementAndGet() == 1) {
-                appended.countDown();
-                awaitQuietly(release);
-                throw new java.io.UncheckedIOException(new java.io.IOException("disk gone"));
-              }
-            });
+    HeldFirstCommit held = new HeldFirstCommit(tmp, true);
+    NodeState state = held.state;
     try (ExecutorService pods = Executors.newFixedThreadPool(4)) {
       Future<?> failing = pods.submit(() -> state.awaitDurable(state.put(claim(1))));
-      assertThat(appended.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(held.appended.await(10, TimeUnit.SECONDS)).isTrue();
       CountDownLatch changed = new CountDownLatch(2);
       List<Future<?>> queued = new ArrayList<>();
       for (int i = 2; i <= 3; i++) {
         int n = i;
-        queued.add(
-            pods.submit(
-                () -> {
-                  long seq = state.put(claim(n));
-                  changed.countDown();
-                  state.awaitDurable(seq);
-                  return null;
-                }));
+        queued.add(putAndAwait(pods, state, n, changed));
       }
       assertThat(changed.await(10, TimeUnit.SECONDS)).isTrue();
-      release.countDown();
+      held.release.countDown();
       assertThatThrownBy(() -> failing.get(10, TimeUnit.SECONDS)).hasRootCauseMessage("disk gone");
       for (Future<?> call : queued) {
         call.get(10, TimeUnit.SECONDS);
       }
     }
     // The next commit saved the whole checkpoint, the failed change included.
+    assertOnDisk(Checkpoint.empty("boot").with(claim(1)).with(claim(2)).with(claim(3)));
+  }
+
+  // A caller that changes claim n's entry, counts down changed, then waits for it to be on disk.
+  private static Future<?> putAndAwait(
+      ExecutorService pods, NodeState state, int n, CountDownLatch changed) {
+    return pods.submit(
+        () -> {
+          long seq = state.put(claim(n));
+          changed.countDown();
+          state.awaitDurable(seq);
+          return null;
+        });
+  }
+
+  // What a restarted plugin would read from tmp.
+  private void assertOnDisk(Checkpoint expected) {
     assertThat(new CheckpointStore(tmp, Clock.systemUTC()).load())
-        .isEqualTo(
-            new CheckpointStore.Loaded.Valid(
-                Checkpoint.empty("boot").with(claim(1)).with(claim(2)).with(claim(3))));
+        .isEqualTo(new CheckpointStore.Loaded.Valid(expected));
+  }
+
+  /**
+   * A node state on an empty checkpoint in {@code dir} whose first commit stops between its append
+   * and its fdatasync ({@code appended}) until {@code release}, and then fails when asked to (as a
+   * failed fdatasync would); {@code appends} counts the appends.
+   */
+  private static final class HeldFirstCommit {
+    final CountDownLatch appended = new CountDownLatch(1);
+    final CountDownLatch release = new CountDownLatch(1);
+    final AtomicInteger appends = new AtomicInteger();
+    final NodeState state;
+
+    HeldFirstCommit(Path dir, boolean failIt) {
+      CheckpointStore store = new CheckpointStore(dir, Clock.systemUTC());
+      store.save(Checkpoint.empty("boot"));
+      state =
+          new NodeState(
+              store,
+              Checkpoint.empty("boot"),
+              step -> {
+                if (appends.incrementAndGet() == 1) {
+                  appended.countDown();
+                  awaitQuietly(release);
+                  if (failIt) {
+                    throw new java.io.UncheckedIOException(new java.io.IOException("disk gone"));
+                  }
+                }
+              });
+    }
   }
 
   private static void awaitQuietly(CountDownLatch latch) {
