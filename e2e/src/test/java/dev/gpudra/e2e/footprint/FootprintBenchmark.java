@@ -21,8 +21,10 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The memory and start-up footprint of both programs, on the real control plane of the e2e tests,
@@ -38,7 +40,9 @@ import java.util.Map;
  *       plugin on those jars as the image build trains it;
  *   <li>the driver controller with {@code nodes} nodes of 8 GPUs (the scale benchmark's slices,
  *       claims and pods, {@link ScalePlan}) next to a baseline of bare fabric8 informers on the
- *       same objects, each measured once its view has converged (synced).
+ *       same objects, each measured {@code steadySeconds} after its view has converged (synced);
+ *       with the chart's options both also run with Native Memory Tracking, and the report shows
+ *       where each one's memory is, category by category.
  * </ul>
  *
  * <p>A harness that prints a table; nothing is asserted. Goals (issue: footprint): plugin resident
@@ -126,11 +130,16 @@ public final class FootprintBenchmark {
       Map<String, String> connection = InPodConnection.env(plane);
       JvmFootprint bareBefore =
           BareInformersProcess.measure(
-              plane, List.of(), connection, work.resolve("bare-informers-before.log"), TIMEOUT);
+              plane,
+              List.of(),
+              connection,
+              work.resolve("bare-informers-before.log"),
+              TIMEOUT,
+              steady);
       JvmFootprint controllerBefore =
-          controller(plane, plan, "fp-controller-before", List.of(), connection);
+          controller(plane, plan, "fp-controller-before", List.of(), connection, steady);
       List<String> controllerOptions =
-          new java.util.ArrayList<>(ChartJvmOptions.withoutAotCache(chart.controller()));
+          new ArrayList<>(ChartJvmOptions.withoutAotCache(chart.controller()));
       controllerOptions.add("-XX:NativeMemoryTracking=summary");
       JvmFootprint bareAfter =
           BareInformersProcess.measure(
@@ -138,9 +147,10 @@ public final class FootprintBenchmark {
               controllerOptions,
               connection,
               work.resolve("bare-informers-after.log"),
-              TIMEOUT);
+              TIMEOUT,
+              steady);
       JvmFootprint controllerAfter =
-          controller(plane, plan, "fp-controller-after", controllerOptions, connection);
+          controller(plane, plan, "fp-controller-after", controllerOptions, connection, steady);
       String controllerLoad = loadAverage();
 
       report.add("");
@@ -184,13 +194,19 @@ public final class FootprintBenchmark {
       report.add("");
       report.add(
           String.format(
-              "driver controller, %d nodes x %d GPUs, %d claims, %d pods, at convergence;"
-                  + " load average %s",
-              nodes, plan.deviceNames().size(), claims, plan.pods().size(), controllerLoad));
+              "driver controller, %d nodes x %d GPUs, %d claims, %d pods, %d s after converged"
+                  + " (the baseline: synced); load average %s",
+              nodes,
+              plan.deviceNames().size(),
+              claims,
+              plan.pods().size(),
+              steady.toSeconds(),
+              controllerLoad));
       report.add(
           String.format("%-34s %10s %10s %7s %8s", "", "bare inf.", "controller", "ratio", "goal"));
       controllerRows(report, "before", bareBefore, controllerBefore);
       controllerRows(report, "after", bareAfter, controllerAfter);
+      memoryRows(report, "after", bareAfter, controllerAfter);
     }
     System.out.println();
     report.forEach(l -> System.out.println("[footprint] " + l));
@@ -202,13 +218,16 @@ public final class FootprintBenchmark {
       ScalePlan plan,
       String leaseNamespace,
       List<String> jvmOptions,
-      Map<String, String> connection) {
+      Map<String, String> connection,
+      Duration quiet)
+      throws InterruptedException {
     Namespaces.create(plane.client(), leaseNamespace);
     long start = System.nanoTime();
     try (DriverControllerProcess controller =
         DriverControllerProcess.start(plane, leaseNamespace, jvmOptions, connection)) {
       Duration converged =
           new Convergence(controller, plan).await(plan.expected(false), start, TIMEOUT);
+      Thread.sleep(quiet.toMillis());
       return JvmFootprint.of(controller.pid(), converged);
     }
   }
@@ -233,6 +252,37 @@ public final class FootprintBenchmark {
             mib(bare.heapBytes()),
             mib(controller.heapBytes()),
             ""));
+  }
+
+  /**
+   * Where the resident memory of the two "after" JVMs is, part by part (those of at least 1 MiB on
+   * either side): the kernel's split of it and what Native Memory Tracking commits per category.
+   * Committed is not resident (untouched pages, freed malloc memory kept by the C library), so the
+   * categories do not add up to the RSS; the differences show what the controller holds beyond its
+   * informers.
+   */
+  private static void memoryRows(
+      List<String> report, String label, JvmFootprint bare, JvmFootprint controller) {
+    report.add(
+        String.format(
+            "%-34s %10s %10s %7s",
+            label + ": where (MiB; counts)", "bare inf.", "controller", "diff"));
+    Set<String> keys = new LinkedHashSet<>(controller.memoryParts().keySet());
+    keys.addAll(bare.memoryParts().keySet());
+    for (String key : keys) {
+      long left = bare.memoryParts().getOrDefault(key, 0L);
+      long right = controller.memoryParts().getOrDefault(key, 0L);
+      if (key.startsWith("#")) {
+        report.add(
+            String.format(
+                "%-34s %10d %10d %+7d", "  " + key.substring(1), left, right, right - left));
+      } else if (Math.max(left, right) >= 1024 * 1024) {
+        report.add(
+            String.format(
+                "%-34s %10.1f %10.1f %+7.1f",
+                "  " + key, mib(left), mib(right), mib(right) - mib(left)));
+      }
+    }
   }
 
   private static String row(String what, double left, double right, String goal) {

@@ -29,19 +29,26 @@ public final class BareInformersProcess {
       ControlPlane plane, List<String> jvmOptions, Path log, Duration timeout)
       throws InterruptedException {
     return measure(
-        plane, jvmOptions, Map.of("KUBECONFIG", plane.kubeconfig().toString()), log, timeout);
+        plane,
+        jvmOptions,
+        Map.of("KUBECONFIG", plane.kubeconfig().toString()),
+        log,
+        timeout,
+        Duration.ZERO);
   }
 
   /**
    * Like {@link #measure(ControlPlane, List, Path, Duration)}, with {@code env} (the client's
-   * configuration) in place of the kubeconfig.
+   * configuration) in place of the kubeconfig, measured {@code quiet} after it has synced (its time
+   * is still the time to synced).
    */
   public static JvmFootprint measure(
       ControlPlane plane,
       List<String> jvmOptions,
       Map<String, String> env,
       Path log,
-      Duration timeout)
+      Duration timeout,
+      Duration quiet)
       throws InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -61,6 +68,8 @@ public final class BareInformersProcess {
       }
       Duration time = Duration.ofNanos(System.nanoTime() - start);
       System.out.println("[bench] " + process.tail(1));
+      Thread.sleep(quiet.toMillis());
+      process.requireAlive();
       return JvmFootprint.of(process.pid(), time);
     }
   }

@@ -6,6 +6,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -22,6 +23,9 @@ public final class JvmProbe {
   private static final Pattern HEAP_USED = Pattern.compile("heap\\s+total.*?used (\\d+)K");
   private static final Pattern GENERATION_USED =
       Pattern.compile("^[A-Za-z]\\S*\\s+total \\d+K, used (\\d+)K");
+  private static final Pattern NMT_CATEGORY =
+      Pattern.compile("^-\\s+(.+?) \\(reserved=\\d+KB, committed=(\\d+)KB");
+  private static final Pattern NMT_COUNT = Pattern.compile("^\\s+\\((classes|threads) #(\\d+)");
   private static final Duration JCMD_TIMEOUT = Duration.ofMinutes(2);
   private static final long CLOCK_TICKS = clockTicks();
 
@@ -60,6 +64,48 @@ public final class JvmProbe {
       }
     }
     throw new IllegalStateException("no VmRSS for " + pid);
+  }
+
+  /**
+   * Memory committed per Native Memory Tracking category of {@code pid} (Java Heap, Class, Thread,
+   * Code, GC, Compiler, Metaspace, ...), in bytes, in the order the JVM prints them, plus the
+   * counts it prints with them ({@code classes}, {@code threads}) under {@code "#classes"} and
+   * {@code "#threads"}; empty when the JVM was started without {@code -XX:NativeMemoryTracking}.
+   */
+  public static Map<String, Long> nativeMemory(long pid) {
+    return parseNativeMemory(jcmd(pid, "VM.native_memory summary"));
+  }
+
+  static Map<String, Long> parseNativeMemory(String summary) {
+    Map<String, Long> committed = new LinkedHashMap<>();
+    for (String line : summary.split("\n")) {
+      Matcher category = NMT_CATEGORY.matcher(line);
+      if (category.find()) {
+        committed.put(category.group(1).strip(), Long.parseLong(category.group(2)) * 1024);
+        continue;
+      }
+      Matcher count = NMT_COUNT.matcher(line);
+      if (count.find()) {
+        committed.putIfAbsent("#" + count.group(1), Long.parseLong(count.group(2)));
+      }
+    }
+    return committed;
+  }
+
+  /**
+   * The parts of {@code pid}'s resident memory, in bytes: {@code RssAnon} (the process's own
+   * memory), {@code RssFile} (mapped files: the JVM's libraries, the class-data archive) and {@code
+   * RssShmem}.
+   */
+  public static Map<String, Long> residentParts(long pid) {
+    Map<String, Long> parts = new LinkedHashMap<>();
+    for (String line : read(Path.of("/proc", Long.toString(pid), "status")).split("\n")) {
+      if (line.startsWith("Rss")) {
+        int colon = line.indexOf(':');
+        parts.put(line.substring(0, colon), Long.parseLong(line.replaceAll("\\D+", "")) * 1024);
+      }
+    }
+    return parts;
   }
 
   /** User plus system CPU time {@code pid} has used. */
