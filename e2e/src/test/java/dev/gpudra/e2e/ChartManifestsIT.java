@@ -295,8 +295,8 @@ class ChartManifestsIT {
     assertThat(env.remove("JDK_JAVA_OPTIONS"))
         .isEqualTo(
             "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xms32m -XX:MaxNewSize=16m -Xss512k"
-                + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20"
-                + " -XX:AOTCache=/app/aot/driver-controller.aot");
+                + " -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1"
+                + " -XX:TrimNativeHeapInterval=5000 -XX:AOTCache=/app/aot/driver-controller.aot");
     assertThat(env)
         .containsExactlyInAnyOrderEntriesOf(
             Map.of(
