@@ -168,37 +168,62 @@ class ImageArchiveIT {
   }
 
   @Test
-  void eachProgramStartsFromItsAheadOfTimeCacheOnTheImagesClassPath() throws Exception {
+  void eachProgramStartsFromItsAheadOfTimeCacheWithTheChartsOptions() throws Exception {
     assumeTrue(isRoot(), "chroot needs root");
     Path rootfs = rootfs();
     String values =
         Files.readString(Path.of(System.getProperty("gpudra.chart.dir")).resolve("values.yaml"));
-    // -XX:AOTMode=on makes a cache the JVM cannot use (another runtime, another class path, other
-    // jars) fail the start instead of being skipped, as the chart's default mode (auto) does.
+    List<String> pluginOptions = jvmOptions(values, "kubeletPlugin");
+    List<String> controllerOptions = jvmOptions(values, "controller");
+    assertThat(pluginOptions).contains("-XX:AOTCache=/app/aot/kubelet-plugin.aot");
+    assertThat(controllerOptions).contains("-XX:AOTCache=/app/aot/driver-controller.aot");
+    // Each program as the chart runs it: its options as JDK_JAVA_OPTIONS, the image's class path
+    // file. -XX:AOTMode=on makes a cache the JVM cannot use (another runtime, another class path,
+    // other jars, options the cache does not allow) fail the start instead of being skipped, as
+    // the chart's default mode (auto) does.
     String plugin =
         inImage(
             rootfs,
             "0:0",
-            List.of(),
-            "java -XX:+UseSerialGC -XX:AOTMode=on -XX:AOTCache=/app/aot/kubelet-plugin.aot"
-                + " --enable-native-access=ALL-UNNAMED @/app/classpath.args"
+            List.of(javaOptions(pluginOptions)),
+            "java --enable-native-access=ALL-UNNAMED @/app/classpath.args"
                 + " dev.gpudra.plugin.Main; echo exit=$?");
     String controller =
         inImage(
             rootfs,
             System.getProperty("gpudra.image.user"),
-            List.of("GPUDRA_METRICS_PORT=none"),
-            "java -XX:+UseSerialGC -XX:AOTMode=on -XX:AOTCache=/app/aot/driver-controller.aot"
-                + " @/app/classpath.args dev.gpudra.controller.Main; echo exit=$?");
+            List.of("GPUDRA_METRICS_PORT=none", javaOptions(controllerOptions)),
+            "java @/app/classpath.args dev.gpudra.controller.Main; echo exit=$?");
 
     // Both ran from their caches up to their configuration check.
     assertThat(plugin).contains("invalid configuration: NODE_NAME").doesNotContain("AOT cache");
     assertThat(controller).contains("GPUDRA_METRICS_PORT").doesNotContain("AOT cache");
-    // The chart runs them the same way.
-    assertThat(values)
-        .contains("@/app/classpath.args")
-        .contains("-XX:AOTCache=/app/aot/kubelet-plugin.aot")
-        .contains("-XX:AOTCache=/app/aot/driver-controller.aot");
+    assertThat(values).contains("@/app/classpath.args");
+  }
+
+  /** {@code JDK_JAVA_OPTIONS} with {@code options} and the AOT cache required. */
+  private static String javaOptions(List<String> options) {
+    return "JDK_JAVA_OPTIONS=" + String.join(" ", options) + " -XX:AOTMode=on";
+  }
+
+  /**
+   * The items of {@code <program>.jvmOptions} in the chart's values: the list lines (indented by
+   * four spaces, then a dash) under the first {@code jvmOptions:} of the program's top-level block.
+   */
+  private static List<String> jvmOptions(String values, String program) {
+    int block = values.indexOf("\n" + program + ":\n");
+    assertThat(block).as("top-level %s: in values.yaml", program).isNotNegative();
+    int list = values.indexOf("\n  jvmOptions:\n", block);
+    assertThat(list).as("%s.jvmOptions in values.yaml", program).isNotNegative();
+    List<String> options = new ArrayList<>();
+    for (String line : values.substring(list + "\n  jvmOptions:\n".length()).split("\n")) {
+      if (!line.startsWith("    - ")) {
+        break;
+      }
+      options.add(line.substring("    - ".length()).strip());
+    }
+    assertThat(options).as("%s.jvmOptions", program).isNotEmpty();
+    return options;
   }
 
   @Test
