@@ -227,8 +227,8 @@ public final class FootprintBenchmark {
       memoryRows(report, "after", median.bare(), median.controller());
       report.add(
           String.format(
-              "after: resident memory ratio in %d runs, in the order run: %s; median %.2f, the"
-                  + " run shown",
+              "after: resident memory ratio of each of %d runs, in run order: %s; median %.2f"
+                  + " (the run shown)",
               pairs.size(),
               pairs.stream()
                   .map(
