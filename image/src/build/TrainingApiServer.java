@@ -7,23 +7,39 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.concurrent.Executors;
 
 /**
  * The smallest Kubernetes API server the image's AOT training runs need (train-aot.sh runs this
- * file with the build's JDK, as a source-file program): every list is empty, every watch stays
- * open without events, a create or an update answers the object it was sent, a get of one object
- * is not found, a delete succeeds. That takes the kubelet plugin through its informers and its
- * slice publishing to its gRPC servers, and the controller through its informers' sync, as against
- * a real cluster. Plain HTTP on loopback; it stops when its standard input closes.
+ * file with the build's JDK, as a source-file program): every list is empty or holds the objects
+ * of a small cluster given to it, every watch stays open without events, a create or an update
+ * answers the object it was sent, a get of one object is not found, a delete succeeds. That takes
+ * the kubelet plugin through its informers and its slice publishing to its gRPC servers, and the
+ * controller through its informers' sync and, given a cluster with pending claims, its
+ * explanations and the pre-bound allocator, as against a real cluster. Plain HTTP on loopback; it
+ * stops when its standard input closes.
  *
- * <p>usage: java TrainingApiServer.java PORT_FILE (the port it listens on is written there)
+ * <p>usage: java TrainingApiServer.java PORT_FILE [CLUSTER_DIR]
+ *
+ * <ul>
+ *   <li>PORT_FILE: the port it listens on is written there; every write it answers is appended to
+ *       PORT_FILE.writes as a line "METHOD PATH", which tells the training how far a program got;
+ *   <li>CLUSTER_DIR: RESOURCE.json files (resourceslices.json, pods.json, ...), each a JSON array
+ *       of the objects a list of that resource returns, in any namespace asked for.
+ * </ul>
  */
 public final class TrainingApiServer {
+
+  private static Path clusterDir;
+  private static Path writes;
 
   private TrainingApiServer() {}
 
   public static void main(String[] args) throws IOException {
+    clusterDir = args.length > 1 ? Path.of(args[1]) : null;
+    writes = Path.of(args[0] + ".writes");
+    Files.writeString(writes, "");
     HttpServer server =
         HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
     server.setExecutor(Executors.newCachedThreadPool());
@@ -79,9 +95,14 @@ public final class TrainingApiServer {
           send(exchange, 404, status(404, "NotFound"));
         }
       }
-      case "POST", "PUT", "PATCH" ->
-          send(exchange, "POST".equals(method) ? 201 : 200, new String(body, StandardCharsets.UTF_8));
-      case "DELETE" -> send(exchange, 200, status(200, "Success"));
+      case "POST", "PUT", "PATCH" -> {
+        written(method, path);
+        send(exchange, "POST".equals(method) ? 201 : 200, new String(body, StandardCharsets.UTF_8));
+      }
+      case "DELETE" -> {
+        written(method, path);
+        send(exchange, 200, status(200, "Success"));
+      }
       default -> send(exchange, 405, status(405, "MethodNotAllowed"));
     }
   }
@@ -97,12 +118,20 @@ public final class TrainingApiServer {
     return rest == 1;
   }
 
-  private static String list(String[] parts, String resource) {
+  private static synchronized void written(String method, String path) throws IOException {
+    Files.writeString(
+        writes, method + " " + path + "\n", StandardCharsets.UTF_8, StandardOpenOption.APPEND);
+  }
+
+  private static String list(String[] parts, String resource) throws IOException {
+    Path items = clusterDir == null ? null : clusterDir.resolve(resource + ".json");
     return "{\"apiVersion\":\""
         + apiVersion(parts)
         + "\",\"kind\":\""
         + kind(resource)
-        + "List\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":[]}";
+        + "List\",\"metadata\":{\"resourceVersion\":\"1\"},\"items\":"
+        + (items != null && Files.isRegularFile(items) ? Files.readString(items).strip() : "[]")
+        + "}";
   }
 
   private static String apiVersion(String[] parts) {

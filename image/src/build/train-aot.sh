@@ -50,7 +50,7 @@ if [[ ! -x $java ]]; then
 fi
 
 train=$(mktemp -d "${TMPDIR:-/tmp}/gpudra-aot.XXXXXX")
-trap 'exec 3>&-; rm -rf "$train"' EXIT
+trap 'exec 3>&- 4>&-; rm -rf "$train"' EXIT
 mkdir -p "$train/app/lib" "$train/app/mock-nvml"
 for d in "${lib_dirs[@]}"; do cp "$d"/*.jar "$train/app/lib/"; done
 cp -r "$mock"/. "$train/app/mock-nvml/"
@@ -67,28 +67,37 @@ mkdir -p "$node/driver/usr/lib/x86_64-linux-gnu" "$node/proc/driver/nvidia-caps"
 : >"$node/driver/usr/lib/x86_64-linux-gnu/libcuda.so.550.54.15"
 printf 'Character devices:\n195 nvidia-frontend\n508 nvidia-uvm\n511 nvidia-caps\n' >"$node/proc/devices"
 printf 'config 1\nmonitor 2\ngpu0/gi0/access 3\n' >"$node/proc/driver/nvidia-caps/mig-minors"
-# The stand-in API server stops when its standard input (fd 3 here) closes, on exit at the latest.
-exec 3> >(exec "$build_jdk/bin/java" "$(dirname "${BASH_SOURCE[0]}")/TrainingApiServer.java" "$train/api-port")
+# The stand-in API servers stop when their standard input (fd 3, 4 here) closes, on exit at the
+# latest: an empty one for the plugin, one with training-cluster/ (two nodes' slices, pending and
+# pre-bound claims) for the controller.
+here=$(dirname "${BASH_SOURCE[0]}")
+exec 3> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/api-port")
+exec 4> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/cluster-api-port" "$here/training-cluster")
 for ((i = 0; i < 600; i++)); do
-  [[ -s $train/api-port ]] && break
+  [[ -s $train/api-port && -s $train/cluster-api-port ]] && break
   sleep 0.2
 done
-[[ -s $train/api-port ]] || { echo "[image-aot] the training API server did not start" >&2; exit 1; }
-api=(KUBERNETES_MASTER=http://127.0.0.1:$(cat "$train/api-port") KUBERNETES_AUTH_TRYKUBECONFIG=false
-  KUBERNETES_AUTH_TRYSERVICEACCOUNT=false KUBERNETES_NAMESPACE=gpudra-system)
+[[ -s $train/api-port && -s $train/cluster-api-port ]] || { echo "[image-aot] the training API servers did not start" >&2; exit 1; }
+api() { # api PORT_FILE: the client's environment for that server
+  echo "KUBERNETES_MASTER=http://127.0.0.1:$(cat "$1") KUBERNETES_AUTH_TRYKUBECONFIG=false"
+  echo "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false KUBERNETES_NAMESPACE=gpudra-system"
+}
 
-# train NAME MAIN READY_PATTERN OPTIONS ENV...: runs MAIN with the JVM OPTIONS (one word, space
-# separated) until it logs READY_PATTERN (or exits), then stops it.
+# train NAME MAIN API_PORT_FILE READY_FILE READY_PATTERN OPTIONS ENV...: runs MAIN against that API
+# server with the JVM OPTIONS (one word, space separated) until READY_FILE (its log, or the writes the
+# API server answered) holds a line matching READY_PATTERN (or it exits), then stops it.
 train() {
-  local name=$1 main=$2 ready=$3 log=$train/$1.log pid i options
-  read -r -a options <<<"$4"
-  shift 4
-  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "${api[@]}" "$@" \
+  local name=$1 main=$2 port=$3 ready_file=$4 ready=$5 log=$train/$1.log pid i options api_env
+  read -r -a options <<<"$6"
+  read -r -a api_env <<<"$(api "$port" | tr '\n' ' ')"
+  shift 6
+  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "${api_env[@]}" "$@" \
     "$java" -XX:+UseSerialGC "${options[@]}" -XX:AOTCacheOutput="$out/app/aot/$name.aot" \
     -cp "$cp_train" "$main" >"$log" 2>&1 &
   pid=$!
+  [[ $ready_file == LOG ]] && ready_file=$log
   for ((i = 0; i < 600; i++)); do
-    grep -q -- "$ready" "$log" && break
+    grep -q -E -- "$ready" "$ready_file" 2>/dev/null && break
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
@@ -102,11 +111,12 @@ train() {
   fi
   # A run that stopped early still gives a valid cache, only one with fewer classes in it.
   local reached="reached \"$ready\""
-  grep -q -- "$ready" "$log" || reached="stopped before \"$ready\" (last lines: $(tail -n 3 "$log" | cut -c1-200))"
+  grep -q -E -- "$ready" "$ready_file" || reached="stopped before \"$ready\" (last lines: $(tail -n 3 "$log" | cut -c1-200))"
   echo "[image-aot] $name: $(du -m "$out/app/aot/$name.aot" | cut -f1) MiB; the training run $reached"
 }
 
-train kubelet-plugin dev.gpudra.plugin.Main GPUDRA-KUBELET-PLUGIN-READY --enable-native-access=ALL-UNNAMED \
+train kubelet-plugin dev.gpudra.plugin.Main "$train/api-port" LOG GPUDRA-KUBELET-PLUGIN-READY \
+  --enable-native-access=ALL-UNNAMED \
   NODE_NAME=aot-training POD_UID=00000000-0000-0000-0000-000000000000 \
   KUBELET_PLUGIN_DIRECTORY_PATH="$node/plugins" KUBELET_REGISTRAR_DIRECTORY_PATH="$node/registry" \
   GPUDRA_CDI_DIR="$node/cdi" GPUDRA_CHECKPOINT_DIR="$node/checkpoint" \
@@ -114,5 +124,9 @@ train kubelet-plugin dev.gpudra.plugin.Main GPUDRA-KUBELET-PLUGIN-READY --enable
   GPUDRA_PROC_ROOT="$node/proc" GPUDRA_SYSFS_ROOT="$node/sys" GPUDRA_BOOT_ID_PATH="$node/boot_id" \
   GPUDRA_METRICS_PORT=0 GPUDRA_NVML_LIBRARY="$train/app/mock-nvml/libnvidia-ml.so.1" \
   GPUDRA_MOCK_NVML_PROFILE=a100-8x GPUDRA_MOCK_NVML_STATE="$node/mock-state/a100-8x.state"
-train driver-controller dev.gpudra.controller.Main "Serving /metrics" "" \
+# The controller until it has allocated the pre-bound claim (its status written) and explained the
+# pending claims (an Event each), which takes its allocator and CEL through their work.
+train driver-controller dev.gpudra.controller.Main "$train/cluster-api-port" "$train/cluster-api-port.writes" \
+  "resourceclaims/[^/]+/status" "" \
   GPUDRA_METRICS_PORT=0 GPUDRA_INFORMER_SYNC_TIMEOUT=PT1M POD_NAME=aot-training
+echo "[image-aot] driver-controller's writes: $(sort "$train/cluster-api-port.writes" | uniq -c | tr -s ' \n' ' ')"
