@@ -44,14 +44,33 @@ public final class DriverControllerProcess implements AutoCloseable {
    */
   public static DriverControllerProcess start(
       ControlPlane plane, String namespace, List<String> jvmOptions, Map<String, String> env) {
+    return start(
+        plane,
+        namespace,
+        Path.of(System.getProperty("java.home")),
+        // Failsafe names the test class path here; java.class.path may be a manifest-only jar.
+        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")),
+        jvmOptions,
+        env);
+  }
+
+  /**
+   * As {@link #start(ControlPlane, String, List, Map)}, on the Java runtime {@code javaHome} with
+   * {@code classPath} (the image's runtime and jars) in place of this JVM's.
+   */
+  public static DriverControllerProcess start(
+      ControlPlane plane,
+      String namespace,
+      Path javaHome,
+      String classPath,
+      List<String> jvmOptions,
+      Map<String, String> env) {
     int port = FreePorts.take(1).getFirst();
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin/java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
-    // Failsafe names the test class path here; java.class.path may be a manifest-only jar.
-    command.add(
-        System.getProperty("surefire.test.class.path", System.getProperty("java.class.path")));
+    command.add(classPath);
     command.add("dev.gpudra.controller.Main");
     Map<String, String> environment = new HashMap<>();
     environment.put("KUBECONFIG", plane.kubeconfig().toString());

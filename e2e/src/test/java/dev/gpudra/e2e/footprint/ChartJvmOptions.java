@@ -8,8 +8,11 @@ import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apps.DaemonSet;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
@@ -19,7 +22,8 @@ import java.util.stream.Stream;
  * one option that names a file of the image, the ahead-of-time cache ({@value #AOT_CACHE}), is
  * replaced by a cache trained on the benchmark's own class path, or dropped.
  */
-public record ChartJvmOptions(List<String> plugin, List<String> controller) {
+public record ChartJvmOptions(
+    List<String> plugin, List<String> controller, Map<String, String> controllerPace) {
 
   /** The environment variable through which the chart passes JVM options to {@code java}. */
   public static final String ENV = "JDK_JAVA_OPTIONS";
@@ -27,10 +31,27 @@ public record ChartJvmOptions(List<String> plugin, List<String> controller) {
   /** The option that names the image's AOT cache ({@code /app/aot/<program>.aot}). */
   public static final String AOT_CACHE = "-XX:AOTCache=";
 
-  /** Copies. */
+  /**
+   * The controller's settings that pace its periodic work, as the chart sets them: how often the
+   * metrics are refreshed and pending claims explained, and how long a claim pends before it is.
+   */
+  public static final List<String> PACE =
+      List.of("GPUDRA_METRICS_REFRESH_INTERVAL", "GPUDRA_EXPLAIN_PENDING_AFTER");
+
+  /**
+   * @param plugin the kubelet plugin's JVM options
+   * @param controller the controller's JVM options
+   * @param controllerPace the chart's values of {@link #PACE}
+   */
   public ChartJvmOptions {
     plugin = List.copyOf(plugin);
     controller = List.copyOf(controller);
+    controllerPace = Map.copyOf(controllerPace);
+  }
+
+  /** The chart's metrics refresh interval of the controller (its passes' period). */
+  public Duration controllerRefresh() {
+    return Duration.parse(controllerPace.get(PACE.getFirst()));
   }
 
   /** Renders the chart with its default values. */
@@ -54,7 +75,16 @@ public record ChartJvmOptions(List<String> plugin, List<String> controller) {
             .getSpec()
             .getContainers()
             .getFirst();
-    return new ChartJvmOptions(options(plugin), options(controller));
+    Map<String, String> pace = new LinkedHashMap<>();
+    for (EnvVar e : controller.getEnv()) {
+      if (PACE.contains(e.getName()) && e.getValue() != null) {
+        pace.put(e.getName(), e.getValue());
+      }
+    }
+    if (!pace.keySet().containsAll(PACE)) {
+      throw new IllegalStateException("the chart's controller sets only " + pace + " of " + PACE);
+    }
+    return new ChartJvmOptions(options(plugin), options(controller), pace);
   }
 
   /** {@code options} without the AOT cache: what the chart's flags do on their own. */

@@ -8,6 +8,7 @@ import dev.gpudra.e2e.cluster.Namespaces;
 import dev.gpudra.e2e.monitoring.DriverControllerProcess;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.realnode.DriverRelease;
+import dev.gpudra.e2e.scale.BareInformers;
 import dev.gpudra.e2e.scale.BareInformersProcess;
 import dev.gpudra.e2e.scale.Convergence;
 import dev.gpudra.e2e.scale.JvmFootprint;
@@ -22,6 +23,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -35,17 +37,21 @@ import java.util.stream.Collectors;
  *
  * <ul>
  *   <li>the kubelet plugin on a fake 8x A100 node ({@link PluginFootprint}), on the image's Java
- *       runtime and jars ({@link ShippedPlugin}): time from launching its JVM to registered with
- *       the (emulated) kubelet, resident memory, heap after a full GC and CPU time at steady state
- *       with slices published and a few claims prepared; "after" twice: with the chart's flags
- *       alone and with them and the AOT cache their options name, trained by a first run of the
- *       plugin on those jars as the image build trains it;
+ *       runtime and jars ({@link ShippedImage}): time from launching its JVM to registered with the
+ *       (emulated) kubelet, resident memory, heap after a full GC and CPU time at steady state with
+ *       slices published and a few claims prepared; "after" twice: with the chart's flags alone and
+ *       with them and the AOT cache their options name, trained by a first run of the plugin on
+ *       those jars as the image build trains it;
  *   <li>the driver controller with {@code nodes} nodes of 8 GPUs (the scale benchmark's slices,
  *       claims and pods, {@link ScalePlan}) next to a baseline of bare fabric8 informers on the
  *       same objects, each measured {@code steadySeconds} after its view has converged (synced);
  *       with the chart's options the pair is measured {@code controllerRuns} times, both also run
  *       with Native Memory Tracking, and the report shows the pair of median ratio in full, with
- *       where each one's memory is, category by category.
+ *       where each one's memory is, category by category; then {@code controllerRuns} pairs more as
+ *       the image ships the controller ("shipped"): on the image's runtime and jars, with the
+ *       image's own AOT cache, paced as the chart paces it and measured a whole refresh interval
+ *       after converged, next to the baseline on the same runtime with an AOT cache trained on a
+ *       run of its own.
  * </ul>
  *
  * <p>A harness that prints a table; nothing is asserted. Goals (issue: footprint): plugin resident
@@ -57,6 +63,13 @@ import java.util.stream.Collectors;
 public final class FootprintBenchmark {
 
   private static final Duration TIMEOUT = Duration.ofMinutes(10);
+
+  /** This JVM's runtime and class path, on which "before" and "flags" run. */
+  private static final Path THIS_JAVA = Path.of(System.getProperty("java.home"));
+
+  // Failsafe names the test class path here; java.class.path may be a manifest-only jar.
+  private static final String THIS_CLASS_PATH =
+      System.getProperty("surefire.test.class.path", System.getProperty("java.class.path"));
 
   private FootprintBenchmark() {}
 
@@ -73,7 +86,7 @@ public final class FootprintBenchmark {
         LocalDateTime.now(ZoneOffset.UTC).format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss"));
     Path work = ControlPlane.workBase().resolve("footprint-" + stamp);
     List<String> report = new ArrayList<>();
-    ShippedPlugin shipped = ShippedPlugin.locate(DriverRelease.imageTar());
+    ShippedImage shipped = ShippedImage.locate(DriverRelease.imageTar());
     try (ControlPlane plane = ControlPlane.start(E2eBinaries.locate(), work)) {
       ChartDeviceClasses.apply(plane);
       ChartJvmOptions chart = ChartJvmOptions.render(plane);
@@ -89,8 +102,7 @@ public final class FootprintBenchmark {
       report.add(
           "  the plugin runs on the image's runtime and jars ("
               + shipped.javaHome()
-              + "); its AOT cache is trained here on them (fp-train); the controller and its"
-              + " baseline run on this JVM and class path, without one; all three connect"
+              + "); its AOT cache is trained here on them (fp-train); all programs connect"
               + " with a token and CA file as in their pods");
 
       // The first plugin run trains the AOT cache that the chart's options name (the image's
@@ -138,6 +150,8 @@ public final class FootprintBenchmark {
       JvmFootprint bareBefore =
           BareInformersProcess.measure(
               plane,
+              THIS_JAVA,
+              THIS_CLASS_PATH,
               List.of(),
               connection,
               work.resolve("bare-informers-before.log"),
@@ -156,6 +170,8 @@ public final class FootprintBenchmark {
         JvmFootprint bare =
             BareInformersProcess.measure(
                 plane,
+                THIS_JAVA,
+                THIS_CLASS_PATH,
                 controllerOptions,
                 connection,
                 work.resolve("bare-informers-after-" + run + ".log"),
@@ -166,9 +182,71 @@ public final class FootprintBenchmark {
                 plane, plan, "fp-controller-after-" + run, controllerOptions, connection, steady);
         pairs.add(new Pair(bare, controller));
       }
-      List<Pair> byRatio =
-          pairs.stream().sorted(Comparator.comparingDouble(Pair::residentRatio)).toList();
-      Pair median = byRatio.get((byRatio.size() - 1) / 2);
+      Pair median = median(pairs);
+
+      // As the image ships it: the image's runtime (no class data archive of its own) and jars,
+      // the controller with the image's own AOT cache, required (-XX:AOTMode=on, so a cache the
+      // JVM would not take fails the run), and paced as the chart paces it (its refresh interval
+      // in place of the 1 s the other runs use), measured once a whole interval has passed after
+      // converged, so that its periodic passes ran on the converged view. The baseline, which no
+      // image ships, gets a cache trained here by a first run of its own on this cluster, which
+      // favours it, and the same wait.
+      Map<String, String> shippedEnv = new HashMap<>(connection);
+      shippedEnv.putAll(chart.controllerPace());
+      Duration shippedQuiet = chart.controllerRefresh().plusSeconds(2);
+      if (shippedQuiet.compareTo(steady) < 0) {
+        shippedQuiet = steady;
+      }
+      String imageClassPath = shipped.classPathAsInImage(work.resolve("app/lib"));
+      Path bareJar =
+          ShippedImage.jarOf(BareInformers.class, work.resolve("bare-informers/baseline.jar"));
+      String bareClassPath = imageClassPath + ":" + bareJar;
+      Path bareCache = work.resolve("bare-informers/baseline.aot");
+      BareInformersProcess.measure(
+          plane,
+          shipped.javaHome(),
+          bareClassPath,
+          ChartJvmOptions.training(chart.controller(), bareCache),
+          connection,
+          work.resolve("bare-informers-train.log"),
+          TIMEOUT,
+          Duration.ofSeconds(3));
+      if (!Files.isRegularFile(bareCache)) {
+        throw new IllegalStateException("the baseline's training run wrote no AOT cache");
+      }
+      List<String> shippedBare =
+          new ArrayList<>(ChartJvmOptions.withAotCache(chart.controller(), bareCache));
+      shippedBare.addAll(List.of("-XX:AOTMode=on", "-XX:NativeMemoryTracking=summary"));
+      List<String> shippedController =
+          new ArrayList<>(
+              ChartJvmOptions.withAotCache(
+                  chart.controller(), shipped.aotCache("driver-controller")));
+      shippedController.addAll(List.of("-XX:AOTMode=on", "-XX:NativeMemoryTracking=summary"));
+      List<Pair> shippedPairs = new ArrayList<>();
+      for (int run = 1; run <= afterRuns; run++) {
+        JvmFootprint bare =
+            BareInformersProcess.measure(
+                plane,
+                shipped.javaHome(),
+                bareClassPath,
+                shippedBare,
+                connection,
+                work.resolve("bare-informers-shipped-" + run + ".log"),
+                TIMEOUT,
+                shippedQuiet);
+        JvmFootprint controller =
+            controller(
+                plane,
+                plan,
+                "fp-controller-shipped-" + run,
+                shipped.javaHome(),
+                imageClassPath,
+                shippedController,
+                shippedEnv,
+                shippedQuiet);
+        shippedPairs.add(new Pair(bare, controller));
+      }
+      Pair shippedMedian = median(shippedPairs);
       String controllerLoad = loadAverage();
 
       report.add("");
@@ -212,34 +290,40 @@ public final class FootprintBenchmark {
       report.add("");
       report.add(
           String.format(
-              "driver controller, %d nodes x %d GPUs, %d claims, %d pods, %d s after converged"
-                  + " (the baseline: synced); load average %s",
-              nodes,
-              plan.deviceNames().size(),
-              claims,
-              plan.pods().size(),
-              steady.toSeconds(),
-              controllerLoad));
+              "driver controller, %d nodes x %d GPUs, %d claims, %d pods; load average %s",
+              nodes, plan.deviceNames().size(), claims, plan.pods().size(), controllerLoad));
+      report.add(
+          String.format(
+              "  before, flags: on this JVM and class path, without an AOT cache, with the JVM's"
+                  + " defaults / the chart's options; metrics and pending-claim passes every 1 s;"
+                  + " measured %d s after converged (the baseline: synced)",
+              steady.toSeconds()));
+      report.add(
+          String.format(
+              "  shipped: the image's runtime and jars with the chart's options; the controller"
+                  + " with the image's AOT cache and paced as the chart paces it (%s), the"
+                  + " baseline with an AOT cache trained here on a run of its own; measured %d s"
+                  + " after converged / synced",
+              chart.controllerPace().entrySet().stream()
+                  .map(e -> e.getKey() + "=" + e.getValue())
+                  .collect(Collectors.joining(", ")),
+              shippedQuiet.toSeconds()));
       report.add(
           String.format("%-34s %10s %10s %7s %8s", "", "bare inf.", "controller", "ratio", "goal"));
       controllerRows(report, "before", bareBefore, controllerBefore);
-      controllerRows(report, "after", median.bare(), median.controller());
-      memoryRows(report, "after", median.bare(), median.controller());
+      controllerRows(report, "flags", median.bare(), median.controller());
+      controllerRows(report, "shipped", shippedMedian.bare(), shippedMedian.controller());
+      memoryRows(report, "flags", median.bare(), median.controller());
+      memoryRows(report, "shipped", shippedMedian.bare(), shippedMedian.controller());
+      ratios(report, "flags", pairs, median);
+      ratios(report, "shipped", shippedPairs, shippedMedian);
       report.add(
           String.format(
-              "after: resident memory ratio of each of %d runs, in run order: %s; median %.2f"
-                  + " (the run shown)",
-              pairs.size(),
-              pairs.stream()
-                  .map(
-                      p ->
-                          String.format(
-                              "%.2f (%.1f/%.1f)",
-                              p.residentRatio(),
-                              mib(p.controller().residentBytes()),
-                              mib(p.bare().residentBytes())))
-                  .collect(Collectors.joining(", ")),
-              median.residentRatio()));
+              "shipped controller against the flags baseline (bare informers without an AOT"
+                  + " cache): %.2f (%.1f/%.1f)",
+              (double) shippedMedian.controller().residentBytes() / median.bare().residentBytes(),
+              mib(shippedMedian.controller().residentBytes()),
+              mib(median.bare().residentBytes())));
     }
     System.out.println();
     report.forEach(l -> System.out.println("[footprint] " + l));
@@ -255,6 +339,32 @@ public final class FootprintBenchmark {
     }
   }
 
+  /** The pair of median resident memory ratio (the lower one of an even count). */
+  private static Pair median(List<Pair> pairs) {
+    List<Pair> byRatio =
+        pairs.stream().sorted(Comparator.comparingDouble(Pair::residentRatio)).toList();
+    return byRatio.get((byRatio.size() - 1) / 2);
+  }
+
+  private static void ratios(List<String> report, String label, List<Pair> pairs, Pair median) {
+    report.add(
+        String.format(
+            "%s: resident memory ratio of each of %d runs, in run order: %s; median %.2f"
+                + " (the run shown)",
+            label,
+            pairs.size(),
+            pairs.stream()
+                .map(
+                    p ->
+                        String.format(
+                            "%.2f (%.1f/%.1f)",
+                            p.residentRatio(),
+                            mib(p.controller().residentBytes()),
+                            mib(p.bare().residentBytes())))
+                .collect(Collectors.joining(", ")),
+            median.residentRatio()));
+  }
+
   private static JvmFootprint controller(
       ControlPlane plane,
       ScalePlan plan,
@@ -263,10 +373,25 @@ public final class FootprintBenchmark {
       Map<String, String> connection,
       Duration quiet)
       throws InterruptedException {
+    return controller(
+        plane, plan, leaseNamespace, THIS_JAVA, THIS_CLASS_PATH, jvmOptions, connection, quiet);
+  }
+
+  private static JvmFootprint controller(
+      ControlPlane plane,
+      ScalePlan plan,
+      String leaseNamespace,
+      Path javaHome,
+      String classPath,
+      List<String> jvmOptions,
+      Map<String, String> connection,
+      Duration quiet)
+      throws InterruptedException {
     Namespaces.create(plane.client(), leaseNamespace);
     long start = System.nanoTime();
     try (DriverControllerProcess controller =
-        DriverControllerProcess.start(plane, leaseNamespace, jvmOptions, connection)) {
+        DriverControllerProcess.start(
+            plane, leaseNamespace, javaHome, classPath, jvmOptions, connection)) {
       Duration converged =
           new Convergence(controller, plan).await(plan.expected(false), start, TIMEOUT);
       Thread.sleep(quiet.toMillis());

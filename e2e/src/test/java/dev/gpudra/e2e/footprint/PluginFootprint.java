@@ -21,10 +21,10 @@ import java.util.concurrent.TimeoutException;
 /**
  * One run of the kubelet plugin on a fake 8x A100 node (mock NVML) of the real control plane: the
  * plugin's JVM is launched with the given options on the image's runtime and jars ({@link
- * ShippedPlugin}), publishes its slices and registers with the emulated kubelet; then {@code
- * claims} pods, each with a one-GPU claim, are scheduled to it and prepared. A measured run then
- * reads its resident memory, heap and CPU after {@code steady} of quiet; a training run stops it
- * with SIGTERM, as the kubelet's pod deletion does, so that it writes its AOT cache.
+ * ShippedImage}), publishes its slices and registers with the emulated kubelet; then {@code claims}
+ * pods, each with a one-GPU claim, are scheduled to it and prepared. A measured run then reads its
+ * resident memory, heap and CPU after {@code steady} of quiet; a training run stops it with
+ * SIGTERM, as the kubelet's pod deletion does, so that it writes its AOT cache.
  */
 final class PluginFootprint {
 
@@ -41,7 +41,7 @@ final class PluginFootprint {
    */
   static JvmFootprint measure(
       ControlPlane plane,
-      ShippedPlugin shipped,
+      ShippedImage shipped,
       String name,
       List<String> jvmOptions,
       int claims,
@@ -61,7 +61,7 @@ final class PluginFootprint {
    */
   static void train(
       ControlPlane plane,
-      ShippedPlugin shipped,
+      ShippedImage shipped,
       String name,
       List<String> jvmOptions,
       int claims,
@@ -85,7 +85,7 @@ final class PluginFootprint {
   }
 
   private static FakeGpuNode startWithPods(
-      ControlPlane plane, ShippedPlugin shipped, String name, List<String> jvmOptions, int claims)
+      ControlPlane plane, ShippedImage shipped, String name, List<String> jvmOptions, int claims)
       throws IOException {
     KubernetesClient client = plane.client();
     Namespaces.create(client, name);

@@ -30,6 +30,8 @@ public final class BareInformersProcess {
       throws InterruptedException {
     return measure(
         plane,
+        Path.of(System.getProperty("java.home")),
+        System.getProperty("java.class.path"),
         jvmOptions,
         Map.of("KUBECONFIG", plane.kubeconfig().toString()),
         log,
@@ -38,12 +40,15 @@ public final class BareInformersProcess {
   }
 
   /**
-   * Like {@link #measure(ControlPlane, List, Path, Duration)}, with {@code env} (the client's
-   * configuration) in place of the kubeconfig, measured {@code quiet} after it has synced (its time
-   * is still the time to synced).
+   * Like {@link #measure(ControlPlane, List, Path, Duration)}, on the Java runtime {@code javaHome}
+   * with {@code classPath} (which must hold {@link BareInformers} and the fabric8 client) in place
+   * of this JVM's, with {@code env} (the client's configuration) in place of the kubeconfig,
+   * measured {@code quiet} after it has synced (its time is still the time to synced).
    */
   public static JvmFootprint measure(
       ControlPlane plane,
+      Path javaHome,
+      String classPath,
       List<String> jvmOptions,
       Map<String, String> env,
       Path log,
@@ -51,10 +56,10 @@ public final class BareInformersProcess {
       Duration quiet)
       throws InterruptedException {
     List<String> command = new ArrayList<>();
-    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add(javaHome.resolve("bin/java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classPath);
     command.add(BareInformers.class.getName());
     long start = System.nanoTime();
     try (ComponentProcess process = ComponentProcess.start("bare-informers", command, log, env)) {
