@@ -12,10 +12,12 @@
 # JVM finds its cache valid at /app/lib. A cache that does not match (another runtime, changed jars)
 # is only not used: -XX:AOTCache without -XX:AOTMode=on warns and starts without it.
 #
-# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server: empty
-# lists, quiet watches, creates answered with what was sent. The kubelet plugin runs on the mock NVML
-# library (8x A100) with a fake node's files up to its ready line (slices published, gRPC servers
-# listening), the controller up to its metrics server (informers synced); each gets a few seconds
+# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server: quiet
+# watches, creates and updates answered with what was sent, lists empty for the plugin and holding
+# training-cluster/ for the controller. The kubelet plugin runs on the mock NVML library (8x A100)
+# with a fake node's files up to its ready line (slices published, gRPC servers listening), the
+# controller until it has written the pre-bound claim's allocation (informers synced, leader
+# elected, the pre-bound allocator and the pending-claim pass under way); each gets a few seconds
 # more, then SIGTERM, and its JVM writes the cache as it exits.
 #
 # A cache also records the options that shape the module graph: each program is trained with its
@@ -124,8 +126,9 @@ train kubelet-plugin dev.gpudra.plugin.Main "$train/api-port" LOG GPUDRA-KUBELET
   GPUDRA_PROC_ROOT="$node/proc" GPUDRA_SYSFS_ROOT="$node/sys" GPUDRA_BOOT_ID_PATH="$node/boot_id" \
   GPUDRA_METRICS_PORT=0 GPUDRA_NVML_LIBRARY="$train/app/mock-nvml/libnvidia-ml.so.1" \
   GPUDRA_MOCK_NVML_PROFILE=a100-8x GPUDRA_MOCK_NVML_STATE="$node/mock-state/a100-8x.state"
-# The controller until it has allocated the pre-bound claim (its status written) and explained the
-# pending claims (an Event each), which takes its allocator and CEL through their work.
+# The controller until it has allocated the pre-bound claim (its status written); the pending-claim
+# pass starts with it and explains the pending claims (an Event each) within the seconds after.
+# Both take the allocator and CEL through their work.
 train driver-controller dev.gpudra.controller.Main "$train/cluster-api-port" "$train/cluster-api-port.writes" \
   "resourceclaims/[^/]+/status" "" \
   GPUDRA_METRICS_PORT=0 GPUDRA_INFORMER_SYNC_TIMEOUT=PT1M POD_NAME=aot-training

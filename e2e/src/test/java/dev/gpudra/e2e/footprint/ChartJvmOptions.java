@@ -18,9 +18,10 @@ import java.util.stream.Stream;
 /**
  * The JVM options the chart gives the kubelet plugin and the controller ({@code JDK_JAVA_OPTIONS}
  * of their containers, from {@code jvmOptions} in the values), read from what {@code helm template}
- * renders with the default values, so that a benchmark runs both programs exactly as installed. The
- * one option that names a file of the image, the ahead-of-time cache ({@value #AOT_CACHE}), is
- * replaced by a cache trained on the benchmark's own class path, or dropped.
+ * renders with the default values, so that a benchmark runs both programs exactly as installed, and
+ * the settings that pace the controller's periodic work ({@link #PACE}). The one option that names
+ * a file of the image, the ahead-of-time cache ({@value #AOT_CACHE}), is replaced by the path of a
+ * cache outside the image (trained by the benchmark, or the image build's own), or dropped.
  */
 public record ChartJvmOptions(
     List<String> plugin, List<String> controller, Map<String, String> controllerPace) {
