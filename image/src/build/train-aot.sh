@@ -80,20 +80,17 @@ for ((i = 0; i < 600; i++)); do
   sleep 0.2
 done
 [[ -s $train/api-port && -s $train/cluster-api-port ]] || { echo "[image-aot] the training API servers did not start" >&2; exit 1; }
-api() { # api PORT_FILE: the client's environment for that server
-  echo "KUBERNETES_MASTER=http://127.0.0.1:$(cat "$1") KUBERNETES_AUTH_TRYKUBECONFIG=false"
-  echo "KUBERNETES_AUTH_TRYSERVICEACCOUNT=false KUBERNETES_NAMESPACE=gpudra-system"
-}
 
 # train NAME MAIN API_PORT_FILE READY_FILE READY_PATTERN OPTIONS ENV...: runs MAIN against that API
 # server with the JVM OPTIONS (one word, space separated) until READY_FILE (its log, or the writes the
 # API server answered) holds a line matching READY_PATTERN (or it exits), then stops it.
 train() {
-  local name=$1 main=$2 port=$3 ready_file=$4 ready=$5 log=$train/$1.log pid i options api_env
+  local name=$1 main=$2 port=$3 ready_file=$4 ready=$5 log=$train/$1.log pid i options
   read -r -a options <<<"$6"
-  read -r -a api_env <<<"$(api "$port" | tr '\n' ' ')"
   shift 6
-  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 "${api_env[@]}" "$@" \
+  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 KUBERNETES_MASTER="http://127.0.0.1:$(cat "$port")" \
+    KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
+    KUBERNETES_NAMESPACE=gpudra-system "$@" \
     "$java" -XX:+UseSerialGC "${options[@]}" -XX:AOTCacheOutput="$out/app/aot/$name.aot" \
     -cp "$cp_train" "$main" >"$log" 2>&1 &
   pid=$!
