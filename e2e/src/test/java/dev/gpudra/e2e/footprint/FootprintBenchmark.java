@@ -1,16 +1,22 @@
 package dev.gpudra.e2e.footprint;
 
+import static dev.gpudra.e2e.footprint.FootprintTable.controllerRows;
+import static dev.gpudra.e2e.footprint.FootprintTable.memoryRows;
+import static dev.gpudra.e2e.footprint.FootprintTable.mib;
+import static dev.gpudra.e2e.footprint.FootprintTable.ratios;
+import static dev.gpudra.e2e.footprint.FootprintTable.row;
+import static dev.gpudra.e2e.footprint.FootprintTable.seconds;
+
 import dev.gpudra.core.device.NodeInventory;
 import dev.gpudra.e2e.chart.ChartDeviceClasses;
 import dev.gpudra.e2e.cluster.ControlPlane;
 import dev.gpudra.e2e.cluster.E2eBinaries;
-import dev.gpudra.e2e.cluster.Namespaces;
-import dev.gpudra.e2e.monitoring.DriverControllerProcess;
+import dev.gpudra.e2e.footprint.ControllerFootprint.Pair;
+import dev.gpudra.e2e.footprint.ControllerFootprint.Setting;
 import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.realnode.DriverRelease;
 import dev.gpudra.e2e.scale.BareInformers;
 import dev.gpudra.e2e.scale.BareInformersProcess;
-import dev.gpudra.e2e.scale.Convergence;
 import dev.gpudra.e2e.scale.JvmFootprint;
 import dev.gpudra.e2e.scale.ScaleLoader;
 import dev.gpudra.e2e.scale.ScalePlan;
@@ -22,13 +28,11 @@ import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The memory and start-up footprint of both programs, on the real control plane of the e2e tests,
@@ -42,16 +46,16 @@ import java.util.stream.Collectors;
  *       slices published and a few claims prepared; "after" twice: with the chart's flags alone and
  *       with them and the AOT cache their options name, trained by a first run of the plugin on
  *       those jars as the image build trains it;
- *   <li>the driver controller with {@code nodes} nodes of 8 GPUs (the scale benchmark's slices,
- *       claims and pods, {@link ScalePlan}) next to a baseline of bare fabric8 informers on the
- *       same objects, each measured {@code steadySeconds} after its view has converged (synced);
- *       with the chart's options the pair is measured {@code controllerRuns} times, both also run
- *       with Native Memory Tracking, and the report shows the pair of median ratio in full, with
- *       where each one's memory is, category by category; then {@code controllerRuns} pairs more as
- *       the image ships the controller ("shipped"): on the image's runtime and jars, with the
- *       image's own AOT cache, paced as the chart paces it and measured a whole refresh interval
- *       after converged, next to the baseline on the same runtime with an AOT cache trained on a
- *       run of its own.
+ *   <li>the driver controller ({@link ControllerFootprint}) with {@code nodes} nodes of 8 GPUs (the
+ *       scale benchmark's slices, claims and pods, {@link ScalePlan}) next to a baseline of bare
+ *       fabric8 informers on the same objects, each measured {@code steadySeconds} after its view
+ *       has converged (synced); with the chart's options the pair is measured {@code
+ *       controllerRuns} times, both also run with Native Memory Tracking, and the report shows the
+ *       pair of median ratio in full, with where each one's memory is, category by category; then
+ *       {@code controllerRuns} pairs more as the image ships the controller ("shipped"): on the
+ *       image's runtime and jars, with the image's own AOT cache, paced as the chart paces it and
+ *       measured a whole refresh interval after converged, next to the baseline on the same runtime
+ *       with an AOT cache trained on a run of its own.
  * </ul>
  *
  * <p>A harness that prints a table; nothing is asserted. Goals (issue: footprint): plugin resident
@@ -147,42 +151,44 @@ public final class FootprintBenchmark {
         loader.load();
       }
       Map<String, String> connection = InPodConnection.env(plane);
-      JvmFootprint bareBefore =
-          BareInformersProcess.measure(
-              plane,
-              THIS_JAVA,
-              THIS_CLASS_PATH,
-              List.of(),
-              connection,
-              work.resolve("bare-informers-before.log"),
-              TIMEOUT,
-              steady);
-      JvmFootprint controllerBefore =
-          controller(plane, plan, "fp-controller-before", List.of(), connection, steady);
-      List<String> controllerOptions =
-          new ArrayList<>(ChartJvmOptions.withoutAotCache(chart.controller()));
-      controllerOptions.add("-XX:NativeMemoryTracking=summary");
+      List<String> tracked = List.of("-XX:NativeMemoryTracking=summary");
+      Pair before =
+          ControllerFootprint.measure(
+                  plane,
+                  plan,
+                  connection,
+                  new Setting(
+                      "before",
+                      THIS_JAVA,
+                      THIS_CLASS_PATH,
+                      List.of(),
+                      THIS_CLASS_PATH,
+                      List.of(),
+                      connection,
+                      steady),
+                  1)
+              .getFirst();
       // Each program's resident memory moves by about 10 MiB from run to run (what the controller
       // has done in the window, the collector's timing), so the chart's options are measured in
       // several pairs, and the pair of median ratio is the one shown in full.
-      List<Pair> pairs = new ArrayList<>();
-      for (int run = 1; run <= afterRuns; run++) {
-        JvmFootprint bare =
-            BareInformersProcess.measure(
-                plane,
-                THIS_JAVA,
-                THIS_CLASS_PATH,
-                controllerOptions,
-                connection,
-                work.resolve("bare-informers-after-" + run + ".log"),
-                TIMEOUT,
-                steady);
-        JvmFootprint controller =
-            controller(
-                plane, plan, "fp-controller-after-" + run, controllerOptions, connection, steady);
-        pairs.add(new Pair(bare, controller));
-      }
-      Pair median = median(pairs);
+      List<String> flagsOptions =
+          concat(ChartJvmOptions.withoutAotCache(chart.controller()), tracked);
+      List<Pair> pairs =
+          ControllerFootprint.measure(
+              plane,
+              plan,
+              connection,
+              new Setting(
+                  "flags",
+                  THIS_JAVA,
+                  THIS_CLASS_PATH,
+                  flagsOptions,
+                  THIS_CLASS_PATH,
+                  flagsOptions,
+                  connection,
+                  steady),
+              afterRuns);
+      Pair median = ControllerFootprint.median(pairs);
 
       // As the image ships it: the image's runtime (no class data archive of its own) and jars,
       // the controller with the image's own AOT cache, required (-XX:AOTMode=on, so a cache the
@@ -193,10 +199,8 @@ public final class FootprintBenchmark {
       // favours it, and the same wait.
       Map<String, String> shippedEnv = new HashMap<>(connection);
       shippedEnv.putAll(chart.controllerPace());
-      Duration shippedQuiet = chart.controllerRefresh().plusSeconds(2);
-      if (shippedQuiet.compareTo(steady) < 0) {
-        shippedQuiet = steady;
-      }
+      Duration refreshed = chart.controllerRefresh().plusSeconds(2);
+      Duration shippedQuiet = refreshed.compareTo(steady) < 0 ? steady : refreshed;
       String imageClassPath = shipped.classPathAsInImage(work.resolve("app/lib"));
       Path bareJar =
           ShippedImage.jarOf(BareInformers.class, work.resolve("bare-informers/baseline.jar"));
@@ -214,39 +218,26 @@ public final class FootprintBenchmark {
       if (!Files.isRegularFile(bareCache)) {
         throw new IllegalStateException("the baseline's training run wrote no AOT cache");
       }
-      List<String> shippedBare =
-          new ArrayList<>(ChartJvmOptions.withAotCache(chart.controller(), bareCache));
-      shippedBare.addAll(List.of("-XX:AOTMode=on", "-XX:NativeMemoryTracking=summary"));
-      List<String> shippedController =
-          new ArrayList<>(
-              ChartJvmOptions.withAotCache(
-                  chart.controller(), shipped.aotCache("driver-controller")));
-      shippedController.addAll(List.of("-XX:AOTMode=on", "-XX:NativeMemoryTracking=summary"));
-      List<Pair> shippedPairs = new ArrayList<>();
-      for (int run = 1; run <= afterRuns; run++) {
-        JvmFootprint bare =
-            BareInformersProcess.measure(
-                plane,
-                shipped.javaHome(),
-                bareClassPath,
-                shippedBare,
-                connection,
-                work.resolve("bare-informers-shipped-" + run + ".log"),
-                TIMEOUT,
-                shippedQuiet);
-        JvmFootprint controller =
-            controller(
-                plane,
-                plan,
-                "fp-controller-shipped-" + run,
-                shipped.javaHome(),
-                imageClassPath,
-                shippedController,
-                shippedEnv,
-                shippedQuiet);
-        shippedPairs.add(new Pair(bare, controller));
-      }
-      Pair shippedMedian = median(shippedPairs);
+      List<String> required = concat(List.of("-XX:AOTMode=on"), tracked);
+      List<Pair> shippedPairs =
+          ControllerFootprint.measure(
+              plane,
+              plan,
+              connection,
+              new Setting(
+                  "shipped",
+                  shipped.javaHome(),
+                  bareClassPath,
+                  concat(ChartJvmOptions.withAotCache(chart.controller(), bareCache), required),
+                  imageClassPath,
+                  concat(
+                      ChartJvmOptions.withAotCache(
+                          chart.controller(), shipped.aotCache("driver-controller")),
+                      required),
+                  shippedEnv,
+                  shippedQuiet),
+              afterRuns);
+      Pair shippedMedian = ControllerFootprint.median(shippedPairs);
       String controllerLoad = loadAverage();
 
       report.add("");
@@ -310,7 +301,7 @@ public final class FootprintBenchmark {
               shippedQuiet.toSeconds()));
       report.add(
           String.format("%-34s %10s %10s %7s %8s", "", "bare inf.", "controller", "ratio", "goal"));
-      controllerRows(report, "before", bareBefore, controllerBefore);
+      controllerRows(report, "before", before.bare(), before.controller());
       controllerRows(report, "flags", median.bare(), median.controller());
       controllerRows(report, "shipped", shippedMedian.bare(), shippedMedian.controller());
       memoryRows(report, "flags", median.bare(), median.controller());
@@ -330,147 +321,12 @@ public final class FootprintBenchmark {
     System.exit(0);
   }
 
-  /**
-   * One measurement of the baseline and the controller with the same options, one after the other.
-   */
-  private record Pair(JvmFootprint bare, JvmFootprint controller) {
-    double residentRatio() {
-      return (double) controller.residentBytes() / bare.residentBytes();
-    }
-  }
-
-  /** The pair of median resident memory ratio (the lower one of an even count). */
-  private static Pair median(List<Pair> pairs) {
-    List<Pair> byRatio =
-        pairs.stream().sorted(Comparator.comparingDouble(Pair::residentRatio)).toList();
-    return byRatio.get((byRatio.size() - 1) / 2);
-  }
-
-  private static void ratios(List<String> report, String label, List<Pair> pairs, Pair median) {
-    report.add(
-        String.format(
-            "%s: resident memory ratio of each of %d runs, in run order: %s; median %.2f"
-                + " (the run shown)",
-            label,
-            pairs.size(),
-            pairs.stream()
-                .map(
-                    p ->
-                        String.format(
-                            "%.2f (%.1f/%.1f)",
-                            p.residentRatio(),
-                            mib(p.controller().residentBytes()),
-                            mib(p.bare().residentBytes())))
-                .collect(Collectors.joining(", ")),
-            median.residentRatio()));
-  }
-
-  private static JvmFootprint controller(
-      ControlPlane plane,
-      ScalePlan plan,
-      String leaseNamespace,
-      List<String> jvmOptions,
-      Map<String, String> connection,
-      Duration quiet)
-      throws InterruptedException {
-    return controller(
-        plane, plan, leaseNamespace, THIS_JAVA, THIS_CLASS_PATH, jvmOptions, connection, quiet);
-  }
-
-  private static JvmFootprint controller(
-      ControlPlane plane,
-      ScalePlan plan,
-      String leaseNamespace,
-      Path javaHome,
-      String classPath,
-      List<String> jvmOptions,
-      Map<String, String> connection,
-      Duration quiet)
-      throws InterruptedException {
-    Namespaces.create(plane.client(), leaseNamespace);
-    long start = System.nanoTime();
-    try (DriverControllerProcess controller =
-        DriverControllerProcess.start(
-            plane, leaseNamespace, javaHome, classPath, jvmOptions, connection)) {
-      Duration converged =
-          new Convergence(controller, plan).await(plan.expected(false), start, TIMEOUT);
-      Thread.sleep(quiet.toMillis());
-      return JvmFootprint.of(controller.pid(), converged);
-    }
-  }
-
-  private static void controllerRows(
-      List<String> report, String label, JvmFootprint bare, JvmFootprint controller) {
-    report.add(
-        row(
-            label + ": synced / converged (s)",
-            seconds(bare.time()),
-            seconds(controller.time()),
-            ""));
-    report.add(
-        row(
-            label + ": resident memory (MiB)",
-            mib(bare.residentBytes()),
-            mib(controller.residentBytes()),
-            "<= 1.1x"));
-    report.add(
-        row(
-            label + ": heap after full GC (MiB)",
-            mib(bare.heapBytes()),
-            mib(controller.heapBytes()),
-            ""));
-  }
-
-  /**
-   * Where the resident memory of the two "after" JVMs is, part by part (those of at least 1 MiB on
-   * either side): the kernel's split of it and what Native Memory Tracking commits per category.
-   * Committed is not resident (untouched pages, freed malloc memory kept by the C library), so the
-   * categories do not add up to the RSS; the differences show what the controller holds beyond its
-   * informers.
-   */
-  private static void memoryRows(
-      List<String> report, String label, JvmFootprint bare, JvmFootprint controller) {
-    report.add(
-        String.format(
-            "%-34s %10s %10s %7s",
-            label + ": where (MiB; counts)", "bare inf.", "controller", "diff"));
-    Set<String> keys = new LinkedHashSet<>(controller.memoryParts().keySet());
-    keys.addAll(bare.memoryParts().keySet());
-    for (String key : keys) {
-      long left = bare.memoryParts().getOrDefault(key, 0L);
-      long right = controller.memoryParts().getOrDefault(key, 0L);
-      if (key.startsWith("#")) {
-        report.add(
-            String.format(
-                "%-34s %10d %10d %+7d", "  " + key.substring(1), left, right, right - left));
-      } else if (Math.max(left, right) >= 1024 * 1024) {
-        report.add(
-            String.format(
-                "%-34s %10.1f %10.1f %+7.1f",
-                "  " + key, mib(left), mib(right), mib(right) - mib(left)));
-      }
-    }
-  }
-
-  private static String row(String what, double left, double right, String goal) {
-    return String.format("%-34s %10.1f %10.1f %7.2f %8s", what, left, right, right / left, goal);
-  }
-
-  private static String row(String what, double before, double flags, double after, String goal) {
-    return String.format(
-        "%-34s %10.1f %10.1f %10.1f %7.2f %8s", what, before, flags, after, after / before, goal);
+  private static List<String> concat(List<String> first, List<String> second) {
+    return Stream.concat(first.stream(), second.stream()).toList();
   }
 
   private static String loadAverage() throws IOException {
     String[] fields = Files.readString(Path.of("/proc/loadavg")).split(" ");
     return fields[0] + " " + fields[1] + " " + fields[2];
-  }
-
-  private static double seconds(Duration d) {
-    return d.toNanos() / 1e9;
-  }
-
-  private static double mib(long bytes) {
-    return bytes / (1024.0 * 1024.0);
   }
 }
