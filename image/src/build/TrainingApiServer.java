@@ -1,6 +1,9 @@
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsServer;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -8,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.util.concurrent.Executors;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 
 /**
  * The smallest Kubernetes API server the image's AOT training runs need (train-aot.sh runs this
@@ -17,10 +24,12 @@ import java.util.concurrent.Executors;
  * answers the object it was sent, a get of one object is not found, a delete succeeds. That takes
  * the kubelet plugin through its informers and its slice publishing to its gRPC servers, and the
  * controller through its informers' sync and, given a cluster with pending claims, its
- * explanations and the pre-bound allocator, as against a real cluster. Plain HTTP on loopback; it
- * stops when its standard input closes.
+ * explanations and the pre-bound allocator, as against a real cluster. It listens on loopback,
+ * over TLS when given a key store, as a real API server does (the programs then also load and link
+ * their TLS handshake, certificate checks and token authentication in training), and stops when its
+ * standard input closes.
  *
- * <p>usage: java TrainingApiServer.java PORT_FILE [CLUSTER_DIR]
+ * <p>usage: java TrainingApiServer.java PORT_FILE [CLUSTER_DIR|-] [KEY_STORE]
  *
  * <ul>
  *   <li>PORT_FILE: the port it listens on is written there; every write it answers is appended to
@@ -36,12 +45,19 @@ public final class TrainingApiServer {
 
   private TrainingApiServer() {}
 
-  public static void main(String[] args) throws IOException {
-    clusterDir = args.length > 1 ? Path.of(args[1]) : null;
+  public static void main(String[] args) throws IOException, GeneralSecurityException {
+    clusterDir = args.length > 1 && !"-".equals(args[1]) ? Path.of(args[1]) : null;
     writes = Path.of(args[0] + ".writes");
     Files.writeString(writes, "");
-    HttpServer server =
-        HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 64);
+    InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+    HttpServer server;
+    if (args.length > 2) {
+      HttpsServer https = HttpsServer.create(loopback, 64);
+      https.setHttpsConfigurator(new HttpsConfigurator(tls(Path.of(args[2]))));
+      server = https;
+    } else {
+      server = HttpServer.create(loopback, 64);
+    }
     server.setExecutor(Executors.newCachedThreadPool());
     server.createContext("/", TrainingApiServer::answer);
     server.start();
@@ -51,6 +67,20 @@ public final class TrainingApiServer {
     }
     server.stop(0);
     System.exit(0);
+  }
+
+  private static SSLContext tls(Path keyStore) throws IOException, GeneralSecurityException {
+    char[] password = "training".toCharArray();
+    KeyStore keys = KeyStore.getInstance("PKCS12");
+    try (InputStream in = Files.newInputStream(keyStore)) {
+      keys.load(in, password);
+    }
+    KeyManagerFactory managers =
+        KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    managers.init(keys, password);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(managers.getKeyManagers(), null, null);
+    return context;
   }
 
   private static void answer(HttpExchange exchange) throws IOException {

@@ -12,8 +12,8 @@
 # JVM finds its cache valid at /app/lib. A cache that does not match (another runtime, changed jars)
 # is only not used: -XX:AOTCache without -XX:AOTMode=on warns and starts without it.
 #
-# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server: quiet
-# watches, creates and updates answered with what was sent, lists empty for the plugin and holding
+# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server (over
+# TLS, with a key made for the run): quiet watches, creates and updates answered with what was sent, lists empty for the plugin and holding
 # training-cluster/ for the controller. The kubelet plugin runs on the mock NVML library (8x A100)
 # with a fake node's files up to its ready line (slices published, gRPC servers listening), the
 # controller until it has written the pre-bound claim's allocation (informers synced, leader
@@ -72,14 +72,37 @@ printf 'config 1\nmonitor 2\ngpu0/gi0/access 3\n' >"$node/proc/driver/nvidia-cap
 # The stand-in API servers stop when their standard input (fd 3, 4 here) closes, on exit at the
 # latest: an empty one for the plugin, one with training-cluster/ (two nodes' slices, pending and
 # pre-bound claims) for the controller.
+# Both serve TLS with a key made here (RSA 2048, as a kube-apiserver's serving certificate usually
+# is), and the programs connect as in their pods, with a bearer token and the CA file, so the TLS
+# handshake and the certificate checks are in the caches too.
 here=$(dirname "${BASH_SOURCE[0]}")
-exec 3> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/api-port")
-exec 4> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/cluster-api-port" "$here/training-cluster")
+"$build_jdk/bin/keytool" -genkeypair -keystore "$train/api.p12" -storetype PKCS12 -storepass training \
+  -alias api -keyalg RSA -keysize 2048 -dname CN=training-api-server -ext san=ip:127.0.0.1 \
+  -validity 2 2>/dev/null
+"$build_jdk/bin/keytool" -exportcert -rfc -keystore "$train/api.p12" -storepass training -alias api \
+  -file "$train/api-ca.crt" 2>/dev/null
+exec 3> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/api-port" - "$train/api.p12")
+exec 4> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/cluster-api-port" \
+  "$here/training-cluster" "$train/api.p12")
 for ((i = 0; i < 600; i++)); do
   [[ -s $train/api-port && -s $train/cluster-api-port ]] && break
   sleep 0.2
 done
 [[ -s $train/api-port && -s $train/cluster-api-port ]] || { echo "[image-aot] the training API servers did not start" >&2; exit 1; }
+
+# scrape LOG PATH...: GETs each PATH from the status server whose port LOG names ("... on port N"),
+# as the kubelet's probes and Prometheus do, so serving them is in the cache too; the answers are
+# not checked (a path a program does not serve is answered 404).
+scrape() {
+  local port path
+  port=$(grep -o -E -m 1 'on port [0-9]+' "$1" | grep -o -E '[0-9]+$') || return 0
+  for path in "${@:2}"; do
+    exec 5<>"/dev/tcp/127.0.0.1/$port" || continue
+    printf 'GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n' "$path" >&5
+    cat <&5 >/dev/null || true
+    exec 5<&-
+  done
+}
 
 # train NAME MAIN API_PORT_FILE READY_FILE READY_PATTERN OPTIONS ENV...: runs MAIN against that API
 # server with the JVM OPTIONS (one word, space separated) until READY_FILE (its log, or the writes the
@@ -88,7 +111,8 @@ train() {
   local name=$1 main=$2 port=$3 ready_file=$4 ready=$5 log=$train/$1.log pid i options
   read -r -a options <<<"$6"
   shift 6
-  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 KUBERNETES_MASTER="http://127.0.0.1:$(cat "$port")" \
+  env -i PATH=/usr/bin:/bin LANG=C.UTF-8 KUBERNETES_MASTER="https://127.0.0.1:$(cat "$port")" \
+    KUBERNETES_CERTS_CA_FILE="$train/api-ca.crt" KUBERNETES_AUTH_TOKEN=training-token \
     KUBERNETES_AUTH_TRYKUBECONFIG=false KUBERNETES_AUTH_TRYSERVICEACCOUNT=false \
     KUBERNETES_NAMESPACE=gpudra-system "$@" \
     "$java" -XX:+UseSerialGC "${options[@]}" -XX:AOTCacheOutput="$out/app/aot/$name.aot" \
@@ -100,6 +124,7 @@ train() {
     kill -0 "$pid" 2>/dev/null || break
     sleep 0.2
   done
+  scrape "$log" /healthz /metrics /explain/training/large-memory
   sleep 3
   kill -TERM "$pid" 2>/dev/null || true
   wait "$pid" || true
