@@ -12,13 +12,14 @@
 # JVM finds its cache valid at /app/lib. A cache that does not match (another runtime, changed jars)
 # is only not used: -XX:AOTCache without -XX:AOTMode=on warns and starts without it.
 #
-# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server (over
-# TLS, with a key made for the run): quiet watches, creates and updates answered with what was sent, lists empty for the plugin and holding
-# training-cluster/ for the controller. The kubelet plugin runs on the mock NVML library (8x A100)
-# with a fake node's files up to its ready line (slices published, gRPC servers listening), the
-# controller until it has written the pre-bound claim's allocation (informers synced, leader
-# elected, the pre-bound allocator and the pending-claim pass under way); each gets a few seconds
-# more, then SIGTERM, and its JVM writes the cache as it exits.
+# Training run: TrainingApiServer.java (run by the build's JDK) stands in for the API server, over
+# TLS with a key made for the run: quiet watches, creates and updates answered with what was sent,
+# lists empty for the plugin and holding training-cluster/ for the controller. The kubelet plugin
+# runs on the mock NVML library (8x A100) with a fake node's files up to its ready line (slices
+# published, gRPC servers listening), the controller until it has written the pre-bound claim's
+# allocation (informers synced, leader elected, the pre-bound allocator and the pending-claim pass
+# under way); each then has its status endpoints read once and a few seconds more, then SIGTERM,
+# and its JVM writes the cache as it exits.
 #
 # A cache also records the options that shape the module graph: each program is trained with its
 # chart command's (--enable-native-access for the plugin only) and the chart's collector (serial).
@@ -78,9 +79,9 @@ printf 'config 1\nmonitor 2\ngpu0/gi0/access 3\n' >"$node/proc/driver/nvidia-cap
 here=$(dirname "${BASH_SOURCE[0]}")
 "$build_jdk/bin/keytool" -genkeypair -keystore "$train/api.p12" -storetype PKCS12 -storepass training \
   -alias api -keyalg RSA -keysize 2048 -dname CN=training-api-server -ext san=ip:127.0.0.1 \
-  -validity 2 2>/dev/null
+  -validity 2 >/dev/null 2>&1 || { echo "[image-aot] keytool could not make the training key" >&2; exit 1; }
 "$build_jdk/bin/keytool" -exportcert -rfc -keystore "$train/api.p12" -storepass training -alias api \
-  -file "$train/api-ca.crt" 2>/dev/null
+  -file "$train/api-ca.crt" >/dev/null 2>&1 || { echo "[image-aot] keytool could not export the training CA" >&2; exit 1; }
 exec 3> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/api-port" - "$train/api.p12")
 exec 4> >(exec "$build_jdk/bin/java" "$here/TrainingApiServer.java" "$train/cluster-api-port" \
   "$here/training-cluster" "$train/api.p12")
