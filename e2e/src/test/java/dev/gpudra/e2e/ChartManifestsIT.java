@@ -295,7 +295,8 @@ class ChartManifestsIT {
     assertThat(env.remove("JDK_JAVA_OPTIONS"))
         .isEqualTo(
             "-XX:+UseSerialGC -XX:MaxRAMPercentage=75 -Xms32m -XX:MaxNewSize=10m"
-                + " -XX:CompileThresholdScaling=4 -Xss512k -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1"
+                + " -XX:CompileThresholdScaling=4 -Xss512k -XX:MinHeapFreeRatio=10"
+                + " -XX:MaxHeapFreeRatio=20 -XX:TieredStopAtLevel=1"
                 + " -XX:TrimNativeHeapInterval=5000 -XX:AOTCache=/app/aot/driver-controller.aot");
     assertThat(env)
         .containsExactlyInAnyOrderEntriesOf(
