@@ -19,7 +19,9 @@ import dev.gpudra.testkit.node.FakeNode;
 import dev.gpudra.testkit.node.MockMigState;
 import dev.gpudra.testkit.node.MockTools;
 import dev.gpudra.testkit.node.PluginProcess;
+import io.fabric8.kubernetes.client.ConfigBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.grpc.StatusRuntimeException;
@@ -156,8 +158,26 @@ class CrashConsistencyIT {
       List<String> inconsistencies,
       String log) {}
 
+  /**
+   * Writes the claims. The nodes start together, each writing its claims while the others' plugins
+   * start against the same mock server, and on a loaded 2-core machine one create once waited past
+   * the client's default 10 s; the test is about the plugin, so its own writes may wait longer.
+   */
+  private KubernetesClient patientClient;
+
   @Test
   void everyCrashDuringPrepareOrUnprepareConvergesToAConsistentNode() throws Exception {
+    try (KubernetesClient patient =
+        new KubernetesClientBuilder()
+            .withConfig(
+                new ConfigBuilder(client.getConfiguration()).withRequestTimeout(60_000).build())
+            .build()) {
+      patientClient = patient;
+      crashEveryNode();
+    }
+  }
+
+  private void crashEveryNode() throws Exception {
     long seed = Long.getLong("gpudra.crash.seed", System.nanoTime());
     // Independent nodes, each with its own plugin JVM, share the work: JVM start-up dominates a
     // round, and two of them overlap well even on two cores.
@@ -255,7 +275,7 @@ class CrashConsistencyIT {
     Random random = new Random(seed);
     FakeNode node =
         FakeNode.create(java.nio.file.Files.createDirectories(dir), nodeName, "a100-8x");
-    Claims claims = new Claims(client, "crash-" + nodeName);
+    Claims claims = new Claims(patientClient, "crash-" + nodeName);
     List<PodClaim> all = new ArrayList<>();
     Map<String, List<String>> deviceOf = new HashMap<>();
     List<List<String>> devices = dynamicMig ? MIG_CLAIMS : STATIC_CLAIMS;
