@@ -41,6 +41,8 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -165,19 +167,22 @@ class CrashConsistencyIT {
    */
   private KubernetesClient patientClient;
 
-  @Test
-  void everyCrashDuringPrepareOrUnprepareConvergesToAConsistentNode() throws Exception {
-    try (KubernetesClient patient =
+  @BeforeEach
+  void openPatientClient() {
+    patientClient =
         new KubernetesClientBuilder()
             .withConfig(
                 new ConfigBuilder(client.getConfiguration()).withRequestTimeout(60_000).build())
-            .build()) {
-      patientClient = patient;
-      crashEveryNode();
-    }
+            .build();
   }
 
-  private void crashEveryNode() throws Exception {
+  @AfterEach
+  void closePatientClient() {
+    patientClient.close();
+  }
+
+  @Test
+  void everyCrashDuringPrepareOrUnprepareConvergesToAConsistentNode() throws Exception {
     long seed = Long.getLong("gpudra.crash.seed", System.nanoTime());
     // Independent nodes, each with its own plugin JVM, share the work: JVM start-up dominates a
     // round, and two of them overlap well even on two cores.
