@@ -17,6 +17,7 @@ import dev.gpudra.e2e.nodes.MockNodeDiscovery;
 import dev.gpudra.e2e.realnode.DriverRelease;
 import dev.gpudra.e2e.scale.BareInformers;
 import dev.gpudra.e2e.scale.BareInformersProcess;
+import dev.gpudra.e2e.scale.BareInformersProcess.Program;
 import dev.gpudra.e2e.scale.JvmFootprint;
 import dev.gpudra.e2e.scale.ScaleLoader;
 import dev.gpudra.e2e.scale.ScalePlan;
@@ -55,7 +56,10 @@ import java.util.stream.Stream;
  *       {@code controllerRuns} pairs more as the image ships the controller ("shipped"): on the
  *       image's runtime and jars, with the image's own AOT cache, paced as the chart paces it and
  *       measured a whole refresh interval after converged, next to the baseline on the same runtime
- *       with an AOT cache trained on a run of its own.
+ *       with an AOT cache trained on a run of its own;
+ *   <li>what CEL selectors alone cost with the chart's options ({@link CelSelectorsProbe}): a JVM
+ *       that lists the same slices next to one that also compiles and runs the selectors, {@code
+ *       controllerRuns} pairs, set against the controller's allowance under its goal.
  * </ul>
  *
  * <p>A harness that prints a table; nothing is asserted. Goals (issue: footprint): plugin resident
@@ -190,6 +194,24 @@ public final class FootprintBenchmark {
               afterRuns);
       Pair median = ControllerFootprint.median(pairs);
 
+      // What CEL alone costs, with the same options: a JVM that lists and keeps the slices, next
+      // to one that then also compiles and runs the selectors. The controller's allowance under
+      // 1.1x is a tenth of the baseline; CEL is part of what it must fit in.
+      List<Pair> celPairs = new ArrayList<>();
+      for (int run = 1; run <= afterRuns; run++) {
+        celPairs.add(
+            new Pair(
+                celProbe(work, "cel-none-" + run, List.of(), flagsOptions, connection, steady),
+                celProbe(
+                    work,
+                    "cel-selectors-" + run,
+                    List.of(CelSelectorsProbe.SELECTORS),
+                    flagsOptions,
+                    connection,
+                    steady)));
+      }
+      Pair celMedian = ControllerFootprint.median(celPairs);
+
       // As the image ships it: the image's runtime (no class data archive of its own) and jars,
       // the controller with the image's own AOT cache, required (-XX:AOTMode=on, so a cache the
       // JVM would not take fails the run), and paced as the chart paces it (its refresh interval
@@ -306,6 +328,41 @@ public final class FootprintBenchmark {
       controllerRows(report, "shipped", shippedMedian.bare(), shippedMedian.controller());
       memoryRows(report, "flags", median.bare(), median.controller());
       memoryRows(report, "shipped", shippedMedian.bare(), shippedMedian.controller());
+      report.add(
+          String.format(
+              "CEL selectors alone, with the flags' options: a JVM that lists and keeps the"
+                  + " slices, and one that then also compiles the device classes' and claims'"
+                  + " selectors and runs each %d times on every device (%s); measured %d s after"
+                  + " ready",
+              CelSelectorsProbe.ROUNDS,
+              CelSelectorsProbe.class.getSimpleName(),
+              steady.toSeconds()));
+      report.add(String.format("%-34s %10s %10s %7s", "", "slices", "+ CEL", "ratio"));
+      report.add(
+          row(
+              "CEL: resident memory (MiB)",
+              mib(celMedian.bare().residentBytes()),
+              mib(celMedian.controller().residentBytes()),
+              ""));
+      report.add(
+          row(
+              "CEL: heap after full GC (MiB)",
+              mib(celMedian.bare().heapBytes()),
+              mib(celMedian.controller().heapBytes()),
+              ""));
+      memoryRows(report, "CEL", "slices", "+ CEL", celMedian.bare(), celMedian.controller());
+      double allowance = mib(median.bare().residentBytes()) / 10;
+      report.add(
+          String.format(
+              "CEL's resident memory in each of %d runs, in run order: %s MiB; the controller's"
+                  + " whole allowance over the flags baseline under 1.1x: %.1f MiB; CEL alone"
+                  + " (the run shown) takes %.0f%% of it",
+              celPairs.size(),
+              celPairs.stream()
+                  .map(p -> String.format("%+.1f", celCost(p)))
+                  .collect(Collectors.joining(", ")),
+              allowance,
+              100 * celCost(celMedian) / allowance));
       ratios(report, "flags", pairs, median);
       ratios(report, "shipped", shippedPairs, shippedMedian);
       report.add(
@@ -319,6 +376,30 @@ public final class FootprintBenchmark {
     System.out.println();
     report.forEach(l -> System.out.println("[footprint] " + l));
     System.exit(0);
+  }
+
+  private static JvmFootprint celProbe(
+      Path work,
+      String name,
+      List<String> args,
+      List<String> options,
+      Map<String, String> connection,
+      Duration quiet)
+      throws InterruptedException {
+    return BareInformersProcess.measure(
+        new Program(name, CelSelectorsProbe.class, args, CelSelectorsProbe.READY),
+        THIS_JAVA,
+        THIS_CLASS_PATH,
+        options,
+        connection,
+        work.resolve(name + ".log"),
+        TIMEOUT,
+        quiet);
+  }
+
+  /** What the probe with selectors holds over the one without, in MiB. */
+  private static double celCost(Pair pair) {
+    return mib(pair.controller().residentBytes()) - mib(pair.bare().residentBytes());
   }
 
   private static List<String> concat(List<String> first, List<String> second) {

@@ -63,10 +63,20 @@ final class FootprintTable {
    */
   static void memoryRows(
       List<String> report, String label, JvmFootprint bare, JvmFootprint controller) {
+    memoryRows(report, label, "bare inf.", "controller", bare, controller);
+  }
+
+  /** As {@link #memoryRows(List, String, JvmFootprint, JvmFootprint)}, columns named. */
+  static void memoryRows(
+      List<String> report,
+      String label,
+      String leftName,
+      String rightName,
+      JvmFootprint bare,
+      JvmFootprint controller) {
     report.add(
         String.format(
-            "%-34s %10s %10s %7s",
-            label + ": where (MiB; counts)", "bare inf.", "controller", "diff"));
+            "%-34s %10s %10s %7s", label + ": where (MiB; counts)", leftName, rightName, "diff"));
     Set<String> keys = new LinkedHashSet<>(controller.memoryParts().keySet());
     keys.addAll(bare.memoryParts().keySet());
     for (String key : keys) {

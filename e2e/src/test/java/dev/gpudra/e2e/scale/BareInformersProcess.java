@@ -13,7 +13,8 @@ import java.util.Map;
 
 /**
  * Runs {@link BareInformers}, the benchmarks' baseline, in a JVM of its own with the given options
- * against a control plane, and measures it once it has synced.
+ * against a control plane, and measures it once it has synced; or another {@link Program} once it
+ * is ready.
  */
 public final class BareInformersProcess {
 
@@ -55,19 +56,52 @@ public final class BareInformersProcess {
       Duration timeout,
       Duration quiet)
       throws InterruptedException {
+    return measure(
+        new Program("bare-informers", BareInformers.class, List.of(), BareInformers.SYNCED),
+        javaHome,
+        classPath,
+        jvmOptions,
+        env,
+        log,
+        timeout,
+        quiet);
+  }
+
+  /**
+   * A program a benchmark measures next to the baseline: its main class and arguments, and the
+   * start of the line it prints once it is ready to be measured (and then keeps running).
+   */
+  public record Program(String name, Class<?> mainClass, List<String> args, String ready) {}
+
+  /**
+   * Starts {@code program} as {@link #measure(ControlPlane, Path, String, List, Map, Path,
+   * Duration, Duration)} starts the baseline, waits for its ready line, and measures it {@code
+   * quiet} after that line.
+   */
+  public static JvmFootprint measure(
+      Program program,
+      Path javaHome,
+      String classPath,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      Path log,
+      Duration timeout,
+      Duration quiet)
+      throws InterruptedException {
     List<String> command = new ArrayList<>();
     command.add(javaHome.resolve("bin/java").toString());
     command.addAll(jvmOptions);
     command.add("-cp");
     command.add(classPath);
-    command.add(BareInformers.class.getName());
+    command.add(program.mainClass().getName());
+    command.addAll(program.args());
     long start = System.nanoTime();
-    try (ComponentProcess process = ComponentProcess.start("bare-informers", command, log, env)) {
+    try (ComponentProcess process = ComponentProcess.start(program.name(), command, log, env)) {
       long deadline = start + timeout.toNanos();
-      while (!synced(log)) {
+      while (!printed(log, program.ready())) {
         process.requireAlive();
         if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("bare informers did not sync:\n" + process.tail(40));
+          throw new IllegalStateException(program.name() + " not ready:\n" + process.tail(40));
         }
         Thread.sleep(50);
       }
@@ -79,10 +113,10 @@ public final class BareInformersProcess {
     }
   }
 
-  private static boolean synced(Path log) {
+  private static boolean printed(Path log, String ready) {
     try {
       return Files.exists(log)
-          && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(BareInformers.SYNCED));
+          && Files.readAllLines(log).stream().anyMatch(l -> l.startsWith(ready));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
