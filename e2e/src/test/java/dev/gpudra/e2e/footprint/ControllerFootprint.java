@@ -67,7 +67,7 @@ final class ControllerFootprint {
       String name = setting.name() + (runs > 1 ? "-" + run : "");
       JvmFootprint bare =
           BareInformersProcess.measure(
-              plane,
+              BareInformersProcess.BASELINE,
               setting.javaHome(),
               setting.bareClassPath(),
               setting.bareOptions(),

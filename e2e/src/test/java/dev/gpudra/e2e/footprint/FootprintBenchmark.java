@@ -229,7 +229,7 @@ public final class FootprintBenchmark {
       String bareClassPath = imageClassPath + ":" + bareJar;
       Path bareCache = work.resolve("bare-informers/baseline.aot");
       BareInformersProcess.measure(
-          plane,
+          BareInformersProcess.BASELINE,
           shipped.javaHome(),
           bareClassPath,
           ChartJvmOptions.training(chart.controller(), bareCache),

@@ -30,7 +30,7 @@ public final class BareInformersProcess {
       ControlPlane plane, List<String> jvmOptions, Path log, Duration timeout)
       throws InterruptedException {
     return measure(
-        plane,
+        BASELINE,
         Path.of(System.getProperty("java.home")),
         System.getProperty("java.class.path"),
         jvmOptions,
@@ -41,42 +41,21 @@ public final class BareInformersProcess {
   }
 
   /**
-   * Like {@link #measure(ControlPlane, List, Path, Duration)}, on the Java runtime {@code javaHome}
-   * with {@code classPath} (which must hold {@link BareInformers} and the fabric8 client) in place
-   * of this JVM's, with {@code env} (the client's configuration) in place of the kubeconfig,
-   * measured {@code quiet} after it has synced (its time is still the time to synced).
-   */
-  public static JvmFootprint measure(
-      ControlPlane plane,
-      Path javaHome,
-      String classPath,
-      List<String> jvmOptions,
-      Map<String, String> env,
-      Path log,
-      Duration timeout,
-      Duration quiet)
-      throws InterruptedException {
-    return measure(
-        new Program("bare-informers", BareInformers.class, List.of(), BareInformers.SYNCED),
-        javaHome,
-        classPath,
-        jvmOptions,
-        env,
-        log,
-        timeout,
-        quiet);
-  }
-
-  /**
    * A program a benchmark measures next to the baseline: its main class and arguments, and the
    * start of the line it prints once it is ready to be measured (and then keeps running).
    */
   public record Program(String name, Class<?> mainClass, List<String> args, String ready) {}
 
+  /** {@link BareInformers}, ready once every informer has synced. */
+  public static final Program BASELINE =
+      new Program("bare-informers", BareInformers.class, List.of(), BareInformers.SYNCED);
+
   /**
-   * Starts {@code program} as {@link #measure(ControlPlane, Path, String, List, Map, Path,
-   * Duration, Duration)} starts the baseline, waits for its ready line, and measures it {@code
-   * quiet} after that line.
+   * Like {@link #measure(ControlPlane, List, Path, Duration)}, for {@code program} ({@link
+   * #BASELINE} or another) on the Java runtime {@code javaHome} with {@code classPath} (which must
+   * hold its class and the fabric8 client) in place of this JVM's, with {@code env} (the client's
+   * configuration) in place of the kubeconfig: waits for its ready line and measures it {@code
+   * quiet} after that line (its time is still the time to that line).
    */
   public static JvmFootprint measure(
       Program program,
